@@ -1,0 +1,159 @@
+"""Reading and writing the workflow's files: atomically, and with errors that name the file.
+
+Every writer goes through :func:`atomic_path`, which hands out a temporary name in the
+destination's folder and renames it over the destination only once the write finished, so a
+killed job never leaves a file that looks complete. Every reader checks what it loaded
+(keys, shapes, finiteness) and raises :class:`ArtifactError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+DATASET_KEYS = ("X_train", "y_train", "X_test", "y_test")
+
+
+class ArtifactError(ValueError):
+    """A file the workflow made or needs is missing, truncated or not what it should be."""
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds.
+
+    The temporary name keeps the destination's suffix, for writers that pick a format from it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def write_json(path: str | os.PathLike, data: Mapping[str, Any]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path: str | os.PathLike, required: Sequence[str] = ()) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ArtifactError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise ArtifactError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise ArtifactError(f"{path}: missing keys {missing}")
+    return data
+
+
+def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:  # a file object stops numpy from appending ".npz"
+            np.savez_compressed(fh, **arrays)
+
+
+def read_npz(path: str | os.PathLike, required: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: file not found") from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+        raise ArtifactError(f"{path}: not a readable .npz archive, truncated or corrupt ({err})") from None
+    missing = [k for k in required if k not in arrays]
+    if missing:
+        raise ArtifactError(f"{path}: missing arrays {missing} (has {sorted(arrays)})")
+    return arrays
+
+
+def read_dataset(path: str | os.PathLike, n_in: int | None = None) -> dict[str, np.ndarray]:
+    """Load a dataset ``.npz`` and check that inputs are (N, n_in), targets (N, 1), all finite."""
+    data = read_npz(path, DATASET_KEYS)
+    for split in ("train", "test"):
+        X, y = data[f"X_{split}"], data[f"y_{split}"]
+        if X.ndim != 2 or (n_in is not None and X.shape[1] != n_in):
+            raise ArtifactError(f"{path}: X_{split} has shape {X.shape}, expected (N, {n_in or 'n_in'})")
+        if y.ndim != 2 or y.shape != (X.shape[0], 1):
+            raise ArtifactError(f"{path}: y_{split} has shape {y.shape}, expected ({X.shape[0]}, 1)")
+        for name, arr in ((f"X_{split}", X), (f"y_{split}", y)):
+            if not np.isfinite(arr).all():
+                raise ArtifactError(f"{path}: {name} holds non-finite values")
+    return data
+
+
+def write_weights(path: str | os.PathLike, weights: Sequence[torch.Tensor], meta: Mapping[str, Any]) -> None:
+    """Save weights as a state dict ``{"layers.0.weight": ...}`` plus a JSON sidecar ``<path>.json``."""
+    state = {f"layers.{i}.weight": w.detach().cpu().clone() for i, w in enumerate(weights)}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+    write_json(sidecar_path(path), {**meta, "shapes": [list(w.shape) for w in weights]})
+
+
+def sidecar_path(path: str | os.PathLike) -> Path:
+    return Path(f"{path}.json")
+
+
+def read_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) -> list[torch.Tensor]:
+    """Load a weights file; with ``sizes`` check the layer shapes ``(sizes[i+1], sizes[i])``."""
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: file not found") from None
+    except Exception as err:  # torch raises a zoo of types for a truncated zip or pickle
+        raise ArtifactError(f"{path}: not a readable weights file, truncated or corrupt ({err})") from None
+    if not isinstance(state, dict) or not state:
+        raise ArtifactError(f"{path}: expected a non-empty state dict")
+    keys = [f"layers.{i}.weight" for i in range(len(state))]
+    if sorted(state) != sorted(keys):
+        raise ArtifactError(f"{path}: unexpected keys {sorted(state)}, expected {keys}")
+    weights = [state[k] for k in keys]
+    if sizes is not None:
+        expected = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
+        got = [tuple(w.shape) for w in weights]
+        if got != expected:
+            raise ArtifactError(f"{path}: layer shapes {got}, expected {expected}")
+    for i, w in enumerate(weights):
+        if not torch.isfinite(w).all():
+            raise ArtifactError(f"{path}: layer {i} holds non-finite values")
+    return weights
+
+
+def write_tsv(path: str | os.PathLike, frame) -> None:
+    """Write a pandas DataFrame as TSV with full float precision."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False, float_format="%.10g")

@@ -1,0 +1,98 @@
+"""Reading the workflow's results back as tables: for the summary and the figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .artifacts import read_dataset, read_json, read_npz, read_weights
+from .nets import forward
+from .students import load_metrics
+
+# Columns of summary.tsv, with units; errors are relative: MSE / Var(y_test) (unbiased variance).
+SUMMARY_COLUMNS = {
+    "regime": "regime",
+    "sigma_w": "sigma_w",
+    "seed": "seed",
+    "model": "model",
+    "width": "hidden_width_units",
+    "depth": "depth_layers",
+    "n_parameters": "n_parameters",
+    "points_per_parameter": "train_points_per_parameter",
+    "train_relative_error": "train_error_mse_over_var_ytest",
+    "test_relative_error": "test_error_mse_over_var_ytest",
+    "train_seconds": "train_time_s",
+    "slope": "fit_slope_dlnE_dlnW",
+    "intercept": "fit_intercept_lnE",
+    "r2": "fit_r2",
+    "predicted_width": "fit_width_for_target_units",
+    "target_error": "fit_target_error_mse_over_var_ytest",
+    "slope_ci_low": "fit_slope_ci95_low",
+    "slope_ci_high": "fit_slope_ci95_high",
+    "predicted_width_ci_low": "fit_width_ci95_low_units",
+    "predicted_width_ci_high": "fit_width_ci95_high_units",
+}
+
+
+def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
+    """One row per trained student: regime, seed, model (shallow/deep), width, depth, errors."""
+    rows = []
+    for path in metrics_paths:
+        m = load_metrics(path)
+        sizes = m["sizes"]
+        rows.append({
+            "regime": m["regime"], "sigma_w": sigmas.get(m["regime"], np.nan), "seed": m["seed"],
+            "model": "deep" if m["name"] == "deep" else "shallow",
+            "width": max(sizes[1:-1]), "depth": len(sizes) - 1,
+            **{k: m[k] for k in ("n_parameters", "points_per_parameter", "train_relative_error",
+                                 "test_relative_error", "train_seconds")},
+        })
+    return pd.DataFrame(rows)
+
+
+def summary_table(metrics_paths: Sequence[str], fit_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
+    """summary.tsv: one row per student, and one ``scaling_fit`` row per fitted regime."""
+    students = student_rows(metrics_paths, sigmas)
+    fits = []
+    for path in fit_paths:
+        fit = read_json(path, ("regime", "slope", "intercept", "predicted_width", "target_error"))
+        fits.append({"regime": fit["regime"], "sigma_w": sigmas[fit["regime"]], "model": "scaling_fit",
+                     **{k: fit.get(k, np.nan) for k in SUMMARY_COLUMNS if k.startswith(("slope", "intercept", "r2",
+                                                                                        "predicted", "target"))}})
+    table = pd.concat([students, pd.DataFrame(fits)], ignore_index=True)
+    table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
+    return table.sort_values(["regime", "model", "hidden_width_units", "seed"], kind="stable", ignore_index=True)
+
+
+def loss_curve(loss_path: str, metrics_path: str) -> np.ndarray:
+    """A student's training error per step, relative: MSE / Var(y_test)."""
+    return read_npz(loss_path, ("train_mse",))["train_mse"] / load_metrics(metrics_path)["var_y_test"]
+
+
+def width_points(metrics_paths: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+    """Per regime, arrays ``width``, ``train``, ``test`` (relative errors) of its shallow students."""
+    table = student_rows(metrics_paths, sigmas={})
+    return {
+        regime: {"width": g["width"].to_numpy(), "train": g["train_relative_error"].to_numpy(),
+                 "test": g["test_relative_error"].to_numpy()}
+        for regime, g in table.groupby("regime", sort=False)
+    }
+
+
+def prediction_panels(
+    weight_paths: Sequence[str], metrics_paths: Sequence[str], data_paths: Sequence[str], phi: str
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(title, teacher output, student output) on the test set for each student."""
+    panels = []
+    for weights_path, metrics_path, data_path in zip(weight_paths, metrics_paths, data_paths):
+        m = load_metrics(metrics_path)
+        data = read_dataset(data_path, n_in=m["sizes"][0])
+        weights = read_weights(weights_path, m["sizes"])
+        with torch.no_grad():
+            y_pred = forward(weights, torch.as_tensor(data["X_test"]).to(weights[0].dtype), phi).numpy()
+        title = f"{m['regime']}, width {m['sizes'][1]}: E = {m['test_relative_error']:.2g}"
+        panels.append((title, data["y_test"].ravel(), y_pred.ravel()))
+    return panels

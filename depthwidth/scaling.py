@@ -1,0 +1,88 @@
+"""The power law of shallow error in width: log E = m log W + b, and its extrapolation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def fit_power_law(widths: Sequence[float], errors: Sequence[float]) -> dict[str, float]:
+    """Least squares of ln E on ln W (every (width, error) pair, e.g. several seeds per width).
+
+    Returns slope m, intercept b (natural log) and R^2.
+    """
+    x, y = np.log(np.asarray(widths, float)), np.log(np.asarray(errors, float))
+    if len(np.unique(x)) < 2:
+        raise ValueError(f"a scaling fit needs at least two distinct widths, got {sorted(set(widths))}")
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (slope * x + intercept)
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else 1.0
+    return {"slope": float(slope), "intercept": float(intercept), "r2": r2}
+
+
+def width_for_error(slope: float, intercept: float, target: float) -> float:
+    """The width at which the fitted line reaches ``target``; inf if the error does not fall with width."""
+    if slope >= 0:
+        return float("inf")
+    with np.errstate(over="ignore"):
+        return float(np.exp((np.log(target) - intercept) / slope))
+
+
+def bootstrap_fit(
+    widths: Sequence[float],
+    errors: Sequence[float],
+    groups: Sequence[int],
+    target: float,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, float]:
+    """Percentile bootstrap CIs for the slope and the predicted width, resampling whole groups (seeds).
+
+    With a single group the (width, error) pairs themselves are resampled.
+    """
+    widths, errors, groups = np.asarray(widths, float), np.asarray(errors, float), np.asarray(groups)
+    rng = np.random.default_rng(seed)
+    labels = np.unique(groups)
+    units = [np.flatnonzero(groups == g) for g in labels] if len(labels) > 1 else [[i] for i in range(len(widths))]
+    slopes, preds = [], []
+    for _ in range(n_boot):
+        idx = np.concatenate([units[i] for i in rng.integers(len(units), size=len(units))])
+        if len(np.unique(widths[idx])) < 2:
+            continue
+        fit = fit_power_law(widths[idx], errors[idx])
+        slopes.append(fit["slope"])
+        preds.append(width_for_error(fit["slope"], fit["intercept"], target))
+    lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+    return {
+        "slope_ci_low": float(np.percentile(slopes, lo)),
+        "slope_ci_high": float(np.percentile(slopes, hi)),
+        "predicted_width_ci_low": float(np.percentile(preds, lo)),
+        "predicted_width_ci_high": float(np.percentile(preds, hi)),
+        "n_boot": len(slopes),
+        "ci_level": level,
+    }
+
+
+def fit_students(metrics: Sequence[dict], target: float) -> dict:
+    """The scaling fit of students' relative test errors against their widths (``sizes[1]``).
+
+    Bootstrap intervals (resampling seeds) are added when the students span several seeds.
+    """
+    widths = [m["sizes"][1] for m in metrics]
+    errors = [m["test_relative_error"] for m in metrics]
+    seeds = [m["seed"] for m in metrics]
+    fit = fit_power_law(widths, errors)
+    out = {
+        **fit,
+        "target_error": target,
+        "predicted_width": width_for_error(fit["slope"], fit["intercept"], target),
+        "widths": widths,
+        "test_relative_errors": errors,
+        "seeds": seeds,
+    }
+    if len(set(seeds)) > 1:
+        out.update(bootstrap_fit(widths, errors, seeds, target))
+    return out

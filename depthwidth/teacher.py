@@ -1,0 +1,39 @@
+"""Random deep teachers and the data they label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .nets import forward, generator, make_teacher
+
+
+def draw_teacher_and_data(
+    sizes: Sequence[int],
+    sigma: float,
+    seed: int,
+    n_train: int,
+    n_test: int,
+    dtype: torch.dtype = torch.float64,
+    phi: str = "tanh",
+) -> tuple[list[torch.Tensor], dict[str, np.ndarray]]:
+    """A teacher and its dataset, drawn in the tutorial's order from one generator seeded ``seed``.
+
+    Order: the ``nn.Linear`` default init, the N(0, sigma^2/fan_in) weights, X_train, X_test
+    (all float32, so ``seed=-1`` reproduces the tutorial's numbers). Weights and inputs are then
+    cast to ``dtype`` and the targets computed in it: y = teacher(X), shape (N, 1).
+    """
+    g = generator(seed)
+    weights32 = make_teacher(sizes, sigma, g)
+    X_train = torch.randn(n_train, sizes[0], generator=g)
+    X_test = torch.randn(n_test, sizes[0], generator=g)
+    weights = [w.to(dtype) for w in weights32]
+    data = {}
+    with torch.no_grad():
+        for split, X in (("train", X_train), ("test", X_test)):
+            X = X.to(dtype)
+            data[f"X_{split}"] = X.numpy()
+            data[f"y_{split}"] = forward(weights, X, phi).numpy()
+    return weights, data

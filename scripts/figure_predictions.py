@@ -1,0 +1,13 @@
+"""Figure (c): each regime's widest shallow student against the teacher on the test set.
+
+Reads: the students' ``weights`` and ``metrics``, their teachers' ``data``. Writes: PNG and PDF.
+"""
+
+from depthwidth import figures, runtime, style
+from depthwidth.results import prediction_panels
+
+with runtime.job(snakemake):
+    i = snakemake.input
+    panels = prediction_panels(i["weights"], i["metrics"], i["data"], snakemake.params.nonlinearity)
+    with style.figure_style(snakemake.params.xkcd):
+        style.save(figures.predictions(panels), snakemake.output)

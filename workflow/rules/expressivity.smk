@@ -1,0 +1,28 @@
+EXPRESSIVITY = config["expressivity"]
+
+
+rule expressivity:
+    """A circle pushed through deep random nets of each listed regime's sigma."""
+    input:
+        code=package("nets", "expressivity"),
+    output:
+        trajectories="results/expressivity/trajectories.npz",
+        lengths="results/expressivity/lengths.tsv",
+    params:
+        regimes=EXPRESSIVITY["regimes"],
+        sigmas=[REGIMES[r]["sigma"] for r in EXPRESSIVITY["regimes"]],
+        width=EXPRESSIVITY["width"],
+        depth=EXPRESSIVITY["depth"],
+        points=EXPRESSIVITY["points"],
+        seed=EXPRESSIVITY["seed"],
+        nonlinearity=config["nonlinearity"],
+    log:
+        "results/logs/expressivity/trajectories.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    conda:
+        "../../envs/depthwidth.yaml"
+    script:
+        "../../scripts/expressivity.py"

@@ -1,0 +1,17 @@
+rule summary:
+    """Every student's errors and every scaling fit in one table."""
+    input:
+        metrics=all_metrics(),
+        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
+        code=package("results", "students"),
+    output:
+        table="results/summary.tsv",
+    params:
+        sigmas={r: spec["sigma"] for r, spec in REGIMES.items()},
+    log:
+        "results/logs/summary.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    script:
+        "../../scripts/summary.py"
