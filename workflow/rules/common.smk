@@ -28,7 +28,7 @@ wildcard_constraints:
 
 
 def package(*modules):
-    """Source files of the package modules a rule runs: as inputs, editing them reruns the rule."""
+    """Source files of the package modules a job runs; as inputs, editing them reruns its jobs."""
     return [str(PACKAGE_DIR / f"{m}.py") for m in ("artifacts", "runtime", *modules)]
 
 

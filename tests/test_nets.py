@@ -1,0 +1,117 @@
+"""Networks, initialisation and seeding, checked against the tutorial's published values."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from depthwidth import nets
+from depthwidth.teacher import draw_teacher_and_data
+
+
+def tutorial_make_mlp(n_in, width, depth):
+    """The tutorial's ``make_MLP`` (tanh branch): depth Linear layers without bias."""
+    layers = [nn.Linear(n_in, width, bias=False), nn.Tanh()]
+    for _ in range(depth - 2):
+        layers += [nn.Linear(width, width, bias=False), nn.Tanh()]
+    layers.append(nn.Linear(width, 1, bias=False))
+    return nn.Sequential(*layers)
+
+
+def test_parameter_counts_match_the_tutorial():
+    assert nets.n_parameters(nets.deep_sizes(10, 3, 2)) == 33  # the tutorial's get_num_params(10, 3, 2)
+    assert nets.n_parameters(nets.deep_sizes(5, 5, 5)) == 105
+    assert [nets.n_parameters(nets.shallow_sizes(5, w)) for w in (5, 15, 45, 135)] == [30, 90, 270, 810]
+
+
+def test_first_weight_is_the_tutorials_checkpoint():
+    # net = make_MLP(10, 3, 2); set_seed(42); initialize_layers(net, 1) -> 0.6093441247940063
+    weights = nets.empty_weights(nets.deep_sizes(10, 3, 2))
+    nets.normal_init_(weights, 1.0, nets.generator(42))
+    assert weights[0][0, 0].item() == 0.6093441247940063
+
+
+def test_teacher_and_data_are_the_tutorials_number_for_number():
+    torch.manual_seed(-1)
+    net = tutorial_make_mlp(5, 5, 5)
+    for p in net.parameters():
+        nn.init.normal_(p, std=2 / np.sqrt(p.shape[1]))
+    X_train = torch.randn(4000, 5)
+    X_test = torch.randn(1000, 5)
+    y_test = net(X_test).detach()
+
+    weights, data = draw_teacher_and_data(nets.deep_sizes(5, 5, 5), 2.0, -1, 4000, 1000, torch.float32)
+    for ours, theirs in zip(weights, [p for p in net.parameters()]):
+        assert torch.equal(ours, theirs.detach())
+    assert np.array_equal(data["X_train"], X_train.numpy())
+    assert np.array_equal(data["X_test"], X_test.numpy())
+    assert np.array_equal(data["y_test"], y_test.numpy())
+    assert data["X_test"][0, 0] == pytest.approx(0.19076240062713623, abs=0)  # the tutorial's assert
+    assert data["y_test"].var(ddof=1) == pytest.approx(2.0480308532714844, rel=1e-6)
+
+
+def test_quasilinear_teacher_shares_inputs_and_scales_weights():
+    sizes = nets.deep_sizes(5, 5, 5)
+    chaotic, d_chaotic = draw_teacher_and_data(sizes, 2.0, -1, 40, 10, torch.float32)
+    quasi, d_quasi = draw_teacher_and_data(sizes, 0.4, -1, 40, 10, torch.float32)
+    assert np.array_equal(d_chaotic["X_test"], d_quasi["X_test"])
+    for a, b in zip(chaotic, quasi):
+        torch.testing.assert_close(b, a * 0.2)
+
+
+def test_float64_targets_are_exact_for_the_float32_draws():
+    sizes = nets.deep_sizes(5, 5, 5)
+    w32, d32 = draw_teacher_and_data(sizes, 2.0, 3, 50, 20, torch.float32)
+    w64, d64 = draw_teacher_and_data(sizes, 2.0, 3, 50, 20, torch.float64)
+    assert d64["y_test"].dtype == np.float64
+    assert np.array_equal(d64["X_test"], d32["X_test"].astype(np.float64))
+    np.testing.assert_allclose(d64["y_test"], d32["y_test"], rtol=1e-5, atol=1e-6)
+
+
+def test_normal_init_has_std_sigma_over_sqrt_fan_in():
+    w = nets.empty_weights([400, 300], torch.float64)
+    nets.normal_init_(w, 2.0, nets.generator(0))
+    assert w[0].std().item() == pytest.approx(2.0 / math.sqrt(400), rel=0.01)
+    assert w[0].mean().item() == pytest.approx(0.0, abs=0.002)
+
+
+def test_default_init_is_nn_linears():
+    torch.manual_seed(5)
+    layer = nn.Linear(7, 4, bias=False)
+    w = nets.empty_weights([7, 4])
+    nets.default_init_(w, nets.generator(5))
+    assert torch.equal(w[0], layer.weight.detach())
+
+
+def test_student_init_choice():
+    sizes = nets.shallow_sizes(5, 200)
+    default = nets.make_student(sizes, "default", 2.0, nets.generator(1))
+    teacher_like = nets.make_student(sizes, "teacher", 2.0, nets.generator(1))
+    assert default[0].abs().max().item() <= 1 / math.sqrt(5)
+    assert teacher_like[0].std().item() == pytest.approx(2 / math.sqrt(5), rel=0.05)
+    with pytest.raises(ValueError, match="unknown student init 'xavier'"):
+        nets.make_student(sizes, "xavier", 2.0, nets.generator(1))
+
+
+def test_each_job_seed_is_stable_and_distinct():
+    assert nets.derived_seed(-1, "shallow_w5") == nets.derived_seed(-1, "shallow_w5")
+    seeds = {nets.derived_seed(s, n) for s in (-1, 0, 1) for n in ("deep", "shallow_w5", "shallow_w15")}
+    assert len(seeds) == 9
+    assert all(0 <= s < 2**63 for s in seeds)
+
+
+@pytest.mark.parametrize("phi", ["tanh", "relu", "linear"])
+def test_nonlinearities_apply(phi):
+    x = torch.linspace(-3, 3, 13, dtype=torch.float64).reshape(-1, 1)
+    weights = [torch.ones(1, 1, dtype=torch.float64), torch.ones(1, 1, dtype=torch.float64)]
+    hidden = nets.activations(weights, x, phi)[1]
+    expected = {"tanh": torch.tanh(x), "relu": x.clamp(min=0), "linear": x}[phi]
+    torch.testing.assert_close(hidden, expected)
+    torch.testing.assert_close(nets.forward(weights, x, phi), expected)
+
+
+def test_unknown_nonlinearity_is_named():
+    with pytest.raises(ValueError, match="unknown nonlinearity 'sigmoid'"):
+        nets.forward([torch.ones(1, 1)], torch.ones(1, 1), "sigmoid")
