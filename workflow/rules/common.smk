@@ -1,11 +1,12 @@
 # Config validation, wildcard constraints and the input functions shared by the rules.
+import math
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from depthwidth.config import ConfigError, check_config
-from depthwidth.nets import deep_sizes, shallow_sizes
+from depthwidth.nets import deep_sizes, n_parameters, shallow_sizes
 
 validate(config, "../schemas/config.schema.yaml")
 try:
@@ -91,11 +92,54 @@ def student_schedule(wildcards):
     return [(config["shallow"]["steps"], config["shallow"]["lr"])]
 
 
+# Cluster requests. Calibrated on one core (torch 2.13 CPU, float64): a full-batch Adam step costs
+# ~0.1 ms plus ~30 ns per (training point x hidden unit); a Python process with torch loaded peaks
+# at ~250 MB RSS. Requests add a margin of 3x on time and 4x on arrays, and grow with each retry.
+STEP_OVERHEAD_S = 1e-4
+SECONDS_PER_POINT_UNIT = 3e-8
+TORCH_MB = 500
+ITEMSIZE = {"float32": 4, "float64": 8}[config["dtype"]]
+
+
+def hidden_units(sizes):
+    return sum(sizes[1:-1])
+
+
+def arrays_mb(n_rows, sizes, extra_bytes=0):
+    """MB asked for a forward and backward pass of ``n_rows`` points through ``sizes``, plus extra."""
+    # per point: input, output, and each hidden unit's activation and derivative
+    per_row = sizes[0] + sizes[-1] + 2 * hidden_units(sizes)
+    return math.ceil(4 * (n_rows * per_row * ITEMSIZE + extra_bytes) / 1e6)
+
+
 def student_runtime(wildcards, attempt):
-    """Minutes asked of a cluster: generous for the slow reference speed of ~20k steps/min at width 135."""
+    """Minutes asked for training a student: steps x per-step cost, with a 3x margin and 5 min to start."""
     steps = sum(s for s, _ in student_schedule(wildcards))
-    width = max(student_sizes(wildcards)[1:-1])
-    return int(10 + attempt * steps * max(width, 20) / 100_000)
+    step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(student_sizes(wildcards))
+    return attempt * (5 + math.ceil(3 * steps * step_s / 60))
+
+
+def student_mem_mb(wildcards, attempt):
+    """MB asked for training a student: data and activations of train and test sets, weights with
+    their gradient and Adam moments, and the per-step loss history."""
+    sizes = student_sizes(wildcards)
+    steps = sum(s for s, _ in student_schedule(wildcards))
+    n_rows = config["data"]["n_train"] + config["data"]["n_test"]
+    extra = (4 * n_parameters(sizes) + steps) * ITEMSIZE
+    return attempt * (TORCH_MB + arrays_mb(n_rows, sizes, extra))
+
+
+def teacher_mem_mb(wildcards, attempt):
+    """MB asked for drawing a teacher and labelling its train and test sets."""
+    n_rows = config["data"]["n_train"] + config["data"]["n_test"]
+    return attempt * (TORCH_MB + arrays_mb(n_rows, TEACHER_SIZES))
+
+
+def expressivity_mem_mb(wildcards, attempt):
+    """MB asked for the circle's path through every hidden layer of each regime's net (all kept)."""
+    e = config["expressivity"]
+    trajectories = len(e["regimes"]) * e["points"] * hidden_units(deep_sizes(2, e["width"], e["depth"]))
+    return attempt * (TORCH_MB + math.ceil(4 * trajectories * 8 / 1e6))  # float64 while computed
 
 
 def deep_runs(name):

@@ -20,7 +20,7 @@ rule expressivity:
         "results/logs/expressivity/trajectories.log",
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=expressivity_mem_mb,
         runtime=5,
     conda:
         "../../envs/depthwidth.yaml"

@@ -15,6 +15,10 @@ rule figure_deep_loss:
     log:
         "results/logs/figures/deep_loss.log",
     localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     conda:
         "../../envs/depthwidth.yaml"
     script:
@@ -34,6 +38,10 @@ rule figure_error_vs_width:
     log:
         "results/logs/figures/error_vs_width.log",
     localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     conda:
         "../../envs/depthwidth.yaml"
     script:
@@ -55,6 +63,10 @@ rule figure_predictions:
     log:
         "results/logs/figures/predictions.log",
     localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     conda:
         "../../envs/depthwidth.yaml"
     script:
@@ -74,6 +86,10 @@ rule figure_expressivity:
     log:
         "results/logs/figures/expressivity.log",
     localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     conda:
         "../../envs/depthwidth.yaml"
     script:

@@ -9,6 +9,7 @@ rule scaling_fit:
         target_error=config["scaling"]["target_error"],
     log:
         "results/logs/{regime}/scaling_fit.log",
+    localrule: True
     threads: 1
     resources:
         mem_mb=500,

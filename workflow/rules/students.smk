@@ -22,7 +22,7 @@ rule student:
         "results/benchmarks/{regime}/seed{seed}/{student}.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=student_mem_mb,
         runtime=student_runtime,
     conda:
         "../../envs/depthwidth.yaml"

@@ -11,6 +11,10 @@ rule summary:
     log:
         "results/logs/summary.log",
     localrule: True
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../../envs/depthwidth.yaml"
     script:

@@ -19,7 +19,7 @@ rule teacher:
         "results/benchmarks/{regime}/seed{seed}/teacher.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=teacher_mem_mb,
         runtime=5,
     conda:
         "../../envs/depthwidth.yaml"
