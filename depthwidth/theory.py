@@ -225,3 +225,21 @@ def length_growth(sigma_w: float, q1: float, layers: int, phi: str = "tanh") -> 
     qs = length_iterates(q1, sigma_w, 0.0, layers, phi)
     gains = np.sqrt([chi(q, sigma_w, phi) for q in qs[1:]])
     return np.concatenate([[1.0], np.cumprod(gains)])
+
+
+def circle_lengths(sigma_w: float, width: int, layers: int, n_in: int = 2, phi: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+    """Mean-field length and normalised length of a unit circle's image in each hidden layer of a bias-free net.
+
+    The circle lies in the input plane (``n_in = 2``, |x| = 1), so ``q^1 = sigma_w^2 / n_in``; its
+    tangent gains ``width / n_in * chi(q^1)`` in squared length at the first layer and ``chi(q^l)``
+    at each later one. For an odd phi the image stays centred on 0, so its RMS radius is
+    ``sqrt(width * E[phi(sqrt(q^l) z)^2])``; the normalised length is length / (2 pi radius).
+    Returns two (layers,) arrays.
+    """
+    qs = length_iterates(sigma_w**2 / n_in, sigma_w, 0.0, layers, phi)
+    if qs[-1] <= 0:
+        raise ValueError(f"sigma_w={sigma_w}: the length iterates reached 0")
+    first = 2 * np.pi * np.sqrt(width / n_in * chi(qs[0], sigma_w, phi))
+    length = first * length_growth(sigma_w, qs[0], layers, phi)
+    radius = np.sqrt([width * gauss_mean(lambda u: np.tanh(u) ** 2, np.sqrt(q)) for q in qs])
+    return length, length / (2 * np.pi * radius)
