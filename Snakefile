@@ -16,6 +16,7 @@ include: "workflow/rules/scaling.smk"
 include: "workflow/rules/expressivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/study.smk"
 
 
 rule all:

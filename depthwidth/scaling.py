@@ -55,12 +55,16 @@ def bootstrap_fit(
         fit = fit_power_law(widths[idx], errors[idx])
         slopes.append(fit["slope"])
         preds.append(width_for_error(fit["slope"], fit["intercept"], target))
+    if not slopes:
+        raise ValueError(f"bootstrap_fit: no resample spans two widths (widths {sorted(set(widths))})")
     lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+    # A resample whose error does not fall with width predicts an infinite width; interpolating
+    # between inf and a finite percentile gives nan, so the width's bounds are sample values.
     return {
         "slope_ci_low": float(np.percentile(slopes, lo)),
         "slope_ci_high": float(np.percentile(slopes, hi)),
-        "predicted_width_ci_low": float(np.percentile(preds, lo)),
-        "predicted_width_ci_high": float(np.percentile(preds, hi)),
+        "predicted_width_ci_low": float(np.percentile(preds, lo, method="inverted_cdf")),
+        "predicted_width_ci_high": float(np.percentile(preds, hi, method="inverted_cdf")),
         "n_boot": len(slopes),
         "ci_level": level,
     }

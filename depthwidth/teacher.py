@@ -37,3 +37,22 @@ def draw_teacher_and_data(
             data[f"X_{split}"] = X.numpy()
             data[f"y_{split}"] = forward(weights, X, phi).numpy()
     return weights, data
+
+
+def standardise_targets(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Divide y_train and y_test by the training targets' standard deviation.
+
+    Returns a new dataset with ``standardised`` (True) and ``target_scale`` (the divisor) added,
+    so that y in the original units is ``y * target_scale``. Relative errors are unchanged.
+    """
+    scale = float(np.std(data["y_train"]))
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"cannot standardise targets: the training targets' std is {scale}")
+    return {**data, "y_train": data["y_train"] / scale, "y_test": data["y_test"] / scale,
+            "standardised": np.array(True), "target_scale": np.array(scale)}
+
+
+def target_scaling(data: dict[str, np.ndarray]) -> dict[str, object]:
+    """``{"standardised": bool, "target_scale": float}`` of a dataset (unscaled when it records neither)."""
+    return {"standardised": bool(data.get("standardised", False)),
+            "target_scale": float(data.get("target_scale", 1.0))}

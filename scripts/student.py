@@ -1,13 +1,15 @@
 """Train one student on a teacher's dataset.
 
 Reads: ``data`` (.npz). Writes: ``weights`` (.pt) and its ``sidecar`` (.json), ``metrics``
-(.json: relative train and test error = MSE / Var(y_test), parameter count, timing) and ``loss``
+(.json: relative train and test error = MSE / Var(y_test), parameter count, timing, whether the
+targets were standardised and their scale) and ``loss``
 (.npz: ``train_mse``, the training MSE before every step).
 """
 
 from depthwidth import artifacts, runtime
 from depthwidth.engine import Phase
 from depthwidth.students import save_student, train_student
+from depthwidth.teacher import target_scaling
 
 with runtime.job(snakemake) as log:
     p, w = snakemake.params, snakemake.wildcards
@@ -19,4 +21,4 @@ with runtime.job(snakemake) as log:
     )
     log.info("%s: relative test error %.4g, train %.4g", w.student, metrics["test_relative_error"],
              metrics["train_relative_error"])
-    save_student(snakemake.output, result, {**metrics, "regime": w.regime, "seed": int(w.seed)})
+    save_student(snakemake.output, result, {**metrics, "regime": w.regime, "seed": int(w.seed), **target_scaling(data)})

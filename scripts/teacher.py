@@ -1,11 +1,14 @@
 """Draw a teacher and its dataset.
 
 Writes: ``weights`` (state dict .pt), ``sidecar`` (its JSON description), ``data``
-(.npz with X_train, y_train, X_test, y_test).
+(.npz with X_train, y_train, X_test, y_test, and ``standardised``/``target_scale``: with
+``data.standardise_targets`` y is divided by the training targets' std, recorded as target_scale).
 """
 
+import numpy as np
+
 from depthwidth import artifacts, runtime
-from depthwidth.teacher import draw_teacher_and_data
+from depthwidth.teacher import draw_teacher_and_data, standardise_targets, target_scaling
 
 with runtime.job(snakemake) as log:
     p = snakemake.params
@@ -14,10 +17,15 @@ with runtime.job(snakemake) as log:
         p.sizes, p.sigma, seed, p.n_train, p.n_test, runtime.torch_dtype(p.dtype), p.nonlinearity
     )
     log.info("teacher sigma=%g seed=%d sizes=%s; Var(y_test)=%.6g", p.sigma, seed, p.sizes, data["y_test"].var(ddof=1))
-    artifacts.write_npz(snakemake.output["data"], **data)
+    if p.standardise_targets:
+        data = standardise_targets(data)
+        log.info("targets divided by the training std %.6g", data["target_scale"])
+    scaling = target_scaling(data)
+    artifacts.write_npz(snakemake.output["data"], **{**data, "standardised": np.array(scaling["standardised"]),
+                                                      "target_scale": np.array(scaling["target_scale"])})
     artifacts.write_weights(
         snakemake.output["weights"],
         weights,
         {"role": "teacher", "regime": snakemake.wildcards.regime, "sigma": p.sigma, "seed": seed,
-         "sizes": p.sizes, "nonlinearity": p.nonlinearity, "dtype": p.dtype},
+         "sizes": p.sizes, "nonlinearity": p.nonlinearity, "dtype": p.dtype, **scaling},
     )

@@ -1,21 +1,28 @@
 # Config validation, wildcard constraints and the input functions shared by the rules.
 import math
+import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from depthwidth.config import ConfigError, check_config
-from depthwidth.nets import deep_sizes, n_parameters, shallow_sizes
+from depthwidth import study
+from depthwidth.nets import deep_sizes, n_parameters
 
 validate(config, "../schemas/config.schema.yaml")
 try:
     check_config(config)
+    study.check_sweep(config)
 except ConfigError as err:
     raise WorkflowError(f"invalid config: {err}") from None
 
 
-REGIMES = config["regimes"]
+# The named regimes (config's `regimes`, the tutorial's figures) and every regime trained: the
+# named ones plus those the `sweep` section generates (sigma0.40, ...).
+NAMED_REGIMES = config["regimes"]
+SWEEP_REGIMES = study.sweep_regimes(config)
+REGIMES = {**NAMED_REGIMES, **SWEEP_REGIMES}
 SEEDS = config["seeds"]
 TEACHER = config["teacher"]
 TEACHER_SIZES = deep_sizes(TEACHER["n_in"], TEACHER["width"], TEACHER["depth"])
@@ -23,7 +30,8 @@ PACKAGE_DIR = Path(workflow.basedir, "depthwidth")
 
 
 wildcard_constraints:
-    regime="|".join(REGIMES),
+    regime="|".join(map(re.escape, REGIMES)),
+    student=study.STUDENT_PATTERN,
     seed=r"-?\d+",
     width=r"\d+",
 
@@ -37,13 +45,13 @@ def regime_dir(regime, seed):
     return f"results/{regime}/seed{seed}"
 
 
-def fitted_regimes():
-    """Regimes with at least two shallow widths: those a scaling fit can be made for."""
-    return [r for r, spec in REGIMES.items() if len(spec["shallow_widths"]) >= 2]
+def fitted_regimes(regimes=None):
+    """Regimes (of ``regimes``, default all) with at least two shallow widths: those a scaling fit can be made for."""
+    return [r for r, spec in (REGIMES if regimes is None else regimes).items() if len(spec["shallow_widths"]) >= 2]
 
 
-def deep_regimes():
-    return [r for r, spec in REGIMES.items() if spec["deep_student"]]
+def deep_regimes(regimes=None):
+    return [r for r, spec in (REGIMES if regimes is None else regimes).items() if spec["deep_student"]]
 
 
 def shallow_metrics(*regimes):
@@ -63,9 +71,9 @@ def all_metrics():
 
 def figure_names():
     names = ["predictions", "expressivity"]
-    if deep_regimes():
+    if deep_regimes(NAMED_REGIMES):
         names.append("deep_loss")
-    if fitted_regimes():
+    if fitted_regimes(NAMED_REGIMES):
         names.append("error_vs_width")
     return names
 
@@ -74,19 +82,20 @@ def all_outputs():
     return (
         ["results/summary.tsv", "results/figures/expressivity.gif"]
         + expand("results/figures/{name}.{ext}", name=figure_names(), ext=["png", "pdf"])
+        + expand("results/figures/{name}.{ext}", name=study_figure_names(), ext=["png", "pdf", "tsv"])
     )
 
 
 def student_sizes(wildcards):
-    """Layer sizes of a student: ``shallow_w<width>`` has one hidden layer, ``deep`` the teacher's shape."""
-    if wildcards.student == "deep":
-        return TEACHER_SIZES
-    return shallow_sizes(TEACHER["n_in"], int(wildcards.student.removeprefix("shallow_w")))
+    """Layer sizes of a student: ``shallow_w<width>`` has one hidden layer, ``deep`` the teacher's shape,
+    ``d<depth>_w<width>`` depth - 1 hidden layers of ``width`` (see ``depthwidth.study``)."""
+    return study.student_sizes(wildcards.student, TEACHER)
 
 
 def student_schedule(wildcards):
-    """[(steps, lr), ...]: one phase for shallow students, the deep config's phases for the deep one."""
-    if wildcards.student == "deep":
+    """[(steps, lr), ...]: one phase for shallow students, the deep config's phases for the deep one
+    and every student with more than one hidden layer."""
+    if study.uses_deep_schedule(wildcards.student, TEACHER):
         d = config["deep"]
         return [(d["steps_per_phase"], d["lr"] / d["lr_decay"] ** k) for k in range(d["phases"])]
     return [(config["shallow"]["steps"], config["shallow"]["lr"])]
@@ -143,19 +152,51 @@ def expressivity_mem_mb(wildcards, attempt):
 
 
 def deep_runs(name):
-    """Input function: a file of every deep student (``name`` is loss.npz or metrics.json)."""
-    return lambda wildcards: [f"{regime_dir(r, s)}/deep/{name}" for r in deep_regimes() for s in SEEDS]
+    """Input function: a file of every named regime's deep student (``name`` is loss.npz or metrics.json)."""
+    return lambda wildcards: [f"{regime_dir(r, s)}/deep/{name}" for r in deep_regimes(NAMED_REGIMES) for s in SEEDS]
 
 
 def widest_students(name):
-    """Input function: a file of each regime's widest shallow student, first seed (for the prediction plot)."""
+    """Input function: a file of each named regime's widest shallow student, first seed (for the prediction plot)."""
 
     def files(wildcards):
         return [f"{regime_dir(r, SEEDS[0])}/shallow_w{max(spec['shallow_widths'])}/{name}"
-                for r, spec in REGIMES.items()]
+                for r, spec in NAMED_REGIMES.items()]
 
     return files
 
 
 def figure(name):
     return multiext(f"results/figures/{name}", ".png", ".pdf")
+
+
+# --- the order-to-chaos study (workflow/rules/study.smk) ---
+
+
+def study_figure_names():
+    """Figures of the study: the cheap theory ones always (tanh), the sweep's when it lists sigmas."""
+    names = ["mean_field", "trajectory_length"] if config["nonlinearity"] == "tanh" else []
+    if SWEEP_REGIMES:
+        names.append("sweep_error")
+        if BUDGET_STUDENTS:
+            names.append("equal_budget")
+        if fitted_regimes(SWEEP_REGIMES):
+            names.append("sweep_scaling")
+    return names
+
+
+BUDGET_STUDENTS = study.budget_students(config) if SWEEP_REGIMES else []
+
+
+def sweep_student_metrics():
+    """metrics.json of every student of every sweep regime and seed."""
+    return [f"{regime_dir(r, s)}/{name}/metrics.json"
+            for r, spec in SWEEP_REGIMES.items() for s in SEEDS for name in study.regime_students(spec)]
+
+
+def sweep_linear_metrics():
+    return [f"{regime_dir(r, s)}/linear/metrics.json" for r in SWEEP_REGIMES for s in SEEDS]
+
+
+def study_figure(name):
+    return multiext(f"results/figures/{name}", ".png", ".pdf", ".tsv")

@@ -28,8 +28,8 @@ rule figure_deep_loss:
 rule figure_error_vs_width:
     """(b) Shallow train and test error against width, with the scaling fit and its extrapolation."""
     input:
-        metrics=shallow_metrics(*fitted_regimes()),
-        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
+        metrics=shallow_metrics(*fitted_regimes(NAMED_REGIMES)),
+        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(NAMED_REGIMES)),
         code=FIGURE_CODE,
     output:
         figure("error_vs_width"),
@@ -53,7 +53,7 @@ rule figure_predictions:
     input:
         weights=widest_students("student.pt"),
         metrics=widest_students("metrics.json"),
-        data=[f"{regime_dir(r, SEEDS[0])}/data.npz" for r in REGIMES],
+        data=[f"{regime_dir(r, SEEDS[0])}/data.npz" for r in NAMED_REGIMES],
         code=FIGURE_CODE,
     output:
         figure("predictions"),

@@ -11,6 +11,7 @@ rule teacher:
         sizes=TEACHER_SIZES,
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
+        standardise_targets=config["data"]["standardise_targets"],
         dtype=config["dtype"],
         nonlinearity=config["nonlinearity"],
     log:

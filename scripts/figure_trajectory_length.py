@@ -1,0 +1,19 @@
+"""Figure: circle length against depth, measured over random nets and from the mean-field theory.
+
+Reads: ``lengths`` (TSV per sigma, net and layer). Writes: PNG, PDF and the plotted numbers (TSV).
+"""
+
+import pandas as pd
+
+from depthwidth import figures, runtime, style
+from depthwidth.artifacts import write_tsv
+from depthwidth.study import length_vs_depth
+
+with runtime.job(snakemake) as log:
+    table = length_vs_depth(pd.read_csv(snakemake.input["lengths"], sep="\t"), snakemake.params.width,
+                            snakemake.params.nonlinearity)
+    log.info("length against depth:\n%s", table.to_string(index=False))
+    png, pdf, tsv = snakemake.output
+    write_tsv(tsv, table)
+    with style.figure_style(snakemake.params.xkcd):
+        style.save(figures.trajectory_length(table), [png, pdf])

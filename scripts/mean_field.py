@@ -1,0 +1,19 @@
+"""The mean-field theory of bias-free tanh nets over a grid of sigma_w.
+
+Writes: the figure (PNG, PDF) and its numbers (TSV: sigma_w, sigma_b, q_star, chi_1, c_star, chi_c, depth_scale).
+"""
+
+import numpy as np
+
+from depthwidth import figures, runtime, style
+from depthwidth.artifacts import write_tsv
+from depthwidth.study import mean_field_table
+
+with runtime.job(snakemake) as log:
+    grid = snakemake.params.grid
+    table = mean_field_table(np.geomspace(grid["sigma_min"], grid["sigma_max"], grid["points"]))
+    log.info("mean field:\n%s", table.to_string(index=False))
+    png, pdf, tsv = snakemake.output
+    write_tsv(tsv, table)
+    with style.figure_style(snakemake.params.xkcd):
+        style.save(figures.mean_field(table), [png, pdf])

@@ -1,0 +1,167 @@
+"""The sigma sweep's pieces (names, budgets, linear reference, bands) and the study run end to end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from depthwidth import study
+from depthwidth.config import ConfigError
+from depthwidth.nets import n_parameters
+from depthwidth.scaling import bootstrap_fit
+from depthwidth.teacher import standardise_targets, target_scaling
+
+ROOT = Path(__file__).resolve().parents[1]
+TEACHER = {"n_in": 5, "width": 5, "depth": 5}
+
+
+def sweep_config(**sweep):
+    spec = {"sigmas": [0.4, 1.0, 2.0], "shallow_widths": [5, 15], "deep_student": True, "student_init": "default",
+            "budget_depths": [2, 3, 4, 5, 6], "budget": None, **sweep}
+    return {"teacher": TEACHER, "regimes": {"chaotic": {}}, "nonlinearity": "tanh", "min_points_per_parameter": 3,
+            "data": {"n_train": 4000}, "sweep": spec}
+
+
+def test_budget_widths_at_the_teachers_105_weights():
+    widths = {d: study.budget_width(5, d, 105) for d in range(2, 7)}
+    assert widths == {2: 17, 3: 8, 4: 6, 5: 5, 6: 4}
+    assert study.budget_students(sweep_config()) == ["shallow_w17", "d3_w8", "d4_w6", "deep", "d6_w4"]
+    assert [n_parameters(study.student_sizes(n, TEACHER)) for n in study.budget_students(sweep_config())] == \
+        [102, 112, 108, 105, 88]
+
+
+def test_student_names_and_sizes():
+    assert study.student_sizes("shallow_w17", TEACHER) == [5, 17, 1]
+    assert study.student_sizes("deep", TEACHER) == [5, 5, 5, 5, 5, 1]
+    assert study.student_sizes("d3_w8", TEACHER) == [5, 8, 8, 1]
+    assert study.student_name(5, 5, TEACHER) == "deep" and study.student_name(2, 9, TEACHER) == "shallow_w9"
+    assert study.uses_deep_schedule("d3_w8", TEACHER) and not study.uses_deep_schedule("shallow_w5", TEACHER)
+    with pytest.raises(ValueError, match="unknown student 'd1_w5'"):
+        study.student_sizes("d1_w5", TEACHER)
+
+
+def test_sweep_regimes_are_named_by_sigma_and_carry_the_budget_students():
+    regimes = study.sweep_regimes(sweep_config(budget_depths=[3]))
+    assert list(regimes) == ["sigma0.40", "sigma1.00", "sigma2.00"]
+    assert regimes["sigma0.40"]["sigma"] == 0.4
+    assert study.regime_students(regimes["sigma1.00"]) == ["shallow_w5", "shallow_w15", "deep", "d3_w8"]
+    assert study.sweep_regimes({**sweep_config(), "sweep": {"sigmas": []}}) == {}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"sigmas": [1.0, 1.001]}, "repeated regime names"),
+    ({"shallow_widths": [15, 5]}, "sweep.shallow_widths: must be strictly increasing"),
+    ({"shallow_widths": [5, 1000]}, "student shallow_w1000 has 6000 parameters"),
+])
+def test_check_sweep_rejects_bad_sweeps(change, message):
+    with pytest.raises(ConfigError, match=message):
+        study.check_sweep(sweep_config(**change))
+
+
+def test_check_sweep_needs_tanh():
+    with pytest.raises(ConfigError, match="nonlinearity is 'relu'"):
+        study.check_sweep({**sweep_config(), "nonlinearity": "relu"})
+
+
+def test_linear_fit_recovers_a_linear_teacher_and_is_relative():
+    rng = np.random.default_rng(0)
+    X_train, X_test = rng.standard_normal((200, 5)), rng.standard_normal((100, 5))
+    coef = np.array([[0.5], [-1.0], [0.0], [2.0], [0.1]])
+    noise = 0.1 * rng.standard_normal((100, 1))
+    data = {"X_train": X_train, "y_train": X_train @ coef, "X_test": X_test, "y_test": X_test @ coef + noise}
+    m = study.linear_fit(data)
+    np.testing.assert_allclose(m["coefficients"], coef.ravel(), atol=1e-12)
+    assert m["test_relative_error"] == pytest.approx(float((noise**2).mean() / np.var(data["y_test"], ddof=1)))
+    assert m["train_relative_error"] < 1e-20
+
+
+def test_standardised_targets_record_their_scale_and_keep_relative_errors():
+    rng = np.random.default_rng(1)
+    y = 0.007 * rng.standard_normal((50, 1))
+    data = {"X_train": rng.standard_normal((50, 5)), "y_train": y, "X_test": rng.standard_normal((20, 5)),
+            "y_test": 0.007 * rng.standard_normal((20, 1))}
+    scaled = standardise_targets(data)
+    assert target_scaling(scaled) == {"standardised": True, "target_scale": pytest.approx(float(y.std()))}
+    assert scaled["y_train"].std() == pytest.approx(1.0)
+    assert target_scaling(data) == {"standardised": False, "target_scale": 1.0}
+    assert study.linear_fit(scaled)["test_relative_error"] == pytest.approx(study.linear_fit(data)["test_relative_error"])
+
+
+def test_median_band_brackets_the_median():
+    med, lo, hi = study.median_band([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert med == 3.0 and 1.0 <= lo <= med <= hi <= 100.0
+    assert study.median_band([5.0]) == (5.0, 5.0, 5.0)
+
+
+def test_bootstrap_width_interval_stays_finite_or_inf_never_nan():
+    # seed 2's error rises with width: resamples of it alone predict an infinite width
+    widths = [5, 15, 45] * 3
+    errors = [1e-2, 1e-3, 1e-4, 1e-2, 2e-3, 3e-4, 1e-3, 2e-3, 3e-3]
+    ci = bootstrap_fit(widths, errors, [0] * 3 + [1] * 3 + [2] * 3, target=1e-6, n_boot=500)
+    assert ci["predicted_width_ci_high"] == float("inf")
+    assert np.isfinite(ci["predicted_width_ci_low"]) and ci["slope_ci_low"] < 0 < ci["slope_ci_high"]
+
+
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory):
+    """Run tests/smoke_study.yaml (3 sigmas, 2 seeds, a few steps) in a temporary folder."""
+    if shutil.which("snakemake") is None and not Path(sys.executable).with_name("snakemake").exists():
+        pytest.skip("snakemake is not installed")
+    work = tmp_path_factory.mktemp("study")
+    shutil.copy(ROOT / "tests" / "smoke_study.yaml", work)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    snakemake = shutil.which("snakemake") or str(Path(sys.executable).with_name("snakemake"))
+    run = subprocess.run([snakemake, "-s", str(ROOT / "Snakefile"), "--configfile", "smoke_study.yaml",
+                          "--cores", "2", "--quiet"], cwd=work, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return work
+
+
+def test_study_outputs(study_run):
+    figures = study_run / "results" / "figures"
+    for name in ("mean_field", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling"):
+        for ext in ("png", "pdf", "tsv"):
+            assert (figures / f"{name}.{ext}").stat().st_size > 0, f"{name}.{ext}"
+    config = yaml.safe_load((ROOT / "tests" / "smoke_study.yaml").read_text())
+
+    errors = pd.read_csv(figures / "sweep_error.tsv", sep="\t")
+    expected = {"shallow_w5", "shallow_w15", "deep", "linear", "shallow_w17", "d3_w8"}
+    assert set(errors["student"]) == expected
+    assert sorted(errors["sigma_w"].unique()) == config["sweep"]["sigmas"]
+    assert (errors["n_seeds"] == 2).all()
+    assert ((errors["test_error_ci95_low"] <= errors["test_error_median"])
+            & (errors["test_error_median"] <= errors["test_error_ci95_high"])).all()
+    assert ((errors["test_error_median"] > 0) & (errors["test_error_median"] < 2)).all()
+    chi = errors.drop_duplicates("sigma_w").set_index("sigma_w")["chi_1"]
+    assert chi[0.5] == pytest.approx(0.25) and chi[2.0] == pytest.approx(1.36267, abs=1e-5)
+
+    budget = pd.read_csv(figures / "equal_budget.tsv", sep="\t")
+    assert set(budget["student"]) == {"shallow_w17", "d3_w8", "deep", "linear"}
+    assert set(budget.loc[budget["student"] != "linear", "n_parameters"]) == {102, 112, 105}
+
+    fits = pd.read_csv(figures / "sweep_scaling.tsv", sep="\t")
+    assert list(fits["regime"]) == ["sigma0.50", "sigma1.00", "sigma2.00"]
+    assert (fits["slope_ci_low"] <= fits["slope"]).all() and (fits["slope"] <= fits["slope_ci_high"]).all()
+
+    lengths = pd.read_csv(figures / "trajectory_length.tsv", sep="\t")
+    last = lengths[lengths["layer"] == lengths["layer"].max()].set_index("sigma_w")
+    assert last.loc[0.5, "length_geomean"] < last.loc[2.0, "length_geomean"]
+    # within a factor 2 of the mean field even at width 30
+    ratio = lengths["length_geomean"] / lengths["theory_length"]
+    assert ratio.between(0.5, 2.0).all()
+
+    theory = pd.read_csv(figures / "mean_field.tsv", sep="\t")
+    assert len(theory) == config["theory"]["points"]
+    ordered = theory[theory["sigma_w"] < 1]
+    np.testing.assert_allclose(ordered["chi_1"], ordered["sigma_w"] ** 2, rtol=1e-8)
+
+    linear = pd.read_json(study_run / "results" / "sigma2.00" / "seed7" / "linear" / "metrics.json", typ="series")
+    assert linear["standardised"] and linear["target_scale"] > 0

@@ -1,0 +1,152 @@
+"""Mean-field theory against known values and against simulated width-1000 random tanh nets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from depthwidth import theory
+
+WIDTH = 1000
+
+
+def random_layers(rng: np.random.Generator, fan_ins: list[int], width: int, sigma_w: float, sigma_b: float):
+    """(weights (fan_in, width), biases (width,)) per layer, W ~ N(0, sigma_w^2/fan_in), b ~ N(0, sigma_b^2)."""
+    for fan_in in fan_ins:
+        w = rng.standard_normal((fan_in, width), dtype=np.float32).astype(np.float64) * (sigma_w / np.sqrt(fan_in))
+        b = rng.standard_normal(width) * sigma_b
+        yield w, b
+
+
+def preactivations(x: np.ndarray, sigma_w: float, sigma_b: float, layers: int, rng: np.random.Generator):
+    """(layers, N, WIDTH) pre-activations z^1..z^L of a random tanh net applied to x (N, n_in)."""
+    zs, h = [], x
+    for w, b in random_layers(rng, [x.shape[1]] + [WIDTH] * (layers - 1), WIDTH, sigma_w, sigma_b):
+        z = h @ w + b
+        zs.append(z)
+        h = np.tanh(z)
+    return np.stack(zs)
+
+
+# --- known values -------------------------------------------------------------------------------
+
+
+def test_fixed_point_and_chi_1_at_sigma_2():
+    assert theory.q_star(2.0) == pytest.approx(2.12147, abs=1e-5)
+    assert theory.chi_1(2.0) == pytest.approx(1.36267, abs=1e-5)
+    assert theory.length_map(theory.q_star(2.0), 2.0) == pytest.approx(theory.q_star(2.0), rel=1e-10)
+
+
+@pytest.mark.parametrize("sigma_w", [0.3, 0.8, 0.99, 1.0])
+def test_ordered_phase_without_bias_has_q_star_zero_and_chi_sigma_squared(sigma_w):
+    assert theory.q_star(sigma_w) == 0.0
+    assert theory.chi_1(sigma_w) == pytest.approx(sigma_w**2, rel=1e-12)
+    assert theory.c_star(sigma_w) == 1.0
+
+
+def test_transition_at_sigma_1_without_bias():
+    assert theory.critical_sigma_w(0.0) == 1.0
+    assert theory.chi_1(0.999) < 1 < theory.chi_1(1.001)
+    assert theory.q_star(1.01) > 0
+    # near the transition q* ~ (1 - 1/sigma_w^2) / 2, from tanh^2(x) ~ x^2 - 2x^4/3
+    assert theory.q_star(1.01) == pytest.approx((1 - 1 / 1.01**2) / 2, rel=0.05)
+    assert theory.depth_scale(1.0) == float("inf")
+    assert theory.depth_scale(1.05) > theory.depth_scale(1.5) > theory.depth_scale(2.0)
+    assert theory.depth_scale(0.95) > theory.depth_scale(0.5)
+
+
+def test_chaotic_phase_without_bias_decorrelates_to_zero():
+    assert theory.c_star(2.0) == 0.0
+    assert theory.correlation_map(0.0, 2.0) == pytest.approx(0.0, abs=1e-12)
+    assert theory.correlation_map(1.0, 2.0) == pytest.approx(1.0, rel=1e-6)
+    # the slope of the C-map at c = 1 is chi_1
+    eps = 1e-4
+    slope = (1 - theory.correlation_map(1 - eps, 2.0)) / eps
+    assert slope == pytest.approx(theory.chi_1(2.0), rel=2e-3)
+
+
+def test_critical_line_with_bias_has_chi_1_equal_1():
+    s = theory.critical_sigma_w(0.3)
+    assert 1.2 < s < 1.6
+    assert theory.chi_1(s, 0.3) == pytest.approx(1.0, abs=1e-8)
+    mf = theory.mean_field(2.5, 0.3)
+    assert 0 < mf.c_star < 1 and mf.chi_1 > 1
+    assert theory.correlation_map(mf.c_star, 2.5, 0.3) == pytest.approx(mf.c_star, abs=1e-9)
+    assert mf.depth_scale == pytest.approx(-1 / np.log(mf.chi_c))
+
+
+def test_length_growth_reaches_sqrt_chi_1_per_layer():
+    growth = theory.length_growth(2.0, q1=2.0, layers=30)
+    assert growth[0] == 1.0
+    assert growth[-1] / growth[-2] == pytest.approx(np.sqrt(theory.chi_1(2.0)), rel=1e-6)
+
+
+def test_theory_rejects_other_nonlinearities():
+    with pytest.raises(ValueError, match="tanh only.*'relu'"):
+        theory.chi_1(2.0, phi="relu")
+
+
+# --- against simulation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sigma_w, sigma_b, q0", [(2.0, 0.0, 0.3), (0.8, 0.0, 2.0), (1.5, 0.3, 1.0)])
+def test_length_map_matches_simulated_nets(sigma_w, sigma_b, q0):
+    rng = np.random.default_rng(1)
+    layers, nets = 8, 5
+    x = rng.standard_normal((8, WIDTH))
+    x *= np.sqrt(q0 * WIDTH) / np.linalg.norm(x, axis=1, keepdims=True)  # |x|^2 / n_in = q0 exactly
+    q_sim = np.mean([(preactivations(x, sigma_w, sigma_b, layers, rng) ** 2).mean(axis=(1, 2)) for _ in range(nets)],
+                    axis=0)
+    q_theory = theory.length_iterates(sigma_w**2 * q0 + sigma_b**2, sigma_w, sigma_b, layers)
+    np.testing.assert_allclose(q_sim, q_theory, rtol=0.05)
+
+
+@pytest.mark.parametrize("sigma_w, sigma_b", [(2.0, 0.0), (1.2, 0.3)])
+def test_correlation_map_matches_simulated_nets(sigma_w, sigma_b):
+    """Mean correlation over 100 input pairs per starting correlation and over 3 width-1000 nets.
+
+    One pair's sample correlation over 1000 units scatters by ~(1 - c^2)/sqrt(1000) ~ 0.03 per
+    layer, hence the means; a single net's bias vector also shifts every pair alike.
+    """
+    rng = np.random.default_rng(2)
+    layers, pairs, c0s, nets = 8, 100, (0.1, 0.5, 0.9), 3
+    u = rng.standard_normal((len(c0s), pairs, 2, WIDTH))
+    u /= np.linalg.norm(u, axis=-1, keepdims=True)
+    a = u[:, :, 0]
+    b = u[:, :, 1] - (u[:, :, 1] * a).sum(-1, keepdims=True) * a  # orthogonal to a
+    b /= np.linalg.norm(b, axis=-1, keepdims=True)
+    c = np.asarray(c0s)[:, None, None]
+    x1, x2 = np.sqrt(WIDTH) * a, np.sqrt(WIDTH) * (c * a + np.sqrt(1 - c**2) * b)  # |x|^2/n = 1, corr c0
+    x = np.concatenate([x1.reshape(-1, WIDTH), x2.reshape(-1, WIDTH)])  # (2 * C * pairs, WIDTH)
+    corr = 0.0
+    for _ in range(nets):
+        z = preactivations(x, sigma_w, sigma_b, layers, rng)  # (L, 2 * C * pairs, WIDTH)
+        z1, z2 = np.split(z, 2, axis=1)
+        c_pairs = (z1 * z2).sum(-1) / np.sqrt((z1**2).sum(-1) * (z2**2).sum(-1))  # (L, C * pairs)
+        corr = corr + c_pairs.reshape(layers, len(c0s), pairs).mean(axis=-1) / nets
+    q1 = sigma_w**2 + sigma_b**2
+    for k, c0 in enumerate(c0s):
+        c1 = (sigma_w**2 * c0 + sigma_b**2) / q1
+        predicted = theory.correlation_iterates(q1, q1, c1, sigma_w, sigma_b, layers)
+        np.testing.assert_allclose(corr[:, k], predicted, atol=0.03, err_msg=f"c0={c0}")
+
+
+@pytest.mark.parametrize("sigma_w", [2.0, 2.5])
+def test_trajectory_length_grows_by_sqrt_chi_1_per_layer(sigma_w):
+    """Slope of ln(length) over layers 5..20 of a width-1000 net, bias-free like the expressivity nets.
+
+    Length grows by sqrt(chi_1) only while each segment of the discretised curve is short against
+    the distance between decorrelated points (~sqrt(2 N E[tanh^2])); a full circle of a few hundred
+    points saturates by layer 20 at sigma_w = 2.5. A short arc (0.1 rad, 100 points: segments of
+    1e-3 rad, as fine as a 6000-point circle) keeps every segment short and costs little.
+    """
+    rng = np.random.default_rng(3)
+    theta = np.linspace(0.0, 0.1, 100)
+    h = np.stack([np.cos(theta), np.sin(theta)], axis=1)  # (P, 2)
+    lengths = []
+    for w, _ in random_layers(rng, [2] + [WIDTH] * 19, WIDTH, sigma_w, 0.0):
+        h = np.tanh(h @ w)
+        lengths.append(np.linalg.norm(np.diff(h, axis=0), axis=1).sum())
+    layers = np.arange(1, 21)
+    slope = np.polyfit(layers[4:], np.log(lengths[4:]), 1)[0]
+    assert slope == pytest.approx(np.log(np.sqrt(theory.chi_1(sigma_w))), abs=0.02)
