@@ -1,6 +1,7 @@
 """Every figure of the workflow, as functions from plain arrays to a matplotlib figure.
 
-Errors are relative errors, MSE / Var(y_test), on every axis that shows them.
+Errors are relative errors, MSE / Var(y_test), on every axis that shows them. Draw inside
+``style.figure_style()`` and save with ``style.save()`` (PNG and PDF).
 """
 
 from __future__ import annotations
@@ -11,108 +12,216 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
+from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
 from .artifacts import atomic_path
-from .style import COLUMN_WIDTH, FULL_WIDTH, regime_colour
+from .captions import number
+from .nets import n_parameters
+from .style import COLUMN_WIDTH, FULL_WIDTH, NEUTRAL, regime_colour
 
 REL = "MSE / Var(y_test)"
+# Extrapolations further than this factor beyond the widest student are drawn to the axis edge
+# only, so the measured points keep most of the axis.
+MAX_EXTRAPOLATION = 1e6
 
 
-def deep_loss(curves: Mapping[str, Sequence[np.ndarray]], phase_steps: int) -> plt.Figure:
-    """Deep students' training error per step (log y), one colour per regime, one line per seed."""
+def seeds_text(n: int) -> str:
+    return f"{n} seed{'s' if n != 1 else ''}"
+
+
+def deep_loss(
+    curves: Mapping[str, Sequence[np.ndarray]],
+    phase_steps: int,
+    test_errors: Mapping[str, Sequence[float]] | None = None,
+    lr_decay: float = 3,
+    sizes: Sequence[int] | None = None,
+) -> plt.Figure:
+    """Deep students' training error per step (log y), one colour per regime, one line per seed.
+
+    ``test_errors[regime]`` (one per seed, optional) are marked at the last step; ``sizes``, the
+    students' layer sizes, puts their shape in the title.
+    """
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
-    for i, (regime, runs) in enumerate(curves.items()):
+    for regime, runs in curves.items():
+        colour = regime_colour(regime)
         for k, curve in enumerate(runs):
-            label = f"{regime} ({len(runs)} seed{'s' if len(runs) > 1 else ''})" if k == 0 else None
-            ax.plot(np.arange(1, len(curve) + 1), curve, color=regime_colour(i), lw=0.8, alpha=0.8, label=label)
+            ax.plot(np.arange(1, len(curve) + 1), curve, color=colour, lw=0.9, alpha=0.85,
+                    label=f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None)
+        if test_errors and regime in test_errors:
+            ends = [len(c) for c in runs]
+            ax.scatter(ends, test_errors[regime], marker="D", s=14, color=colour, edgecolor="white", lw=0.4,
+                       zorder=3, label=f"{regime}, test at end")
     total = max(len(c) for runs in curves.values() for c in runs)
     for boundary in range(phase_steps, total, phase_steps):
-        ax.axvline(boundary, color="0.7", lw=0.6, ls=":")
-    ax.set(yscale="log", xlabel="Adam step (dotted: learning rate / 3)", ylabel=f"training {REL}",
-           title="Deep student (teacher's architecture)")
-    ax.legend()
+        ax.axvline(boundary, color="0.75", lw=0.6, ls=":", zorder=0)
+    ax.set(yscale="log", xlim=(0, total * 1.02), xlabel=f"Adam step (dotted: learning rate ÷ {lr_decay:g})",
+           ylabel=f"training error, {REL}", title="Deep student (the teacher's architecture)")
+    if sizes is not None:
+        hidden = sizes[1:-1]
+        ax.set_title(f"Deep student: {len(hidden)} hidden layers × {max(hidden)}, {n_parameters(sizes)} parameters")
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
+    ax.legend(loc="upper right")
     return fig
 
 
 def error_vs_width(
-    points: Mapping[str, Mapping[str, np.ndarray]], fits: Mapping[str, Mapping[str, float]]
+    points: Mapping[str, Mapping[str, np.ndarray]],
+    fits: Mapping[str, Mapping[str, float]],
+    deep: Mapping[str, Mapping[str, float]] | None = None,
 ) -> plt.Figure:
     """Train and test error against width (log-log) with the fitted power law and its extrapolation.
 
-    ``points[regime]`` holds arrays ``width``, ``train``, ``test`` (one entry per student and seed).
+    ``points[regime]`` holds arrays ``width``, ``train``, ``test`` (one entry per student and seed);
+    ``fits[regime]`` is the regime's scaling fit; ``deep[regime]`` (optional) holds the deep
+    student's median ``test`` error and its ``n_parameters``, drawn as a horizontal reference.
     """
-    fig, axes = plt.subplots(1, len(points), figsize=(COLUMN_WIDTH * len(points), 2.8), squeeze=False)
-    for i, (ax, (regime, pts)) in enumerate(zip(axes[0], points.items())):
+    fig, axes = plt.subplots(1, len(points), figsize=(COLUMN_WIDTH * len(points), 2.9), squeeze=False)
+    for ax, (regime, pts) in zip(axes[0], points.items()):
         fit = fits[regime]
-        colour = regime_colour(i)
+        colour = regime_colour(regime)
+        widths = np.asarray(pts["width"], float)
+        w_lo, w_hi = widths.min(), widths.max()
         seeds = len(set(fit["seeds"]))
-        ax.scatter(pts["width"], pts["test"], color=colour, s=14, label=f"test ({seeds} seed{'s' if seeds > 1 else ''})")
-        ax.scatter(pts["width"], pts["train"], facecolor="none", edgecolor=colour, s=14, label="train")
-        target, predicted = fit["target_error"], fit["predicted_width"]
-        w_max = predicted if np.isfinite(predicted) else 10 * max(pts["width"])
-        w_line = np.geomspace(min(pts["width"]), max(w_max, max(pts["width"])), 200)
-        ax.plot(w_line, np.exp(fit["intercept"]) * w_line ** fit["slope"], color="0.3", lw=0.8, ls="--",
-                label=f"fit: E ∝ W^{fit['slope']:.2f}")
+        # Nudge train and test apart so neither hides the other where they coincide.
+        ax.scatter(widths / 1.06, pts["train"], marker="^", facecolor="none", edgecolor=colour, s=16, lw=0.8,
+                   label="train")
+        ax.scatter(widths * 1.06, pts["test"], marker="o", color=colour, s=14, label=f"test ({seeds_text(seeds)})")
+
+        target, predicted = float(fit["target_error"]), float(fit["predicted_width"])
+        reachable = np.isfinite(predicted) and predicted > 0
+        w_edge = w_hi * MAX_EXTRAPOLATION
+        w_end = min(predicted, w_edge) if reachable else w_hi * 100
+        w_end = max(w_end, w_hi)
+        w_line = np.geomspace(w_lo / 1.3, w_end, 200)
+        slope_txt = f"{fit['slope']:.2f}"
+        if "slope_ci_low" in fit:
+            slope_txt += f", 95% CI [{fit['slope_ci_low']:.2f}, {fit['slope_ci_high']:.2f}]"
+        ax.plot(w_line, np.exp(fit["intercept"]) * w_line ** fit["slope"], color=NEUTRAL, lw=0.9, ls="--",
+                label=f"fit E ∝ Wᵐ, m = {slope_txt}")
         ax.axhline(target, color="0.6", lw=0.6, ls=":")
-        if np.isfinite(predicted):
-            ax.scatter([predicted], [target], marker="*", color="k", s=40, zorder=3,
-                       label=f"E = {target:g} at W ≈ {predicted:.2g}")
-        ax.set(xscale="log", yscale="log", xlabel="hidden width W", ylabel=f"relative error, {REL}",
+        ax.annotate(f"target E = {number(target)}", (w_lo / 1.3, target), xytext=(2, 2), textcoords="offset points",
+                    fontsize=6, color="0.4", va="bottom")
+        if reachable and predicted <= w_edge:
+            ax.scatter([predicted], [target], marker="*", color="k", s=45, zorder=3,
+                       label=f"target reached at W ≈ {number(predicted)}")
+        elif reachable:
+            ax.annotate(f"target at W ≈ {number(predicted)} →", (w_edge, target), xytext=(-3, 10),
+                        textcoords="offset points", ha="right", fontsize=6, color="k")
+        else:
+            ax.text(0.98, 0.02, "error does not fall with width:\nno width reaches the target",
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=6)
+        if deep and regime in deep:
+            d = deep[regime]
+            ax.axhline(d["test"], color=colour, lw=0.9, ls="-.",
+                       label=f"deep student, {d['n_parameters']} parameters (test)")
+        ax.set(xscale="log", yscale="log", xlabel="hidden width W (units)", ylabel=f"relative error E, {REL}",
                title=f"Shallow students, {regime} teacher")
-        ax.legend(loc="lower left")
+        ax.legend(loc="upper right", fontsize=6)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi * 30)  # head room for the legend above the data
     fig.tight_layout()
     return fig
 
 
 def predictions(panels: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> plt.Figure:
-    """Student output against teacher output on the test set, one panel per (title, y_teacher, y_student)."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN_WIDTH * len(panels) * 0.75, 2.6), squeeze=False)
+    """Student against teacher output on the test set, one panel per (title, y_teacher, y_student).
+
+    Both are divided by the teacher's standard deviation, so panels of different regimes share a
+    scale and the mean squared vertical distance from the diagonal is the relative error.
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN_WIDTH * 0.72 * len(panels), 2.5), squeeze=False)
     for i, (ax, (title, y_true, y_pred)) in enumerate(zip(axes[0], panels)):
-        lo, hi = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
-        ax.plot([lo, hi], [lo, hi], color="0.6", lw=0.6, ls="--")
-        ax.scatter(y_true, y_pred, s=3, alpha=0.5, color=regime_colour(i), rasterized=True)
-        ax.set(xlabel="teacher output", ylabel="student output", title=title, aspect="equal")
-        ax.ticklabel_format(style="sci", scilimits=(-2, 3))
+        scale = float(np.std(y_true, ddof=1)) or 1.0
+        t, p = np.asarray(y_true) / scale, np.asarray(y_pred) / scale
+        lim = 1.05 * float(max(np.abs(t).max(), np.abs(p).max()))
+        ax.plot([-lim, lim], [-lim, lim], color=NEUTRAL, lw=0.7, ls="--", label="student = teacher")
+        ax.scatter(t, p, s=3, alpha=0.5, lw=0, color=regime_colour(i), rasterized=True)
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", title=title,
+               xlabel="teacher output / SD(teacher)", ylabel="student output / SD(teacher)")
+    axes[0][0].legend(loc="upper left")
     fig.tight_layout()
     return fig
 
 
 def _draw_curve(ax, xyz: np.ndarray) -> None:
-    colours = plt.cm.hsv(np.linspace(0, 1, len(xyz)))
-    for k in range(len(xyz) - 1):
-        ax.plot(*xyz[k : k + 2].T, color=colours[k], lw=0.8)
+    """The closed curve ``xyz`` (P, 3) on 3-D axes, coloured by position along it."""
+    # Colour runs once round the hue circle with the angle on the input circle, so a curve that
+    # folds shows where its pieces came from. One collection of P-1 segments draws far faster
+    # than P-1 separate lines.
+    segments = np.stack([xyz[:-1], xyz[1:]], axis=1)  # (P-1, 2, 3)
+    colours = plt.cm.hsv(np.linspace(0, 1, len(segments)))
+    ax.add_collection3d(Line3DCollection(segments, colors=colours, linewidths=0.8))
+    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+    pad = 0.05 * np.maximum(hi - lo, 1e-12)
+    ax.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]),
+           zlim=(lo[2] - pad[2], hi[2] + pad[2]))
     ax.set_xticks([]), ax.set_yticks([]), ax.set_zticks([])
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_pane_color((0.96, 0.96, 0.96, 1.0))
 
 
-def expressivity_grid(projected: np.ndarray, labels: Sequence[str], layers: Sequence[int]) -> plt.Figure:
-    """Rows: nets (``projected`` is (S, L, P, 3)); columns: the listed hidden layers (1-based)."""
-    fig = plt.figure(figsize=(FULL_WIDTH, FULL_WIDTH / len(layers) * len(labels) * 1.1))
+def expressivity_grid(
+    projected: np.ndarray,
+    labels: Sequence[str],
+    layers: Sequence[int],
+    stretch: np.ndarray | None = None,
+) -> plt.Figure:
+    """Rows: nets (``projected`` is (S, L, P, 3)); columns: the listed hidden layers (1-based).
+
+    ``stretch`` (S, L), optional: each layer's curve length relative to a circle of its size,
+    written under its panel.
+    """
+    n_rows, n_cols = len(labels), len(layers)
+    bottom, top = 0.03, 0.93
+    fig = plt.figure(figsize=(FULL_WIDTH, FULL_WIDTH / n_cols * n_rows * 1.05 + 0.3))
     for r, label in enumerate(labels):
         for c, layer in enumerate(layers):
-            ax = fig.add_subplot(len(labels), len(layers), r * len(layers) + c + 1, projection="3d")
+            ax = fig.add_subplot(n_rows, n_cols, r * n_cols + c + 1, projection="3d")
             _draw_curve(ax, projected[r, layer - 1])
-            ax.set_title(f"{label}, layer {layer}" if c == 0 else f"layer {layer}", fontsize=7)
+            if r == 0:
+                ax.set_title(f"hidden layer {layer}", fontsize=8, pad=0)
+            if stretch is not None:
+                ax.text2D(0.5, 0.02, f"length ×{stretch[r, layer - 1]:.2g}", transform=ax.transAxes,
+                          ha="center", va="top", fontsize=7)
+        # The net's name to the left of its row, centred on it; "name (detail)" on two lines to fit short rows.
+        fig.text(0.005, top - (r + 0.5) * (top - bottom) / n_rows, label.replace(" (", "\n(", 1), ma="center", rotation=90, ha="left", va="center", fontsize=8)
+    fig.subplots_adjust(left=0.045, right=1.0, bottom=bottom, top=top, wspace=0.02, hspace=0.12)
     return fig
 
 
-def expressivity_animation(projected: np.ndarray, labels: Sequence[str], path: str | Path, fps: int = 3) -> None:
-    """An animated GIF through the hidden layers, the nets side by side, the layer number shown."""
+def expressivity_animation(
+    projected: np.ndarray,
+    labels: Sequence[str],
+    path: str | Path,
+    fps: int = 3,
+    stretch: np.ndarray | None = None,
+    dpi: int = 130,
+) -> None:
+    """An animated GIF through the hidden layers, the nets side by side, the layer number shown.
+
+    The last layer is held for a second before the loop restarts. ``stretch`` as in
+    ``expressivity_grid``.
+    """
     n_layers = projected.shape[1]
-    fig = plt.figure(figsize=(2.6 * len(labels), 2.9))
+    fig = plt.figure(figsize=(2.6 * len(labels), 3.0))
     axes = [fig.add_subplot(1, len(labels), i + 1, projection="3d") for i in range(len(labels))]
-    heading = fig.suptitle("")
+    # No tight bounding box for animations: the margins are set here instead, small.
+    fig.subplots_adjust(left=0.0, right=1.0, bottom=0.0, top=0.76, wspace=0.05)
+    heading = fig.suptitle("", fontsize=10, y=0.97, fontweight="bold")
 
     def draw(layer: int):
-        for ax, label, curves in zip(axes, labels, projected):
+        for i, (ax, label, curves) in enumerate(zip(axes, labels, projected)):
             ax.cla()
             _draw_curve(ax, curves[layer])
-            ax.set_title(label, fontsize=8)
+            extra = f"\nlength ×{stretch[i, layer]:.2g}" if stretch is not None else ""
+            ax.set_title(label + extra, fontsize=8)
         heading.set_text(f"hidden layer {layer + 1} of {n_layers}")
         return axes
 
-    anim = animation.FuncAnimation(fig, draw, frames=n_layers, blit=False)
+    frames = list(range(n_layers)) + [n_layers - 1] * fps
+    anim = animation.FuncAnimation(fig, draw, frames=frames, blit=False)
     with atomic_path(path) as tmp:
-        anim.save(str(tmp), writer=animation.PillowWriter(fps=fps))
+        anim.save(str(tmp), writer=animation.PillowWriter(fps=fps), dpi=dpi)
     plt.close(fig)
 
 

@@ -1,6 +1,6 @@
-"""Figure (a): the deep students' training error per step.
+"""Figure (a): the deep students' training error per step, with their test error at the end.
 
-Reads: ``loss`` and ``metrics`` of every deep student. Writes: the figure as PNG and PDF.
+Reads: ``loss`` and ``metrics`` of every deep student. Writes: ``png`` and ``pdf``.
 """
 
 from collections import defaultdict
@@ -10,8 +10,12 @@ from depthwidth.results import loss_curve
 from depthwidth.students import load_metrics
 
 with runtime.job(snakemake):
-    curves = defaultdict(list)
-    for loss, metrics in zip(snakemake.input["loss"], snakemake.input["metrics"]):
-        curves[load_metrics(metrics)["regime"]].append(loss_curve(loss, metrics))
-    with style.figure_style(snakemake.params.xkcd):
-        style.save(figures.deep_loss(curves, snakemake.params.steps_per_phase), snakemake.output)
+    curves, test_errors = defaultdict(list), defaultdict(list)
+    for loss, path in zip(snakemake.input["loss"], snakemake.input["metrics"]):
+        metrics = load_metrics(path)
+        curves[metrics["regime"]].append(loss_curve(loss, path))
+        test_errors[metrics["regime"]].append(metrics["test_relative_error"])
+    p = snakemake.params
+    with style.figure_style(p.xkcd):
+        fig = figures.deep_loss(curves, p.steps_per_phase, test_errors, p.lr_decay, sizes=metrics["sizes"])
+        style.save(fig, [snakemake.output["png"], snakemake.output["pdf"]])

@@ -1,14 +1,26 @@
-"""Figure (b): shallow train and test error against width, with the scaling fit.
+"""Figure (b): shallow train and test error against width, with the scaling fit and the deep student.
 
-Reads: ``metrics`` of every shallow student of the fitted regimes, and their ``fits``. Writes: PNG and PDF.
+Reads: ``metrics`` of every shallow student of the fitted regimes, their ``fits``, and ``deep``
+(metrics of those regimes' deep students, if any). Writes: ``png`` and ``pdf``.
 """
+
+from collections import defaultdict
+
+import numpy as np
 
 from depthwidth import figures, runtime, style
 from depthwidth.artifacts import read_json
 from depthwidth.results import width_points
+from depthwidth.students import load_metrics
 
 with runtime.job(snakemake):
     fits = {fit["regime"]: fit for fit in map(read_json, snakemake.input["fits"])}
+    deep_runs = defaultdict(list)
+    for metrics in map(load_metrics, snakemake.input["deep"]):
+        deep_runs[metrics["regime"]].append(metrics)
+    deep = {regime: {"test": float(np.median([m["test_relative_error"] for m in runs])),
+                     "n_parameters": runs[0]["n_parameters"]}
+            for regime, runs in deep_runs.items()}
     with style.figure_style(snakemake.params.xkcd):
-        fig = figures.error_vs_width(width_points(snakemake.input["metrics"]), fits)
-        style.save(fig, snakemake.output)
+        fig = figures.error_vs_width(width_points(snakemake.input["metrics"]), fits, deep)
+        style.save(fig, [snakemake.output["png"], snakemake.output["pdf"]])

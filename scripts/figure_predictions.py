@@ -1,6 +1,6 @@
 """Figure (c): each regime's widest shallow student against the teacher on the test set.
 
-Reads: the students' ``weights`` and ``metrics``, their teachers' ``data``. Writes: PNG and PDF.
+Reads: the students' ``weights`` and ``metrics``, their teachers' ``data``. Writes: ``png`` and ``pdf``.
 """
 
 from depthwidth import figures, runtime, style
@@ -10,4 +10,4 @@ with runtime.job(snakemake):
     i = snakemake.input
     panels = prediction_panels(i["weights"], i["metrics"], i["data"], snakemake.params.nonlinearity)
     with style.figure_style(snakemake.params.xkcd):
-        style.save(figures.predictions(panels), snakemake.output)
+        style.save(figures.predictions(panels), [snakemake.output["png"], snakemake.output["pdf"]])

@@ -1,4 +1,22 @@
-FIGURE_CODE = package("style", "figures", "results", "students")
+from depthwidth import captions
+
+FIGURE_CODE = package("style", "figures", "captions", "results", "students")
+# Each PNG goes into `snakemake --report`, its caption (workflow/report/<figure>.rst) quoting the
+# numbers `params.facts` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
+# for print and stay out of the report.
+CAPTIONS = "../report"
+
+
+def figure_labels(figure, regimes, widths=None):
+    """Labels of a figure in the report's table of results."""
+    labels = {"figure": figure, "regime": ", ".join(regimes) or "none"}
+    if widths is not None:
+        labels["width"] = widths
+    return labels
+
+
+def shallow_widths_text(regimes):
+    return "; ".join(", ".join(map(str, REGIMES[r]["shallow_widths"])) for r in regimes) or "none"
 
 
 rule figure_deep_loss:
@@ -8,10 +26,18 @@ rule figure_deep_loss:
         metrics=deep_runs("metrics.json"),
         code=FIGURE_CODE,
     output:
-        figure("deep_loss"),
+        png=report(
+            "results/figures/deep_loss.png",
+            caption=f"{CAPTIONS}/deep_loss.rst",
+            category="Tutorial",
+            labels=figure_labels("(a) deep student's training", deep_regimes(NAMED_REGIMES), f"{TEACHER['width']} (deep)"),
+        ),
+        pdf="results/figures/deep_loss.pdf",
     params:
         steps_per_phase=config["deep"]["steps_per_phase"],
+        lr_decay=config["deep"]["lr_decay"],
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, input: captions.deep_loss(input.metrics),
     log:
         "results/logs/figures/deep_loss.log",
     localrule: True
@@ -26,15 +52,33 @@ rule figure_deep_loss:
 
 
 rule figure_error_vs_width:
-    """(b) Shallow train and test error against width, with the scaling fit and its extrapolation."""
+    """(b) Shallow train and test error against width, with the scaling fit, its extrapolation and the deep student."""
     input:
         metrics=shallow_metrics(*fitted_regimes(NAMED_REGIMES)),
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(NAMED_REGIMES)),
+        deep=[
+            f"{regime_dir(r, s)}/deep/metrics.json"
+            for r in fitted_regimes(NAMED_REGIMES)
+            if r in deep_regimes(NAMED_REGIMES)
+            for s in SEEDS
+        ],
         code=FIGURE_CODE,
     output:
-        figure("error_vs_width"),
+        png=report(
+            "results/figures/error_vs_width.png",
+            caption=f"{CAPTIONS}/error_vs_width.rst",
+            category="Tutorial",
+            labels=figure_labels(
+                "(b) error against width",
+                fitted_regimes(NAMED_REGIMES),
+                shallow_widths_text(fitted_regimes(NAMED_REGIMES)),
+            ),
+        ),
+        pdf="results/figures/error_vs_width.pdf",
     params:
         xkcd=config["figures"]["xkcd"],
+        target_error=config["scaling"]["target_error"],
+        facts=lambda wildcards, input: captions.error_vs_width(input.fits, input.deep),
     log:
         "results/logs/figures/error_vs_width.log",
     localrule: True
@@ -56,10 +100,18 @@ rule figure_predictions:
         data=[f"{regime_dir(r, SEEDS[0])}/data.npz" for r in NAMED_REGIMES],
         code=FIGURE_CODE,
     output:
-        figure("predictions"),
+        png=report(
+            "results/figures/predictions.png",
+            caption=f"{CAPTIONS}/predictions.rst",
+            category="Tutorial",
+            labels=figure_labels("(c) predictions", list(NAMED_REGIMES),
+                                 "; ".join(str(max(s["shallow_widths"])) for s in NAMED_REGIMES.values())),
+        ),
+        pdf="results/figures/predictions.pdf",
     params:
         nonlinearity=config["nonlinearity"],
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, input: captions.predictions(input.metrics),
     log:
         "results/logs/figures/predictions.log",
     localrule: True
@@ -77,12 +129,27 @@ rule figure_expressivity:
     """(d) The circle through the chaotic and quasi-linear nets: a grid of layers and an animation."""
     input:
         trajectories="results/expressivity/trajectories.npz",
+        lengths="results/expressivity/lengths.tsv",
         code=FIGURE_CODE,
     output:
-        grid=figure("expressivity"),
-        animation="results/figures/expressivity.gif",
+        png=report(
+            "results/figures/expressivity.png",
+            caption=f"{CAPTIONS}/expressivity.rst",
+            category="Expressivity",
+            labels=figure_labels("(d) circle through deep nets, selected layers",
+                                 EXPRESSIVITY["regimes"], str(EXPRESSIVITY["width"])),
+        ),
+        pdf="results/figures/expressivity.pdf",
+        animation=report(
+            "results/figures/expressivity.gif",
+            caption=f"{CAPTIONS}/expressivity_animation.rst",
+            category="Expressivity",
+            labels=figure_labels("(d) circle through deep nets, animated", EXPRESSIVITY["regimes"],
+                                 str(EXPRESSIVITY["width"])),
+        ),
     params:
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, input: captions.expressivity(input.lengths),
     log:
         "results/logs/figures/expressivity.log",
     localrule: True
@@ -94,3 +161,25 @@ rule figure_expressivity:
         "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_expressivity.py"
+
+
+rule readme_figures:
+    """Small copies of the figures, and the rule graph, for the README: `snakemake readme_figures` after a full run."""
+    input:
+        figures=expand("results/figures/{name}.png", name=figure_names()),
+        animation="results/figures/expressivity.gif",
+    output:
+        figures=expand("docs/figures/{name}.png", name=figure_names()),
+        animation="docs/figures/expressivity.gif",
+        rulegraph="docs/rulegraph.svg",
+    params:
+        max_width=800,
+        snakefile=workflow.main_snakefile,
+        configfiles=[str(f) for f in workflow.overwrite_configfiles],
+    log:
+        "results/logs/figures/readme_figures.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    script:
+        "../../scripts/readme_figures.py"

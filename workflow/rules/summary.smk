@@ -1,3 +1,6 @@
+from depthwidth import captions
+
+
 rule summary:
     """Every student's errors and every scaling fit in one table."""
     input:
@@ -5,9 +8,15 @@ rule summary:
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
         code=package("results", "students"),
     output:
-        table="results/summary.tsv",
+        table=report(
+            "results/summary.tsv",
+            caption="../report/summary.rst",
+            category="Summary",
+            labels={"figure": "summary table", "regime": ", ".join(REGIMES)},
+        ),
     params:
         sigmas={r: spec["sigma"] for r, spec in REGIMES.items()},
+        facts=lambda wildcards, output: captions.summary(output.table),
     log:
         "results/logs/summary.log",
     localrule: True

@@ -1,0 +1,411 @@
+"""The report, its captions' numbers, the figures' look and the training progress log.
+
+The end-to-end test builds ``snakemake --report`` from a completed smoke run and reads the single
+HTML file back: Snakemake embeds each result as a base64 ``data:`` URI and its rendered caption
+inside a ``var results = {...}`` JSON object, and the workflow description in ``var workflow_desc``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from depthwidth import captions, figures, runtime, style
+from depthwidth.artifacts import read_json, write_json
+from depthwidth.scaling import fit_students
+
+REPO = Path(__file__).resolve().parents[1]
+REPORT_DIR = REPO / "workflow" / "report"
+
+
+# ---------------------------------------------------------------- the report, end to end
+
+
+@pytest.fixture(scope="module")
+def finished_smoke(request, tmp_path_factory):
+    """A completed run of tests/smoke.yaml: the session's shared ``smoke_run`` if a conftest offers
+    one, else a run of this checkout in a temporary folder. Read-only."""
+    try:
+        return request.getfixturevalue("smoke_run")
+    except pytest.FixtureLookupError:
+        pass
+    workdir = tmp_path_factory.mktemp("smoke")
+    shutil.copy2(REPO / "tests" / "smoke.yaml", workdir / "smoke.yaml")
+    run = SimpleNamespace(repo=REPO, workdir=workdir, configfile=workdir / "smoke.yaml")
+    proc = _snakemake(run, "--cores", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run.stdout = proc.stdout + proc.stderr
+    return run
+
+
+def _snakemake(run, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(run.repo), os.environ.get("PYTHONPATH")])))
+    env.pop("SNAKEMAKE_PROFILE", None)
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(Path(run.repo) / "Snakefile"),
+           "--configfile", str(run.configfile), *args]
+    return subprocess.run(cmd, cwd=run.workdir, env=env, capture_output=True, text=True, timeout=900)
+
+
+def _script_json(html: str, script_id: str) -> object:
+    """The JSON value Snakemake assigns in ``<script id="...">var name = ...;</script>``."""
+    match = re.search(rf'<script id="{script_id}">\s*var \w+ = (.*?);\s*</script>', html, re.S)
+    assert match, f"no <script id={script_id!r}> in the report"
+    return json.loads(match.group(1))
+
+
+def _text(caption_html: str) -> str:
+    """A caption's words without markup, whitespace collapsed."""
+    text = re.sub(r"<[^>]+>", " ", caption_html).replace("&quot;", '"').replace("&amp;", "&")
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def report(finished_smoke, tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    proc = _snakemake(finished_smoke, "--report", str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    html = path.read_text()
+    results = _script_json(html, "results")
+    return SimpleNamespace(html=html, results=results, run=finished_smoke,
+                           captions={p: _text(r["caption"]) for p, r in results.items()})
+
+
+def test_report_holds_every_figure_and_the_table_byte_for_byte(report):
+    results_dir = Path(report.run.workdir)
+    figures_made = {str(p.relative_to(results_dir)) for p in (results_dir / "results" / "figures").iterdir()
+                    if p.suffix in (".png", ".gif")}
+    expected = {"results/figures/deep_loss.png", "results/figures/error_vs_width.png",
+                "results/figures/predictions.png", "results/figures/expressivity.png",
+                "results/figures/expressivity.gif"}
+    assert expected <= figures_made
+    assert figures_made | {"results/summary.tsv"} <= set(report.results)
+    for path, result in report.results.items():
+        header, data = result["data_uri"].split(",", 1)
+        assert header.startswith(f"data:{result['mime_type']};"), path
+        assert base64.b64decode(data) == (results_dir / path).read_bytes(), f"{path}: embedded copy differs"
+
+
+def test_every_caption_is_rendered_without_errors(report):
+    headings = {
+        "results/figures/deep_loss.png": "(a) A deep student learns its deep teacher.",
+        "results/figures/error_vs_width.png": "(b) How wide must a shallow network be?",
+        "results/figures/predictions.png": "(c) Predictions on held-out inputs.",
+        "results/figures/expressivity.png": "(d) Deep chaotic networks fold their input.",
+        "results/figures/expressivity.gif": "(d, animated) The circle, layer by layer.",
+        "results/summary.tsv": "Summary table.",
+    }
+    for path, heading in headings.items():
+        text = report.captions[path]
+        assert text.startswith(heading), f"{path}: caption starts {text[:80]!r}"
+        # Unrendered template syntax, docutils' complaints about bad RST, missing numbers.
+        for bad in ("{{", "{%", "System Message", "n/a", "None", "once the"):
+            assert bad not in text, f"{path}: caption contains {bad!r}: {text}"
+        assert report.results[path]["labels"]["figure"], path
+
+
+def test_captions_quote_the_run_numbers(report):
+    results = Path(report.run.workdir) / "results"
+    fit = read_json(results / "chaotic" / "scaling_fit.json")
+    text = report.captions["results/figures/error_vs_width.png"]
+    assert f"slope m = {fit['slope']:.2f}" in text
+    assert f"95% CI {fit['slope_ci_low']:.2f} to {fit['slope_ci_high']:.2f}" in text
+    assert f"R² = {fit['r2']:.2f}" in text
+    assert f"W ≈ {captions.number(float(fit['predicted_width']))}" in text
+
+    deep = [read_json(p) for p in sorted(results.glob("chaotic/seed*/deep/metrics.json"))]
+    text = report.captions["results/figures/deep_loss.png"]
+    test_errors = [m["test_relative_error"] for m in deep]
+    assert f"test error {captions.number(float(np.median(test_errors)))}" in text
+    assert f"{deep[0]['n_parameters']} parameters" in text
+
+    widest = read_json(results / "chaotic" / "seed-1" / "shallow_w45" / "metrics.json")
+    assert f"test E = {captions.number(widest['test_relative_error'])}" in report.captions[
+        "results/figures/predictions.png"]
+
+    lengths = [line.split("\t") for line in (results / "expressivity" / "lengths.tsv").read_text().splitlines()[1:]]
+    last_chaotic = [row for row in lengths if row[0] == "chaotic"][-1]
+    assert f"×{captions.number(float(last_chaotic[4]))} at hidden layer {last_chaotic[2]}" in report.captions[
+        "results/figures/expressivity.png"]
+    assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.tsv"]
+
+
+def test_report_has_categories_and_the_workflow_description(report):
+    categories = _script_json(report.html, "categories")
+    assert set(categories["Tutorial"]["Other"]) == {
+        "results/figures/deep_loss.png", "results/figures/error_vs_width.png", "results/figures/predictions.png"}
+    assert set(categories["Expressivity"]["Other"]) == {
+        "results/figures/expressivity.png", "results/figures/expressivity.gif"}
+    description = _text(_script_json(report.html, "workflow-desc"))
+    assert "Depth vs width" in description
+    assert "widths 5, 15, 45" in description  # the smoke config's, rendered from snakemake.config
+    assert "System Message" not in description
+
+
+def test_run_ends_by_saying_where_the_results_are(finished_smoke):
+    if not hasattr(finished_smoke, "stdout"):
+        pytest.skip("the shared smoke run does not keep its output")
+    assert "results/figures/" in finished_smoke.stdout
+    assert f"snakemake -s {Path(finished_smoke.repo) / 'Snakefile'} --report results/report.html --configfile smoke.yaml" \
+        in finished_smoke.stdout
+
+
+# ---------------------------------------------------------------- caption numbers
+
+
+@pytest.mark.parametrize("value, text", [
+    (6.634e15, "6.6×10¹⁵"), (1e-6, "10⁻⁶"), (2.3e-7, "2.3×10⁻⁷"), (230.4, "230"), (0.0561, "0.056"),
+    (math.inf, "∞"), (None, "n/a"), (12345.0, "1.2×10⁴"),
+])
+def test_number_formats_for_captions(value, text):
+    assert captions.number(value) == text
+
+
+def _metrics(regime, seed, width, error, path: Path) -> Path:
+    data = {"regime": regime, "seed": seed, "name": f"shallow_w{width}", "sizes": [5, width, 1],
+            "n_parameters": 6 * width, "points_per_parameter": 1000 / (6 * width), "steps": 10,
+            "train_relative_error": error / 2, "test_relative_error": error, "train_seconds": 0.1,
+            "train_mse": error / 2, "test_mse": error, "var_y_test": 1.0}
+    write_json(path, data)
+    return path
+
+
+def test_scaling_facts_follow_the_fit_file(tmp_path):
+    # E = 0.5 W^-1 exactly: slope -1, and E = 1e-6 at W = 5e5.
+    metrics = [_metrics("chaotic", s, w, 0.5 / w, tmp_path / f"m{s}_{w}.json") for s in (1, 2) for w in (5, 50, 500)]
+    from depthwidth.students import load_metrics
+    fit = fit_students([load_metrics(p) for p in metrics], 1e-6)
+    write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit})
+    deep = _metrics("chaotic", 1, 5, 0.5 / 5000, tmp_path / "deep.json")
+    [facts] = captions.error_vs_width([str(tmp_path / "fit.json")], [str(deep)])
+    assert facts["slope"] == "-1.00"
+    assert facts["predicted_width"] == "5.0×10⁵"
+    assert facts["best_test"] == "0.001" and facts["best_width"] == 500
+    assert facts["deep"]["shallow_width"] == "5000"  # the width the line gives the deep student's error
+    assert facts["seeds"] == 2 and facts["slope_ci"].startswith("95% CI -1.00 to -1.00")
+
+
+def test_caption_facts_wait_for_their_files(tmp_path):
+    """Snakemake evaluates the params before the inputs exist: no error, no numbers then."""
+    missing = str(tmp_path / "not_yet.json")
+    assert captions.error_vs_width([missing], []) is None
+    assert captions.deep_loss([missing]) is None
+    assert captions.expressivity(str(tmp_path / "lengths.tsv")) is None
+
+
+def test_unreachable_target_is_said_not_extrapolated(tmp_path):
+    metrics = [_metrics("flat", 1, w, e, tmp_path / f"m{w}.json") for w, e in ((5, 0.1), (50, 0.2))]
+    from depthwidth.students import load_metrics
+    write_json(tmp_path / "fit.json", {"regime": "flat", **fit_students([load_metrics(p) for p in metrics], 1e-6)})
+    [facts] = captions.error_vs_width([str(tmp_path / "fit.json")], [])
+    assert facts["reachable"] is False and facts["predicted_width"] == "∞"
+
+
+def _render_caption(name: str, facts, config: dict, deep_inputs=()) -> str:
+    """A caption as Snakemake renders it: Jinja2 (trim_blocks, lstrip_blocks), then docutils to HTML."""
+    from docutils.core import publish_parts
+    from jinja2 import Environment
+
+    smk = SimpleNamespace(config=config, params=SimpleNamespace(facts=facts), input=SimpleNamespace(deep=list(deep_inputs)),
+                          wildcards=SimpleNamespace())
+    rst = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
+        (REPORT_DIR / f"{name}.rst").read_text()).render(snakemake=smk, categories={}, files=[])
+    with warnings.catch_warnings():  # Snakemake's own call; docutils 0.22 announces a new spelling
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        html = publish_parts(rst, writer_name="html", settings_overrides={"report_level": 5})["body"]
+    return _text(html), rst
+
+
+def _config():
+    import yaml
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+@pytest.mark.parametrize("seeds, with_deep, slope_sign", [(1, False, -1), (2, True, -1), (1, True, +1)])
+def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, seeds, with_deep, slope_sign):
+    from docutils.core import publish_doctree
+    from depthwidth.students import load_metrics
+    metrics = [_metrics("chaotic", s, w, 0.5 * w ** (0.5 * slope_sign), tmp_path / f"m{s}_{w}.json")
+               for s in range(seeds) for w in (5, 50)]
+    write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit_students([load_metrics(p) for p in metrics], 1e-6)})
+    deep = [str(_metrics("chaotic", 0, 5, 1e-4, tmp_path / "deep.json"))] if with_deep else []
+    facts = captions.error_vs_width([str(tmp_path / "fit.json")], deep)
+    text, rst = _render_caption("error_vs_width", facts, _config(), deep)
+    doctree = publish_doctree(rst, settings_overrides={"report_level": 5})
+    problems = [m.astext() for m in doctree.findall(lambda n: n.tagname == "system_message")]
+    assert not problems, rst
+    assert ("bootstrap over seeds" in text) == (seeds > 1)
+    assert ("The deep student (30 parameters)" in text) == with_deep
+    assert ("no width reaches" in text) == (slope_sign > 0)
+
+
+@pytest.mark.parametrize("name", ["deep_loss", "error_vs_width", "predictions", "expressivity",
+                                  "expressivity_animation", "summary", "workflow"])
+def test_captions_render_before_the_numbers_exist(name):
+    """While Snakemake plans a run, ``facts`` is None: the captions must still render, cleanly."""
+    from docutils.core import publish_doctree
+    _, rst = _render_caption(name, None, _config())
+    doctree = publish_doctree(rst, settings_overrides={"report_level": 5})
+    assert not list(doctree.findall(lambda n: n.tagname == "system_message")), rst
+
+
+# ---------------------------------------------------------------- figures and style
+
+
+def _axes_texts(fig) -> str:
+    parts = []
+    for ax in fig.axes:
+        parts += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
+        parts += [t.get_text() for t in ax.texts]
+        legend = ax.get_legend()
+        if legend:
+            parts += [t.get_text() for t in legend.get_texts()]
+    return "\n".join(parts)
+
+
+def _fit(slope, intercept, predicted, seeds=(1, 2)):
+    return {"slope": slope, "intercept": intercept, "target_error": 1e-6, "predicted_width": predicted,
+            "seeds": list(seeds), "slope_ci_low": slope - 0.1, "slope_ci_high": slope + 0.1}
+
+
+def test_error_vs_width_labels_normalisation_seeds_and_off_axis_extrapolation():
+    points = {"chaotic": {"width": np.array([5, 15, 45]), "train": np.array([0.1, 0.05, 0.02]),
+                          "test": np.array([0.12, 0.06, 0.03])}}
+    fig = figures.error_vs_width(points, {"chaotic": _fit(-0.3, -1.7, 6.6e15)},
+                                 {"chaotic": {"test": 0.03, "n_parameters": 105}})
+    ax = fig.axes[0]
+    text = _axes_texts(fig)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "MSE / Var(y_test)" in ax.get_ylabel()
+    assert "test (2 seeds)" in text and "deep student, 105 parameters" in text
+    assert "target at W ≈ 6.6×10¹⁵ →" in text  # beyond 10⁶ × the widest: an arrow, not a star
+    assert ax.get_xlim()[1] < 45 * 1e7
+    plt.close(fig)
+
+    fig = figures.error_vs_width(points, {"chaotic": _fit(-0.5, -1.7, 3e4)})
+    assert "target reached at W ≈ 3.0×10⁴" in _axes_texts(fig)
+    assert fig.axes[0].get_xlim()[1] >= 3e4
+    plt.close(fig)
+
+
+def test_deep_loss_names_regime_seeds_and_schedule():
+    curves = {"chaotic": [np.geomspace(1, 1e-4, 400), np.geomspace(1, 1e-3, 400)]}
+    fig = figures.deep_loss(curves, 100, {"chaotic": [2e-4, 2e-3]}, lr_decay=3)
+    ax = fig.axes[0]
+    text = _axes_texts(fig)
+    assert "chaotic, training (2 seeds)" in text and "chaotic, test at end" in text
+    assert ax.get_yscale() == "log" and "MSE / Var(y_test)" in ax.get_ylabel()
+    assert "÷ 3" in ax.get_xlabel()
+    assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":") == [100, 200, 300]
+    plt.close(fig)
+
+
+def test_predictions_are_in_units_of_the_teacher_sd():
+    rng = np.random.default_rng(0)
+    y = rng.normal(scale=0.01, size=200)
+    fig = figures.predictions([("quasilinear, width 10: E = 0.1", y, y + rng.normal(scale=0.003, size=200))])
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "teacher output / SD(teacher)"
+    offsets = ax.collections[0].get_offsets()
+    assert np.std(offsets[:, 0], ddof=1) == pytest.approx(1.0)
+    plt.close(fig)
+
+
+def test_regime_colours_are_colour_blind_safe_and_stable():
+    assert style.regime_colour("chaotic") == "#0072B2" and style.regime_colour("quasilinear") == "#E69F00"
+    assert style.regime_colour("edge") == style.regime_colour("edge") in style.PALETTE
+    assert style.regime_colour(0) == style.PALETTE[0]
+
+
+def test_xkcd_style_renders_png_and_pdf_without_font_warnings(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with style.figure_style(xkcd=True):
+            fig = figures.deep_loss({"chaotic": [np.geomspace(1, 1e-3, 50)]}, 25)
+            style.save(fig, [tmp_path / "x.png", tmp_path / "x.pdf"])
+    assert not [str(w.message) for w in caught]
+    complaints = [r.getMessage() for r in caplog.records if r.name.startswith("matplotlib") and r.levelno >= logging.WARNING]
+    assert not complaints
+    assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")
+    assert Image.open(tmp_path / "x.png").size[0] > 500
+    assert plt.rcParams["path.sketch"] is None  # the look ends with the block
+
+
+def test_pdfs_are_reproducible(tmp_path):
+    for name in ("a", "b"):
+        with style.figure_style():
+            style.save(figures.deep_loss({"chaotic": [np.geomspace(1, 1e-3, 50)]}, 25), [tmp_path / f"{name}.pdf"])
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+def test_animation_plays_through_the_layers_and_holds_the_last(tmp_path):
+    rng = np.random.default_rng(1)
+    projected = rng.normal(size=(2, 4, 30, 3))  # (nets, layers, points, 3)
+    with style.figure_style():
+        figures.expressivity_animation(projected, ["a", "b"], tmp_path / "a.gif", fps=4,
+                                       stretch=np.ones((2, 4)))
+    gif = Image.open(tmp_path / "a.gif")
+    frames = [np.asarray(f.convert("L"), dtype=float) for f in ImageSequence.Iterator(gif)]
+    durations = [f.info["duration"] for f in ImageSequence.Iterator(gif)]
+    assert len(frames) == 4  # Pillow merges the held copies of the last layer into one long frame
+    assert durations[-1] == pytest.approx(5 * durations[0], abs=20)  # its own frame + a second held
+    assert all(np.abs(a - b).mean() > 0.5 for a, b in zip(frames, frames[1:]))  # each layer looks different
+
+
+# ---------------------------------------------------------------- progress
+
+
+def test_progress_log_has_steps_loss_rate_and_time_left(caplog):
+    times = iter([100.0, 102.0, 106.0])
+    progress = runtime.progress_logger("shallow_w45", clock=lambda: next(times))
+    with caplog.at_level(logging.INFO, logger="depthwidth"):
+        progress(1000, 10000, 0.0123)
+        progress(3000, 10000, 0.00456)
+    first, second = (r.getMessage() for r in caplog.records)
+    assert first == "shallow_w45: step 1000/10000 (10%), training MSE 0.0123, 500 steps/s, ~18 s left"
+    assert second == "shallow_w45: step 3000/10000 (30%), training MSE 0.00456, 500 steps/s, ~14 s left"
+
+
+def test_format_duration():
+    assert runtime.format_duration(42) == "42 s"
+    assert runtime.format_duration(600) == "10.0 min"
+    assert runtime.format_duration(3 * 3600) == "3.0 h"
+
+
+def test_every_caption_file_is_used_by_a_rule():
+    rules = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    for rst in REPORT_DIR.glob("*.rst"):
+        if rst.name != "workflow.rst":
+            assert f"/{rst.name}" in rules or f"{rst.stem}.rst" in rules, f"{rst.name} is not any result's caption"
+    assert 'report: "workflow/report/workflow.rst"' in (REPO / "Snakefile").read_text()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+def test_readme_figures_are_small_copies_and_the_rule_graph(finished_smoke, tmp_path):
+    workdir = tmp_path / "run"
+    shutil.copytree(finished_smoke.workdir, workdir, symlinks=True, ignore=shutil.ignore_patterns("locks"))
+    run = SimpleNamespace(repo=finished_smoke.repo, workdir=workdir, configfile=workdir / finished_smoke.configfile.name)
+    proc = _snakemake(run, "--cores", "1", "readme_figures")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("deep_loss", "error_vs_width", "predictions", "expressivity"):
+        with Image.open(workdir / "docs" / "figures" / f"{name}.png") as small, \
+                Image.open(workdir / "results" / "figures" / f"{name}.png") as full:
+            assert small.size[0] == min(800, full.size[0])
+            assert small.size[1] == pytest.approx(full.size[1] * small.size[0] / full.size[0], abs=1)
+    svg = (workdir / "docs" / "rulegraph.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "figure_error_vs_width" in svg and "scaling_fit" in svg
