@@ -10,6 +10,7 @@ import torch
 
 from . import artifacts, engine
 from .nets import derived_seed, forward, generator, make_student, n_parameters
+from .teacher import teacher_stream
 
 
 def relative_errors(
@@ -42,14 +43,18 @@ def train_student(
     dtype: torch.dtype = torch.float64,
     device: str = "cpu",
     progress: Callable | None = None,
+    init_generator: torch.Generator | None = None,
 ) -> tuple[engine.TrainResult, dict[str, Any]]:
-    """Initialise a student from its own generator (``derived_seed(seed, name)``) and train it.
+    """Initialise a student and train it.
+
+    The initial weights come from ``init_generator`` (see :func:`student_generator`), or else
+    from a generator of the student's own, seeded ``derived_seed(seed, name)``.
 
     Returns the training result and the metrics: relative train/test errors, parameter count,
     points per parameter, wall time.
     """
-    student_seed = derived_seed(seed, name)
-    init_weights = make_student(sizes, init, sigma, generator(student_seed))
+    student_seed = None if init_generator is not None else derived_seed(seed, name)
+    init_weights = make_student(sizes, init, sigma, init_generator or generator(student_seed))
     result = engine.train(
         init_weights, data["X_train"], data["y_train"], schedule, phi=phi, dtype=dtype, device=device,
         progress=progress,
@@ -69,6 +74,32 @@ def train_student(
         **relative_errors(result.weights, data, phi),
     }
     return result, metrics
+
+
+def student_generator(
+    seeding: str,
+    seed: int,
+    name: str,
+    teacher: Mapping[str, Any],
+    preceding: Sequence[tuple[Sequence[int], str]] = (),
+) -> torch.Generator:
+    """The generator a student's initial weights are drawn from.
+
+    ``seeding="tutorial"`` replays the tutorial's single stream: the teacher's generator after the
+    teacher and its data (``teacher`` holds ``sizes``, ``sigma``, ``n_train``, ``n_test``), then
+    the initial weights of every student drawn before this one, ``preceding`` as (sizes, init)
+    pairs. With seed -1 this gives the tutorial's own initial weights, and still depends on
+    nothing but the config. ``seeding="independent"`` seeds a generator from
+    ``derived_seed(seed, name)``.
+    """
+    if seeding == "independent":
+        return generator(derived_seed(seed, name))
+    if seeding != "tutorial":
+        raise ValueError(f"unknown student seeding {seeding!r}; choose tutorial or independent")
+    g = teacher_stream(teacher["sizes"], teacher["sigma"], seed, teacher["n_train"], teacher["n_test"])
+    for sizes, init in preceding:
+        make_student(sizes, init, teacher["sigma"], g)
+    return g
 
 
 def save_student(outputs: Mapping[str, str], result: engine.TrainResult, metrics: dict[str, Any]) -> None:

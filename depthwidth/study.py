@@ -110,6 +110,13 @@ def regime_students(spec: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def stream_order(spec: Mapping[str, Any]) -> list[str]:
+    """A regime's students in the order the tutorial draws their initial weights from the
+    teacher's stream: the deep student, the shallow students by width, then the others."""
+    names = (["deep"] if spec["deep_student"] else []) + [f"shallow_w{w}" for w in spec["shallow_widths"]]
+    return list(dict.fromkeys(names + regime_students(spec)))
+
+
 def check_sweep(config: Mapping[str, Any]) -> None:
     """Raise :class:`ConfigError` for a sweep that would clash or starve a student of data."""
     sweep = config.get("sweep") or {}

@@ -25,10 +25,7 @@ def draw_teacher_and_data(
     (all float32, so ``seed=-1`` reproduces the tutorial's numbers). Weights and inputs are then
     cast to ``dtype`` and the targets computed in it: y = teacher(X), shape (N, 1).
     """
-    g = generator(seed)
-    weights32 = make_teacher(sizes, sigma, g)
-    X_train = torch.randn(n_train, sizes[0], generator=g)
-    X_test = torch.randn(n_test, sizes[0], generator=g)
+    weights32, X_train, X_test, _ = _draw(sizes, sigma, seed, n_train, n_test)
     weights = [w.to(dtype) for w in weights32]
     data = {}
     with torch.no_grad():
@@ -37,6 +34,20 @@ def draw_teacher_and_data(
             data[f"X_{split}"] = X.numpy()
             data[f"y_{split}"] = forward(weights, X, phi).numpy()
     return weights, data
+
+
+def _draw(sizes, sigma, seed, n_train, n_test):
+    g = generator(seed)
+    weights = make_teacher(sizes, sigma, g)
+    X_train = torch.randn(n_train, sizes[0], generator=g)  # (N, n_in)
+    X_test = torch.randn(n_test, sizes[0], generator=g)
+    return weights, X_train, X_test, g
+
+
+def teacher_stream(sizes: Sequence[int], sigma: float, seed: int, n_train: int, n_test: int) -> torch.Generator:
+    """The teacher's generator after the teacher and its data were drawn: where the tutorial's
+    students draw their initial weights from."""
+    return _draw(sizes, sigma, seed, n_train, n_test)[3]
 
 
 def standardise_targets(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -8,17 +8,20 @@ targets were standardised and their scale) and ``loss``
 
 from depthwidth import artifacts, runtime
 from depthwidth.engine import Phase
-from depthwidth.students import save_student, train_student
+from depthwidth.students import save_student, student_generator, train_student
 from depthwidth.teacher import target_scaling
 
 with runtime.job(snakemake) as log:
     p, w = snakemake.params, snakemake.wildcards
     data = artifacts.read_dataset(snakemake.input["data"], n_in=p.sizes[0])
+    init_generator = student_generator(p.seeding, int(w.seed), w.student, p.teacher, p.preceding)
     result, metrics = train_student(
         p.sizes, data, [Phase(steps, lr) for steps, lr in p.schedule],
         seed=int(w.seed), name=w.student, init=p.init, sigma=p.sigma, phi=p.nonlinearity,
         dtype=runtime.torch_dtype(p.dtype), device=p.device, progress=runtime.progress_logger(w.student),
+        init_generator=init_generator,
     )
     log.info("%s: relative test error %.4g, train %.4g", w.student, metrics["test_relative_error"],
              metrics["train_relative_error"])
-    save_student(snakemake.output, result, {**metrics, "regime": w.regime, "seed": int(w.seed), **target_scaling(data)})
+    save_student(snakemake.output, result, {**metrics, "regime": w.regime, "seed": int(w.seed),
+                                              "student_seeding": p.seeding, **target_scaling(data)})

@@ -115,3 +115,36 @@ def test_nonlinearities_apply(phi):
 def test_unknown_nonlinearity_is_named():
     with pytest.raises(ValueError, match="unknown nonlinearity 'sigmoid'"):
         nets.forward([torch.ones(1, 1)], torch.ones(1, 1), "sigmoid")
+
+
+def test_tutorial_seeding_replays_the_notebooks_students():
+    from depthwidth.students import student_generator
+
+    torch.manual_seed(-1)
+    teacher = tutorial_make_mlp(5, 5, 5)
+    for p in teacher.parameters():
+        nn.init.normal_(p, std=2 / np.sqrt(p.shape[1]))
+    torch.randn(4000, 5), torch.randn(1000, 5)
+    deep = tutorial_make_mlp(5, 5, 5)  # the notebook's deep student, then its shallow ones by width
+    shallow = {w: tutorial_make_mlp(5, w, 2) for w in (5, 15)}
+
+    spec = {"sizes": nets.deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 4000, "n_test": 1000}
+    ours_deep = nets.make_student(spec["sizes"], "default", 2.0, student_generator("tutorial", -1, "deep", spec))
+    before_w15 = [(spec["sizes"], "default"), (nets.shallow_sizes(5, 5), "default")]
+    g = student_generator("tutorial", -1, "shallow_w15", spec, before_w15)
+    ours_w15 = nets.make_student(nets.shallow_sizes(5, 15), "default", 2.0, g)
+    for ours, theirs in zip(ours_deep, deep.parameters()):
+        assert torch.equal(ours, theirs.detach())
+    for ours, theirs in zip(ours_w15, shallow[15].parameters()):
+        assert torch.equal(ours, theirs.detach())
+
+
+def test_independent_seeding_ignores_other_students():
+    from depthwidth.students import student_generator
+
+    spec = {"sizes": nets.deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 40, "n_test": 10}
+    a = student_generator("independent", 3, "shallow_w15", spec, [(spec["sizes"], "default")])
+    b = student_generator("independent", 3, "shallow_w15", spec, [])
+    assert torch.equal(torch.rand(5, generator=a), torch.rand(5, generator=b))
+    with pytest.raises(ValueError, match="unknown student seeding 'random'"):
+        student_generator("random", 3, "deep", spec)

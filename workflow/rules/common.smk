@@ -92,6 +92,24 @@ def student_sizes(wildcards):
     return study.student_sizes(wildcards.student, TEACHER)
 
 
+def teacher_spec(regime):
+    """What replays a teacher's random stream (see depthwidth.students.student_generator)."""
+    data = config["data"]
+    return {"sizes": TEACHER_SIZES, "sigma": REGIMES[regime]["sigma"], "n_train": data["n_train"],
+            "n_test": data["n_test"]}
+
+
+def preceding_students(wildcards):
+    """[(sizes, init), ...] of the students whose initial weights the tutorial's stream draws before
+    this one's: the deep student, then the shallow ones by width (``student_seeding: tutorial``)."""
+    if config["student_seeding"] != "tutorial":
+        return []
+    spec = REGIMES[wildcards.regime]
+    order = study.stream_order(spec)
+    before = order[: order.index(wildcards.student)] if wildcards.student in order else order
+    return [(study.student_sizes(name, TEACHER), spec["student_init"]) for name in before]
+
+
 def student_schedule(wildcards):
     """[(steps, lr), ...]: one phase for shallow students, the deep config's phases for the deep one
     and every student with more than one hidden layer."""
@@ -166,10 +184,6 @@ def widest_students(name):
     return files
 
 
-def figure(name):
-    return multiext(f"results/figures/{name}", ".png", ".pdf")
-
-
 # --- the order-to-chaos study (workflow/rules/study.smk) ---
 
 
@@ -200,3 +214,15 @@ def sweep_linear_metrics():
 
 def study_figure(name):
     return multiext(f"results/figures/{name}", ".png", ".pdf", ".tsv")
+
+
+def figure_labels(figure, regimes, widths=None):
+    """Labels of a figure in the report's table of results."""
+    labels = {"figure": figure, "regime": ", ".join(regimes) or "none"}
+    if widths is not None:
+        labels["width"] = widths
+    return labels
+
+
+def shallow_widths_text(regimes):
+    return "; ".join(", ".join(map(str, REGIMES[r]["shallow_widths"])) for r in regimes) or "none"

@@ -7,18 +7,6 @@ FIGURE_CODE = package("style", "figures", "captions", "results", "students")
 CAPTIONS = "../report"
 
 
-def figure_labels(figure, regimes, widths=None):
-    """Labels of a figure in the report's table of results."""
-    labels = {"figure": figure, "regime": ", ".join(regimes) or "none"}
-    if widths is not None:
-        labels["width"] = widths
-    return labels
-
-
-def shallow_widths_text(regimes):
-    return "; ".join(", ".join(map(str, REGIMES[r]["shallow_widths"])) for r in regimes) or "none"
-
-
 rule figure_deep_loss:
     """(a) The deep students' training error per step, log scale."""
     input:

@@ -2,7 +2,7 @@ rule student:
     """Train one student (shallow_w<width> or deep) on a teacher's data with full-batch Adam."""
     input:
         data="results/{regime}/seed{seed}/data.npz",
-        code=package("nets", "engine", "students"),
+        code=package("nets", "engine", "students", "teacher"),
     output:
         weights="results/{regime}/seed{seed}/{student}/student.pt",
         sidecar="results/{regime}/seed{seed}/{student}/student.pt.json",
@@ -13,6 +13,9 @@ rule student:
         schedule=student_schedule,
         init=lambda wildcards: REGIMES[wildcards.regime]["student_init"],
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
+        seeding=config["student_seeding"],
+        teacher=lambda wildcards: teacher_spec(wildcards.regime),
+        preceding=preceding_students,
         dtype=config["dtype"],
         device=config["device"],
         nonlinearity=config["nonlinearity"],
