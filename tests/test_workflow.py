@@ -144,9 +144,12 @@ def test_changing_one_width_reruns_only_what_depends_on_it(smoke_run):
     changed = write_config(smoke_run / "changed.yaml", config)
     proc = snakemake(smoke_run, "--configfile", str(changed), "-n")
     # tutorial seeding: the width-45 student draws its initial weights after the width-20 one
-    assert "shallow_w45" in proc.stdout and "shallow_w5/" not in proc.stdout
+    outputs = re.findall(r"^\s+output: (\S+)", proc.stdout, re.M)
+    assert "results/chaotic/seed-1/shallow_w45/student.pt," in outputs
+    assert not [o for o in outputs if "shallow_w5/" in o or "deep/" in o or "teacher" in o]
     counts = job_counts(proc.stdout)
-    assert counts == {"student": 4, "scaling_fit": 1, "figure_error_vs_width": 1, "summary": 1, "all": 1}
+    assert counts == {"student": 4, "scaling_fit": 1, "figure_error_vs_width": 1, "figure_predictions": 1,
+                      "summary": 1, "all": 1}
 
 
 def test_default_config_dry_run(tmp_path):
