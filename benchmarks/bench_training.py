@@ -57,11 +57,19 @@ def tutorial_data(n_train: int, n_test: int = 1000) -> dict[str, np.ndarray]:
     return data
 
 
-def check_schedule(shape: str, steps: int) -> list[Phase]:
-    """One phase for shallow students; four with the lr divided by 3 each for the deep one."""
-    if shape.startswith("deep"):
-        return [Phase(steps // 4, 3e-3 / 3**k) for k in range(4)]
-    return [Phase(steps, 1e-3)]
+def check_cases(steps: int) -> list[tuple[str, list[int], list[Phase]]]:
+    """(label, sizes, schedule) of the equivalence check.
+
+    Each shape over ``steps`` steps in one phase, and the deep one again over four short phases
+    (Adam restarting each). Long phased runs are not compared: at a restart Adam's first step is
+    about lr * sign(gradient), which turns rounding-level differences in near-zero gradient
+    components into lr-sized ones, so two exact implementations drift apart (1e-8 to 1e-3 after
+    2000 steps here, depending on the seed).
+    """
+    cases = [(name, sizes, [Phase(steps, 3e-3 if name.startswith("deep") else 1e-3)])
+             for name, sizes in SHAPES.items()]
+    cases.append(("deep, 4 phases", TEACHER, [Phase(150, 3e-3 / 3**k) for k in range(4)]))
+    return cases
 
 
 def adam_reference(weights, X, y, schedule) -> np.ndarray:
@@ -91,16 +99,15 @@ def per_step(args) -> int:
     X, y = data["X_train"], data["y_train"]
     print(f"torch {torch.__version__}, 1 thread, N={args.n}, engine options {opts}")
 
-    print(f"\n1. equivalence in float64 over {args.check_steps} steps (engine vs torch.optim.Adam):")
+    print(f"\n1. equivalence in float64 (engine vs torch.optim.Adam):")
     ok = True
-    for name, sizes in SHAPES.items():
-        schedule = check_schedule(name, args.check_steps)
+    for name, sizes, schedule in check_cases(args.check_steps):
         ref = adam_reference(student(sizes), X, y, schedule)
         res = engine.train(student(sizes), X, y, schedule, dtype=torch.float64, **opts)
         rel = float(np.max(np.abs(res.losses - ref) / np.abs(ref)))
         good = rel <= 1e-9
         ok &= good
-        print(f"   {name:13s} max relative loss difference {rel:.2e} ({res.backend}, compiled in "
+        print(f"   {name:14s} max relative loss difference {rel:.2e} ({res.backend}, compiled in "
               f"{res.compile_seconds:.1f} s) {'ok' if good else 'FAILED'}")
         for note in res.notes:
             print(f"   note: {note}")
