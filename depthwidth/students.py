@@ -44,20 +44,26 @@ def train_student(
     device: str = "cpu",
     progress: Callable | None = None,
     init_generator: torch.Generator | None = None,
+    compile: str | bool = "false",
+    compile_cache: str | None = None,
+    checkpoint: str | None = None,
+    checkpoint_every: int = 0,
 ) -> tuple[engine.TrainResult, dict[str, Any]]:
     """Initialise a student and train it.
 
     The initial weights come from ``init_generator`` (see :func:`student_generator`), or else
     from a generator of the student's own, seeded ``derived_seed(seed, name)``.
 
-    Returns the training result and the metrics: relative train/test errors, parameter count,
-    points per parameter, wall time.
+    ``compile``, ``compile_cache``, ``checkpoint`` and ``checkpoint_every`` go to
+    :func:`engine.train`. Returns the training result and the metrics: relative train/test
+    errors, parameter count, points per parameter, wall and compile time, backend.
     """
     student_seed = None if init_generator is not None else derived_seed(seed, name)
     init_weights = make_student(sizes, init, sigma, init_generator or generator(student_seed))
     result = engine.train(
         init_weights, data["X_train"], data["y_train"], schedule, phi=phi, dtype=dtype, device=device,
-        progress=progress,
+        progress=progress, compile=compile, compile_cache=compile_cache, checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
     )
     params = n_parameters(sizes)
     metrics = {
@@ -71,6 +77,10 @@ def train_student(
         "schedule": [{"steps": p.steps, "lr": p.lr} for p in schedule],
         "final_train_loss": float(result.losses[-1]),
         "train_seconds": result.seconds,
+        "compile_seconds": result.compile_seconds,
+        "backend": result.backend,
+        "device": result.device,
+        "resumed_at_step": result.resumed_at,
         **relative_errors(result.weights, data, phi),
     }
     return result, metrics

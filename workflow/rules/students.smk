@@ -1,3 +1,13 @@
+import os
+
+# glibc malloc: keep freed (features, N) activation buffers instead of returning them to the OS
+# with mmap/munmap (or trimming) on every step. Read only when a process starts, so it is set
+# here, at parse time, for the job processes Snakemake starts; a value already in the
+# environment wins.
+os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "33554432")
+os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "4294967296")
+
+
 rule student:
     """Train one student (shallow_w<width> or deep) on a teacher's data with full-batch Adam."""
     input:
@@ -19,6 +29,10 @@ rule student:
         dtype=config["dtype"],
         device=config["device"],
         nonlinearity=config["nonlinearity"],
+        compile=config["compile"],
+        compile_cache=config["compile_cache"],
+        checkpoint="results/{regime}/seed{seed}/{student}/checkpoint.pt",
+        checkpoint_every=config["checkpoint_every"],
     log:
         "results/logs/{regime}/seed{seed}/{student}.log",
     benchmark:

@@ -1,0 +1,242 @@
+"""How much faster the engine trains than the tutorial's loop, after checking they compute the same.
+
+    python benchmarks/bench_training.py                 # per-step times, float64 (the default dtype)
+    python benchmarks/bench_training.py --dtype float32
+    python benchmarks/bench_training.py --float32-deep  # can float32 reach ~1e-7 for the deep student?
+    python benchmarks/bench_training.py --workflow      # the default config's training, end to end
+
+Per-step mode, in one run: (1) on the tutorial's teacher data in float64, the engine (with the
+options being timed) and ``torch.optim.Adam`` with autograd (a new optimizer per phase) start
+from the same weights; unless their loss curves agree within 1e-9 relative over ``--check-steps``
+steps, no speed-up is printed and the exit status is 1. (2) The tutorial's loop (``nn.Sequential``
+of ``nn.Linear(bias=False)`` + ``nn.Tanh``, ``torch.optim.Adam``, ``nn.MSELoss``, ``loss.item()``
+every step) and the engine are timed in alternating rounds, one thread, N = 4000; the median
+round of each gives the per-step time. Compilation happens in step (1) and is reported apart.
+
+Workflow mode trains every student of ``config.yaml`` with the tutorial's loop as 2 parallel
+jobs, then runs the workflow's student rules (``snakemake --cores 2`` in a temporary folder) with
+a cold compile cache and again with it warm, and prints the wall times and ratios.
+
+Reads nothing but ``config.yaml`` (workflow mode); writes only to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from depthwidth import engine, nets, teacher  # noqa: E402
+from depthwidth.engine import Phase  # noqa: E402
+from reference import tutorial_train  # noqa: E402
+
+TEACHER = [5, 5, 5, 5, 5, 1]
+SHAPES = {"shallow w5": [5, 5, 1], "shallow w135": [5, 135, 1], "deep 5x5": TEACHER}
+TARGETS = {"float64": {"shallow w5": 10, "shallow w135": 4, "deep 5x5": 8},
+           "float32": {"shallow w5": 10, "shallow w135": 4, "deep 5x5": 8}}
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def tutorial_data(n_train: int, n_test: int = 1000) -> dict[str, np.ndarray]:
+    _, data = teacher.draw_teacher_and_data(TEACHER, 2.0, -1, n_train, n_test)
+    return data
+
+
+def check_cases(steps: int) -> list[tuple[str, list[int], list[Phase]]]:
+    """(label, sizes, schedule) of the equivalence check.
+
+    Each shape over ``steps`` steps in one phase, and the deep one again over four short phases
+    (Adam restarting each). Long phased runs are not compared: at a restart Adam's first step is
+    about lr * sign(gradient), which turns rounding-level differences in near-zero gradient
+    components into lr-sized ones, so two exact implementations drift apart (1e-8 to 1e-3 after
+    2000 steps here, depending on the seed).
+    """
+    cases = [(name, sizes, [Phase(steps, 3e-3 if name.startswith("deep") else 1e-3)])
+             for name, sizes in SHAPES.items()]
+    cases.append(("deep, 4 phases", TEACHER, [Phase(150, 3e-3 / 3**k) for k in range(4)]))
+    return cases
+
+
+def adam_reference(weights, X, y, schedule) -> np.ndarray:
+    """Autograd + ``torch.optim.Adam`` in float64, a new optimizer per phase (no nn modules)."""
+    ws = [w.detach().double().clone().requires_grad_() for w in weights]
+    X, y = torch.as_tensor(X).double(), torch.as_tensor(y).double()
+    losses = []
+    for phase in schedule:
+        opt = torch.optim.Adam(ws, lr=phase.lr)
+        for _ in range(phase.steps):
+            opt.zero_grad()
+            loss = ((nets.forward(ws, X) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return np.array(losses)
+
+
+def student(sizes):
+    return nets.make_student(sizes, "default", 1.0, nets.generator(nets.derived_seed(-1, "bench")))
+
+
+def per_step(args) -> int:
+    torch.set_num_threads(1)
+    opts = dict(compile=args.compile, steps_per_call=args.steps_per_call, compile_cache=args.compile_cache)
+    data = tutorial_data(args.n)
+    X, y = data["X_train"], data["y_train"]
+    print(f"torch {torch.__version__}, 1 thread, N={args.n}, engine options {opts}")
+
+    print(f"\n1. equivalence in float64 (engine vs torch.optim.Adam):")
+    ok = True
+    for name, sizes, schedule in check_cases(args.check_steps):
+        ref = adam_reference(student(sizes), X, y, schedule)
+        res = engine.train(student(sizes), X, y, schedule, dtype=torch.float64, **opts)
+        rel = float(np.max(np.abs(res.losses - ref) / np.abs(ref)))
+        good = rel <= 1e-9
+        ok &= good
+        print(f"   {name:14s} max relative loss difference {rel:.2e} ({res.backend}, compiled in "
+              f"{res.compile_seconds:.1f} s) {'ok' if good else 'FAILED'}")
+        for note in res.notes:
+            print(f"   note: {note}")
+    if not ok:
+        print("\nThe engine does not reproduce torch.optim.Adam: no speed-up reported.")
+        return 1
+
+    dtype = DTYPES[args.dtype]
+    print(f"\n2. time per step in {args.dtype}, median of {args.rounds} alternating rounds:")
+    print(f"   {'shape':13s} {'tutorial':>12s} {'engine':>12s} {'ratio':>7s}  target")
+    for name, sizes in SHAPES.items():
+        steps = args.steps if "135" not in name else max(args.steps // 5, 20)
+        schedule = [Phase(steps, 1e-3)]
+        w0 = student(sizes)
+        # warm-up: first calls, and the compiled graph for this dtype
+        warm = engine.train(w0, X, y, [Phase(2 * args.steps_per_call, 1e-3)], dtype=dtype, **opts)
+        tutorial_train(w0, X, y, [Phase(5, 1e-3)], dtype)
+        tut, eng = [], []
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            tutorial_train(w0, X, y, schedule, dtype)
+            tut.append((time.perf_counter() - t0) / steps)
+            t0 = time.perf_counter()
+            res = engine.train(w0, X, y, schedule, dtype=dtype, **opts)
+            eng.append((time.perf_counter() - t0 - res.compile_seconds) / steps)
+        t, e = statistics.median(tut), statistics.median(eng)
+        target = TARGETS[args.dtype][name]
+        print(f"   {name:13s} {t * 1e6:9.0f} us {e * 1e6:9.0f} us {t / e:6.1f}x  >= {target}x "
+              f"{'met' if t / e >= target else 'NOT met'} ({res.backend}; warm-up compile "
+              f"{warm.compile_seconds:.1f} s)")
+    return 0
+
+
+def float32_deep(args) -> int:
+    """Train the deep student with config.yaml's schedule in float32 and float64; print its errors."""
+    from depthwidth.students import relative_errors
+
+    torch.set_num_threads(1)
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    d = cfg["deep"]
+    schedule = engine.phased_schedule(d["phases"], d["steps_per_phase"] // args.shorten, d["lr"], d["lr_decay"])
+    data = tutorial_data(cfg["data"]["n_train"], cfg["data"]["n_test"])
+    print(f"deep student, schedule {[(p.steps, p.lr) for p in schedule]}")
+    for dt in ("float32", "float64"):
+        res = engine.train(student(TEACHER), data["X_train"], data["y_train"], schedule, dtype=DTYPES[dt],
+                           compile=args.compile, steps_per_call=args.steps_per_call,
+                           compile_cache=args.compile_cache)
+        err = relative_errors([w.double() for w in res.weights], data)
+        print(f"  {dt}: relative train error {err['train_relative_error']:.3g}, test "
+              f"{err['test_relative_error']:.3g} ({res.seconds:.0f} s, {res.backend})", flush=True)
+    return 0
+
+
+def _tutorial_job(job) -> float:
+    torch.set_num_threads(1)
+    sizes, init, sigma, seed, name, schedule, data = job
+    w0 = nets.make_student(sizes, init, sigma, nets.generator(nets.derived_seed(seed, name)))
+    t0 = time.perf_counter()
+    tutorial_train(w0, data["X_train"], data["y_train"], schedule, torch.float64)
+    return time.perf_counter() - t0
+
+
+def workflow(args) -> int:
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    t_cfg = cfg["teacher"]
+    sizes_deep = nets.deep_sizes(t_cfg["n_in"], t_cfg["width"], t_cfg["depth"])
+    jobs, targets = [], []
+    for regime, spec in cfg["regimes"].items():
+        for seed in cfg["seeds"]:
+            _, data = teacher.draw_teacher_and_data(sizes_deep, spec["sigma"], seed, cfg["data"]["n_train"],
+                                                    cfg["data"]["n_test"])
+            students = [(f"shallow_w{w}", nets.shallow_sizes(t_cfg["n_in"], w),
+                         [Phase(cfg["shallow"]["steps"], cfg["shallow"]["lr"])]) for w in spec["shallow_widths"]]
+            if spec["deep_student"]:
+                d = cfg["deep"]
+                students.append(("deep", sizes_deep,
+                                 engine.phased_schedule(d["phases"], d["steps_per_phase"], d["lr"], d["lr_decay"])))
+            for name, sizes, schedule in students:
+                jobs.append((sizes, spec["student_init"], spec["sigma"], seed, name, schedule, data))
+                targets.append(f"results/{regime}/seed{seed}/{name}/metrics.json")
+    jobs.sort(key=lambda j: -sum(p.steps for p in j[5]) * max(j[0][1:-1]))  # longest first
+    print(f"{len(jobs)} students; the tutorial's loop as 2 parallel jobs ...", flush=True)
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_tutorial_job, jobs, chunksize=1)
+    tutorial_wall = time.perf_counter() - t0
+    print(f"  tutorial loop: {tutorial_wall:.0f} s", flush=True)
+
+    walls = {}
+    with tempfile.TemporaryDirectory(prefix="bench_workflow_") as tmp:
+        cache = Path(tmp, "inductor")
+        env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        for label in ("cold cache", "warm cache"):
+            shutil.rmtree(Path(tmp, "results"), ignore_errors=True)
+            cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
+                   "--cores", "2", "--config", f"compile_cache={cache}", "--quiet", "--", *targets]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=tmp, env=env, check=True)
+            walls[label] = time.perf_counter() - t0
+            print(f"  engine via the workflow, {label}: {walls[label]:.0f} s "
+                  f"({tutorial_wall / walls[label]:.1f}x)", flush=True)
+    ratio = tutorial_wall / walls["warm cache"]
+    print(f"\nwhole workflow training: tutorial {tutorial_wall:.0f} s, engine {walls['warm cache']:.0f} s warm "
+          f"({ratio:.1f}x, target >= 4x {'met' if ratio >= 4 else 'NOT met'}), "
+          f"{walls['cold cache']:.0f} s cold ({tutorial_wall / walls['cold cache']:.1f}x)")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workflow", action="store_true", help="time the default config's training end to end")
+    parser.add_argument("--float32-deep", action="store_true", help="deep student's error in float32 vs float64")
+    parser.add_argument("--shorten", type=int, default=1, help="--float32-deep: divide the phases' steps by this")
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="dtype of the timing")
+    parser.add_argument("--compile", default="true", help="engine option: auto, true or false")
+    parser.add_argument("--steps-per-call", type=int, default=10, help="engine option")
+    parser.add_argument("--compile-cache", default=str(ROOT / "results" / ".cache" / "inductor"),
+                        help="Inductor cache folder (default: the workflow's)")
+    parser.add_argument("--n", type=int, default=4000, help="training points")
+    parser.add_argument("--check-steps", type=int, default=2000, help="steps of the equivalence check")
+    parser.add_argument("--steps", type=int, default=500, help="steps per timing round (width 135: a fifth)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    args = parser.parse_args()
+    if args.workflow:
+        return workflow(args)
+    if args.float32_deep:
+        return float32_deep(args)
+    return per_step(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
