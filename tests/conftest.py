@@ -7,6 +7,7 @@ disturbing the checkout, and jobs import that copy's package (``PYTHONPATH``).
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -76,6 +77,14 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
+def merged(base: dict, overlay: dict) -> dict:
+    """Snakemake's --configfile merge: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for k, v in overlay.items():
+        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
 def clone_workdir(src: Path, dest: Path) -> Path:
     """Copy a workdir with its results and Snakemake's records, keeping mtimes."""
     shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns("locks"))
@@ -93,7 +102,8 @@ class Run:
     configfile: Path
 
     def snakemake(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        return run_snakemake(self.repo, self.workdir, "--configfile", str(self.configfile), *args, **kwargs)
+        # --configfile takes several files: it goes last, or it would swallow the targets
+        return run_snakemake(self.repo, self.workdir, *args, "--configfile", str(self.configfile), **kwargs)
 
     @property
     def results(self) -> Path:

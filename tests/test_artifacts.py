@@ -402,7 +402,7 @@ def test_truncated_dataset_fails_the_student_job_naming_the_file(smoke_clone):
     later = time.time() + 5
     os.utime(data, (later, later))  # newer than the student's outputs: Snakemake reruns it
     metrics = smoke_clone.results / "chaotic" / "seed7" / "shallow_w5" / "metrics.json"
-    proc = smoke_clone.snakemake(str(metrics.relative_to(smoke_clone.workdir)), "--cores", "1", check=False)
+    proc = smoke_clone.snakemake(str(metrics.relative_to(smoke_clone.workdir)), cores=1, check=False)
     assert proc.returncode != 0
     log = (smoke_clone.results / "logs" / "chaotic" / "seed7" / "shallow_w5.log").read_text()
     assert "ArtifactError: results/chaotic/seed7/data.npz: not a readable .npz archive, truncated or corrupt" in log
@@ -416,7 +416,7 @@ def test_wrong_shape_student_fails_the_figure_naming_the_file(smoke_clone):
     later = time.time() + 5
     os.utime(weights, (later, later))
     figure = smoke_clone.results / "figures" / "predictions.png"
-    proc = smoke_clone.snakemake(str(figure.relative_to(smoke_clone.workdir)), "--cores", "1", check=False)
+    proc = smoke_clone.snakemake(str(figure.relative_to(smoke_clone.workdir)), cores=1, check=False)
     assert proc.returncode != 0
     log = (smoke_clone.results / "logs" / "figures" / "predictions.log").read_text()
     assert ("ArtifactError: results/chaotic/seed-1/shallow_w45/student.pt: layer shapes [(44, 5), (1, 44)], "

@@ -21,7 +21,7 @@ import yaml
 from snakemake.utils import validate
 
 from depthwidth.config import SCHEMA_PATH, ConfigError, check_config, check_schema, load_schema
-from conftest import REPO, job_counts, run_snakemake
+from conftest import REPO, job_counts, merged, run_snakemake
 
 SCHEMA = load_schema()
 BASE = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -253,14 +253,6 @@ CROSS_KEY = {
 }
 
 
-def merged(base: dict, overlay: dict) -> dict:
-    """Snakemake's --configfile merge: mappings merge key by key, anything else replaces."""
-    out = copy.deepcopy(base)
-    for k, v in overlay.items():
-        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 @pytest.mark.parametrize("name", CROSS_KEY)
 def test_cross_key_rules(name):
     overlay, message = CROSS_KEY[name]
@@ -315,4 +307,4 @@ def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):
     """Without the bad overlay the same start gets past validation, so the failures above are the values'."""
     proc = run_snakemake(workflow_repo, cli_workdir, "-n", cores=1)
     assert "invalid config" not in proc.stdout + proc.stderr
-    assert job_counts(proc.stdout)["student"] == 5
+    assert job_counts(proc.stdout)["student"] == 6  # config.yaml: chaotic widths 5, 15, 45, 135 and deep; quasilinear 10
