@@ -28,9 +28,10 @@ TARGET = "results/chaotic/seed-1/deep/metrics.json"
 STUDENT_DIR = "results/chaotic/seed-1/deep"
 STUDENT_LOG = "results/logs/chaotic/seed-1/deep.log"
 STUDENT_FILES = ("student.pt", "student.pt.json", "metrics.json", "loss.npz")
-CHECKPOINT_EVERY = 500
+CHECKPOINT_EVERY = 1000
 
-# One teacher and its deep student, trained 2 x 2500 steps: seconds, so a kill lands mid-training.
+# One teacher and its deep student, trained 2 x 10000 steps: seconds even for a fast engine, so a
+# kill half a second into training lands mid-training (each test checks that it did).
 LONG_CONFIG = {
     "seeds": [-1],
     "dtype": "float64",
@@ -39,7 +40,7 @@ LONG_CONFIG = {
     "teacher": {"n_in": 5, "width": 5, "depth": 5},
     "data": {"n_train": 1000, "n_test": 200},
     "regimes": {"chaotic": {"sigma": 2.0, "shallow_widths": [5], "deep_student": True, "student_init": "default"}},
-    "deep": {"phases": 2, "steps_per_phase": 2500, "lr": 1.0e-2, "lr_decay": 3},
+    "deep": {"phases": 2, "steps_per_phase": 10000, "lr": 1.0e-2, "lr_decay": 3},
     "expressivity": {"regimes": ["chaotic"]},
 }
 
