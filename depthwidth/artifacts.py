@@ -2,8 +2,10 @@
 
 Every writer goes through :func:`atomic_path`, which hands out a temporary name in the
 destination's folder and renames it over the destination only once the write finished, so a
-killed job never leaves a file that looks complete. Every reader checks what it loaded
-(keys, shapes, finiteness) and raises :class:`ArtifactError` naming the file and the problem.
+killed job never leaves a file that looks complete. Writers are byte-for-byte reproducible (no
+timestamps or temporary names inside the files), so two runs of the same config can be compared
+with ``cmp``. Every reader checks what it loaded (keys, shapes, dtypes, finiteness) and raises
+:class:`ArtifactError` naming the file and the problem, instead of a traceback from numpy or torch.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ import numpy as np
 import torch
 
 DATASET_KEYS = ("X_train", "y_train", "X_test", "y_test")
+# Zip members get this fixed time instead of "now", so identical arrays give identical files.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class ArtifactError(ValueError):
@@ -70,7 +75,9 @@ def read_json(path: str | os.PathLike, required: Sequence[str] = ()) -> dict[str
     except FileNotFoundError:
         raise ArtifactError(f"{path}: file not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ArtifactError(f"{path}: not valid JSON ({err})") from None
+        raise ArtifactError(f"{path}: not valid JSON, truncated or corrupt ({err})") from None
+    except OSError as err:
+        raise ArtifactError(f"{path}: cannot be read ({err.strerror or err})") from None
     if not isinstance(data, dict):
         raise ArtifactError(f"{path}: expected a JSON object, got {type(data).__name__}")
     missing = [k for k in required if k not in data]
@@ -80,19 +87,42 @@ def read_json(path: str | os.PathLike, required: Sequence[str] = ()) -> dict[str
 
 
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
+    """Write arrays as a compressed ``.npz`` that ``np.load`` reads, with no timestamps inside.
+
+    ``np.savez_compressed`` stamps each member with the current time, so the same arrays written
+    twice differ; this writes the same format with a fixed member time.
+    """
     with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:  # a file object stops numpy from appending ".npz"
-            np.savez_compressed(fh, **arrays)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            for name, value in arrays.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_EPOCH)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with zf.open(info, "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
 
 def read_npz(path: str | os.PathLike, required: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Load every array of an ``.npz`` archive (no pickles) and check ``required`` names are there."""
     path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: file not found") from None
+    except OSError as err:
+        raise ArtifactError(f"{path}: cannot be read ({err.strerror or err})") from None
+    if not head:
+        raise ArtifactError(f"{path}: empty file, expected an .npz archive")
+    if head == b"\x93NUMPY":
+        raise ArtifactError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+    if not head.startswith(b"PK"):
+        raise ArtifactError(f"{path}: not an .npz archive (no zip header), corrupt or of another format")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: file not found") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+    # A cut-short archive fails to open, a damaged member while it is decompressed or its header
+    # parsed; zipfile, zlib, numpy and tokenize each raise their own types.
+    except Exception as err:
         raise ArtifactError(f"{path}: not a readable .npz archive, truncated or corrupt ({err})") from None
     missing = [k for k in required if k not in arrays]
     if missing:
@@ -101,10 +131,18 @@ def read_npz(path: str | os.PathLike, required: Sequence[str] = ()) -> dict[str,
 
 
 def read_dataset(path: str | os.PathLike, n_in: int | None = None) -> dict[str, np.ndarray]:
-    """Load a dataset ``.npz`` and check that inputs are (N, n_in), targets (N, 1), all finite."""
+    """Load a dataset ``.npz`` and check that inputs are (N, n_in), targets (N, 1), all finite floats.
+
+    The test split needs two points at least: errors are normalised by its unbiased variance.
+    """
     data = read_npz(path, DATASET_KEYS)
-    for split in ("train", "test"):
+    for key in DATASET_KEYS:
+        if not np.issubdtype(data[key].dtype, np.floating):
+            raise ArtifactError(f"{path}: {key} has dtype {data[key].dtype}, expected floating point")
+    for split, least in (("train", 1), ("test", 2)):
         X, y = data[f"X_{split}"], data[f"y_{split}"]
+        if X.ndim == 2 and X.shape[0] < least:
+            raise ArtifactError(f"{path}: X_{split} has {X.shape[0]} rows, expected at least {least}")
         if X.ndim != 2 or (n_in is not None and X.shape[1] != n_in):
             raise ArtifactError(f"{path}: X_{split} has shape {X.shape}, expected (N, {n_in or 'n_in'})")
         if y.ndim != 2 or y.shape != (X.shape[0], 1):
@@ -119,7 +157,10 @@ def write_weights(path: str | os.PathLike, weights: Sequence[torch.Tensor], meta
     """Save weights as a state dict ``{"layers.0.weight": ...}`` plus a JSON sidecar ``<path>.json``."""
     state = {f"layers.{i}.weight": w.detach().cpu().clone() for i, w in enumerate(weights)}
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        # Through a file object torch names the archive "archive"; given a path it would use
+        # the (random) temporary name, and identical weights would give different files.
+        with open(tmp, "wb") as fh:
+            torch.save(state, fh)
     write_json(sidecar_path(path), {**meta, "shapes": [list(w.shape) for w in weights]})
 
 
@@ -130,10 +171,21 @@ def sidecar_path(path: str | os.PathLike) -> Path:
 def read_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) -> list[torch.Tensor]:
     """Load a weights file; with ``sizes`` check the layer shapes ``(sizes[i+1], sizes[i])``."""
     path = Path(path)
+    # torch does not check the zip's CRCs, so a flipped bit in a tensor would load silently
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+            # torch's reader skips a member flagged as a DOS folder (attribute bit 0x10) and loads
+            # something else in its place; zipfile ignores the flag
+            bad = bad or next((i.filename for i in zf.infolist() if i.external_attr & 0x10), None)
     except FileNotFoundError:
         raise ArtifactError(f"{path}: file not found") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError) as err:
+        raise ArtifactError(f"{path}: not a readable weights file, truncated or corrupt ({err})") from None
+    if bad is not None:
+        raise ArtifactError(f"{path}: corrupt, {bad} inside it fails its checksum or attributes")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises a zoo of types for a truncated zip or pickle
         raise ArtifactError(f"{path}: not a readable weights file, truncated or corrupt ({err})") from None
     if not isinstance(state, dict) or not state:
@@ -142,6 +194,10 @@ def read_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) ->
     if sorted(state) != sorted(keys):
         raise ArtifactError(f"{path}: unexpected keys {sorted(state)}, expected {keys}")
     weights = [state[k] for k in keys]
+    for i, w in enumerate(weights):
+        if not isinstance(w, torch.Tensor) or w.ndim != 2 or not w.is_floating_point():
+            what = f"a {w.ndim}-d {w.dtype} tensor" if isinstance(w, torch.Tensor) else type(w).__name__
+            raise ArtifactError(f"{path}: layer {i} is {what}, expected a 2-d floating-point weight matrix")
     if sizes is not None:
         expected = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
         got = [tuple(w.shape) for w in weights]

@@ -24,7 +24,6 @@ SUMMARY_COLUMNS = {
     "points_per_parameter": "train_points_per_parameter",
     "train_relative_error": "train_error_mse_over_var_ytest",
     "test_relative_error": "test_error_mse_over_var_ytest",
-    "train_seconds": "train_time_s",
     "slope": "fit_slope_dlnE_dlnW",
     "intercept": "fit_intercept_lnE",
     "r2": "fit_r2",
@@ -48,7 +47,7 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
             "model": "deep" if m["name"] == "deep" else "shallow",
             "width": max(sizes[1:-1]), "depth": len(sizes) - 1,
             **{k: m[k] for k in ("n_parameters", "points_per_parameter", "train_relative_error",
-                                 "test_relative_error", "train_seconds")},
+                                 "test_relative_error")},
         })
     return pd.DataFrame(rows)
 

@@ -2,9 +2,10 @@
 
 Reads: ``data`` (.npz). Writes: ``weights`` (.pt) and its ``sidecar`` (.json), ``metrics``
 (.json: relative train and test error = MSE / Var(y_test), parameter count, whether the targets
-were standardised and their scale) and ``loss`` (.npz: ``train_mse``, the training MSE before
-every step). Keeps ``checkpoint`` (.pt) while training, resumes from it after an interruption,
-and deletes it once the outputs are written.
+were standardised and their scale; no timing, so that reruns give identical files) and ``loss``
+(.npz: ``train_mse``, the training MSE before every step). Keeps ``checkpoint`` (.pt) while
+training, resumes from it after an interruption, and deletes it once the outputs are written.
+The training and compile times go to the log (and Snakemake's benchmark file times the job).
 """
 
 from depthwidth import artifacts, runtime

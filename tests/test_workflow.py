@@ -13,6 +13,7 @@ import pytest
 import torch
 import yaml
 
+from conftest import job_counts, run_snakemake
 from depthwidth import artifacts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,31 +21,9 @@ SMOKE = yaml.safe_load((REPO / "tests" / "smoke.yaml").read_text())
 PNG_MAGIC, PDF_MAGIC, GIF_MAGIC = b"\x89PNG\r\n\x1a\n", b"%PDF", b"GIF8"
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "2", *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
-    if check and proc.returncode:
-        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """The 'Job stats' table of a (dry) run as {rule: count}."""
-    table = output.split("Job stats:", 1)[1]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
-
-
 def write_config(path: Path, config: dict) -> Path:
     path.write_text(yaml.safe_dump(config))
     return path
-
-
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("smoke")
-    shutil.copy(REPO / "tests" / "smoke.yaml", workdir / "smoke.yaml")
-    snakemake(workdir, "--configfile", "smoke.yaml")
-    return workdir
 
 
 def students():
@@ -59,7 +38,7 @@ def students():
 def test_teachers_and_data(smoke_run):
     for regime in SMOKE["regimes"]:
         for seed in SMOKE["seeds"]:
-            d = smoke_run / f"results/{regime}/seed{seed}"
+            d = smoke_run.workdir / f"results/{regime}/seed{seed}"
             data = artifacts.read_dataset(d / "data.npz", n_in=5)
             assert data["X_train"].shape == (1000, 5) and data["y_test"].shape == (200, 1)
             assert data["y_train"].dtype == np.float64
@@ -71,7 +50,7 @@ def test_teachers_and_data(smoke_run):
 
 def test_students(smoke_run):
     for regime, seed, student, sizes in students():
-        d = smoke_run / f"results/{regime}/seed{seed}/{student}"
+        d = smoke_run.workdir / f"results/{regime}/seed{seed}/{student}"
         metrics = json.loads((d / "metrics.json").read_text())
         steps = SMOKE["deep"]["phases"] * SMOKE["deep"]["steps_per_phase"] if student == "deep" else SMOKE["shallow"]["steps"]
         assert metrics["sizes"] == sizes and metrics["steps"] == steps
@@ -85,14 +64,14 @@ def test_students(smoke_run):
 
 
 def test_scaling_fit_and_summary(smoke_run):
-    fit = json.loads((smoke_run / "results/chaotic/scaling_fit.json").read_text())
+    fit = json.loads((smoke_run.workdir / "results/chaotic/scaling_fit.json").read_text())
     widths = SMOKE["regimes"]["chaotic"]["shallow_widths"]
     assert sorted(fit["widths"]) == sorted(widths * len(SMOKE["seeds"]))
     assert np.isfinite([fit["slope"], fit["intercept"]]).all()
     assert fit["slope_ci_low"] <= fit["slope"] <= fit["slope_ci_high"]  # two seeds: bootstrap over seeds
-    assert not (smoke_run / "results/quasilinear/scaling_fit.json").exists()  # one width: nothing to fit
+    assert not (smoke_run.workdir / "results/quasilinear/scaling_fit.json").exists()  # one width: nothing to fit
 
-    table = pd.read_csv(smoke_run / "results/summary.tsv", sep="\t")
+    table = pd.read_csv(smoke_run.workdir / "results/summary.tsv", sep="\t")
     students_rows = table[table["model"] != "scaling_fit"]
     assert len(students_rows) == len(list(students()))
     assert set(table["model"]) == {"shallow", "deep", "scaling_fit"}
@@ -105,15 +84,15 @@ def test_scaling_fit_and_summary(smoke_run):
 
 def test_expressivity(smoke_run):
     e = SMOKE["expressivity"]
-    arrays = artifacts.read_npz(smoke_run / "results/expressivity/trajectories.npz", ["projected", "regimes"])
+    arrays = artifacts.read_npz(smoke_run.workdir / "results/expressivity/trajectories.npz", ["projected", "regimes"])
     assert arrays["projected"].shape == (2, e["depth"] - 1, e["points"], 3)
     assert list(arrays["regimes"]) == e["regimes"]
-    lengths = pd.read_csv(smoke_run / "results/expressivity/lengths.tsv", sep="\t")
+    lengths = pd.read_csv(smoke_run.workdir / "results/expressivity/lengths.tsv", sep="\t")
     assert len(lengths) == 2 * (e["depth"] - 1)
 
 
 def test_figures(smoke_run):
-    figures = smoke_run / "results/figures"
+    figures = smoke_run.workdir / "results/figures"
     for name in ("deep_loss", "error_vs_width", "predictions", "expressivity"):
         assert (figures / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
         assert (figures / f"{name}.pdf").read_bytes()[:4] == PDF_MAGIC
@@ -123,26 +102,26 @@ def test_figures(smoke_run):
     with Image.open(figures / "expressivity.gif") as gif:
         assert gif.n_frames == SMOKE["expressivity"]["depth"] - 1
     assert (figures / "expressivity.gif").read_bytes()[:4] == GIF_MAGIC
-    assert not list(smoke_run.rglob("*.tmp*")), "temporary files were left behind"
+    assert not list(smoke_run.workdir.rglob("*.tmp*")), "temporary files were left behind"
 
 
 def test_every_rule_has_a_log(smoke_run):
-    logs = list((smoke_run / "results/logs").rglob("*.log"))
+    logs = list((smoke_run.workdir / "results/logs").rglob("*.log"))
     assert len(logs) >= len(list(students())) + 2 * 2 + 1 + 1 + 4 + 1
-    student_log = (smoke_run / "results/logs/chaotic/seed-1/deep.log").read_text()
+    student_log = (smoke_run.workdir / "results/logs/chaotic/seed-1/deep.log").read_text()
     assert "relative test error" in student_log
 
 
 def test_second_run_has_nothing_to_do(smoke_run):
-    proc = snakemake(smoke_run, "--configfile", "smoke.yaml", "-n")
+    proc = smoke_run.snakemake("-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 def test_changing_one_width_reruns_only_what_depends_on_it(smoke_run):
-    config = yaml.safe_load((smoke_run / "smoke.yaml").read_text())
+    config = smoke_run.config()
     config["regimes"]["chaotic"]["shallow_widths"] = [5, 20, 45]
-    changed = write_config(smoke_run / "changed.yaml", config)
-    proc = snakemake(smoke_run, "--configfile", str(changed), "-n")
+    changed = write_config(smoke_run.workdir.parent / "changed.yaml", config)
+    proc = run_snakemake(smoke_run.repo, smoke_run.workdir, "-n", "--configfile", str(changed))
     # tutorial seeding: the width-45 student draws its initial weights after the width-20 one
     outputs = re.findall(r"^\s+output: (\S+)", proc.stdout, re.M)
     assert "results/chaotic/seed-1/shallow_w45/student.pt," in outputs
@@ -154,7 +133,7 @@ def test_changing_one_width_reruns_only_what_depends_on_it(smoke_run):
 
 def test_default_config_dry_run(tmp_path):
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
-    proc = snakemake(tmp_path, "-n")
+    proc = run_snakemake(REPO, tmp_path, "-n")
     counts = job_counts(proc.stdout)
     assert counts["student"] == 4 + 1 + 1  # chaotic widths 5..135, the deep student, the quasi-linear one
     assert counts["teacher"] == 2 and counts["scaling_fit"] == 1
@@ -167,7 +146,7 @@ def test_lint():
 
 def test_too_few_points_per_parameter_is_rejected_before_any_job(tmp_path):
     config = dict(SMOKE, data={"n_train": 500, "n_test": 100})
-    proc = snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "c.yaml", config)), check=False)
+    proc = run_snakemake(REPO, tmp_path, "--configfile", str(write_config(tmp_path / "c.yaml", config)), check=False)
     assert proc.returncode != 0
-    assert "regimes.chaotic.shallow_widths: the width-45 student has 270 parameters" in proc.stderr
+    assert "config key 'regimes.chaotic.shallow_widths': the width-45 student has 270 parameters" in proc.stderr
     assert not (tmp_path / "results").exists()

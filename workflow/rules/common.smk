@@ -6,16 +6,20 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from depthwidth.config import ConfigError, check_config
 from depthwidth import study
+from depthwidth.config import ConfigError, check_config, check_schema
 from depthwidth.nets import deep_sizes, n_parameters
 
-validate(config, "../schemas/config.schema.yaml")
+# Before any job: our own schema check first, for messages that name each bad key (Snakemake's
+# names the schema path and prints the whole config), then Snakemake's, which fills in the
+# defaults, then the cross-key rules, which need them.
 try:
+    check_schema(config, Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
+    validate(config, "../schemas/config.schema.yaml")
     check_config(config)
     study.check_sweep(config)
 except ConfigError as err:
-    raise WorkflowError(f"invalid config: {err}") from None
+    raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
 
 
 # The named regimes (config's `regimes`, the tutorial's figures) and every regime trained: the

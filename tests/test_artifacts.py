@@ -1,0 +1,424 @@
+"""Damaged files give an error naming the file and the problem; writes are atomic and reproducible."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from conftest import REPO, snakemake_env  # noqa: E402
+from depthwidth import artifacts, figures, style  # noqa: E402
+from depthwidth.artifacts import ArtifactError  # noqa: E402
+from depthwidth.nets import deep_sizes, generator, make_teacher  # noqa: E402
+from depthwidth.students import load_metrics  # noqa: E402
+from depthwidth.teacher import draw_teacher_and_data  # noqa: E402
+
+TEACHER_SIZES = deep_sizes(5, 5, 5)
+
+
+@pytest.fixture
+def dataset(tmp_path) -> tuple[Path, dict[str, np.ndarray]]:
+    _, data = draw_teacher_and_data(TEACHER_SIZES, 2.0, 7, n_train=60, n_test=20)
+    path = tmp_path / "data.npz"
+    artifacts.write_npz(path, **data)
+    return path, data
+
+
+@pytest.fixture
+def teacher(tmp_path) -> tuple[Path, list[torch.Tensor]]:
+    weights = make_teacher(TEACHER_SIZES, 2.0, generator(7))
+    path = tmp_path / "teacher.pt"
+    artifacts.write_weights(path, weights, {"role": "teacher"})
+    return path, weights
+
+
+# --- reading back what was written ------------------------------------------------------------
+
+
+def test_round_trips(dataset, teacher):
+    path, data = dataset
+    back = artifacts.read_dataset(path, n_in=5)
+    assert all(np.array_equal(back[k], data[k]) for k in data)
+    with np.load(path) as npz:  # still a plain .npz for anyone else
+        assert sorted(npz.files) == sorted(data)
+    wpath, weights = teacher
+    back = artifacts.read_weights(wpath, TEACHER_SIZES)
+    assert all(torch.equal(a, b) for a, b in zip(back, weights))
+    assert json.loads(artifacts.sidecar_path(wpath).read_text())["shapes"] == [[5, 5]] * 4 + [[1, 5]]
+
+
+def test_same_content_gives_same_bytes(tmp_path, dataset, teacher):
+    """No timestamps or temporary names inside the files: reruns can be compared byte for byte."""
+    _, data = dataset
+    _, weights = teacher
+    for name in ("a", "b"):
+        artifacts.write_npz(tmp_path / f"{name}.npz", **data)
+        artifacts.write_weights(tmp_path / f"{name}.pt", weights, {"role": "teacher"})
+        time.sleep(1.1)  # zip timestamps have a resolution of 2 s; cross at least one boundary
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+
+
+# --- damaged datasets -------------------------------------------------------------------------
+
+
+def _rewrite(path: Path, **changes) -> None:
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays.update(changes)
+    for key in [k for k, v in changes.items() if v is None]:
+        del arrays[key]
+    artifacts.write_npz(path, **arrays)
+
+
+def _flip_byte_in_member(path: Path, member: str) -> None:
+    """Flip one byte of a zip member's stored data (what a bad disk or copy would do)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    raw = bytearray(path.read_bytes())
+    # the local header is 30 bytes plus the name and extra field
+    name_len = int.from_bytes(raw[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_len = int.from_bytes(raw[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    raw[start + info.compress_size // 2] ^= 0x5A
+    path.write_bytes(bytes(raw))
+
+
+DATASET_FAULTS = {
+    "truncated to half": (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated or corrupt"),
+    "truncated to 100 bytes": (lambda p: p.write_bytes(p.read_bytes()[:100]), "truncated or corrupt"),
+    "last byte cut": (lambda p: p.write_bytes(p.read_bytes()[:-1]), "truncated or corrupt"),
+    "empty file": (lambda p: p.write_bytes(b""), "empty file"),
+    "text, not an archive": (lambda p: p.write_text("X_train,y_train\n1,2\n"), "not an .npz archive"),
+    "a single .npy": (lambda p: np.save(open(p, "wb"), np.zeros((3, 5))), "a single .npy array"),
+    "byte flipped in X_train": (lambda p: _flip_byte_in_member(p, "X_train.npy"), "truncated or corrupt"),
+    "missing y_test": (lambda p: _rewrite(p, y_test=None), "missing arrays ['y_test']"),
+    "X_train 4 columns": (lambda p: _rewrite(p, X_train=np.zeros((60, 4))), "X_train has shape (60, 4), expected (N, 5)"),
+    "X_test 1-d": (lambda p: _rewrite(p, X_test=np.zeros(20)), "X_test has shape (20,), expected (N, 5)"),
+    "y_train 2 outputs": (lambda p: _rewrite(p, y_train=np.zeros((60, 2))), "y_train has shape (60, 2), expected (60, 1)"),
+    "y_test rows off": (lambda p: _rewrite(p, y_test=np.zeros((19, 1))), "y_test has shape (19, 1), expected (20, 1)"),
+    "NaN in y_train": (lambda p: _rewrite(p, y_train=np.full((60, 1), np.nan)), "y_train holds non-finite values"),
+    "inf in X_test": (lambda p: _rewrite(p, X_test=np.full((20, 5), np.inf)), "X_test holds non-finite values"),
+    "integer inputs": (lambda p: _rewrite(p, X_train=np.zeros((60, 5), dtype=np.int64)),
+                       "X_train has dtype int64, expected floating point"),
+    "text inputs": (lambda p: _rewrite(p, X_test=np.full((20, 5), "a")), "X_test has dtype <U1, expected floating point"),
+    "one test point": (lambda p: _rewrite(p, X_test=np.zeros((1, 5)), y_test=np.zeros((1, 1))),
+                       "X_test has 1 rows, expected at least 2"),
+    "no training points": (lambda p: _rewrite(p, X_train=np.zeros((0, 5)), y_train=np.zeros((0, 1))),
+                           "X_train has 0 rows, expected at least 1"),
+}
+
+
+@pytest.mark.parametrize("fault", DATASET_FAULTS)
+def test_damaged_dataset_is_named(fault, dataset):
+    path, _ = dataset
+    damage, words = DATASET_FAULTS[fault]
+    damage(path)
+    with pytest.raises(ArtifactError) as err:
+        artifacts.read_dataset(path, n_in=5)
+    assert str(err.value).startswith(f"{path}: ")
+    assert words in str(err.value)
+
+
+def test_every_truncation_of_a_dataset_is_caught(dataset):
+    """Not one prefix of the file loads, or fails with anything but a named ArtifactError."""
+    path, _ = dataset
+    raw = path.read_bytes()
+    cut = path.with_name("cut.npz")
+    for n in range(0, len(raw), max(1, len(raw) // 400)):
+        cut.write_bytes(raw[:n])
+        with pytest.raises(ArtifactError, match=f"^{cut}: "):
+            artifacts.read_dataset(cut)
+
+
+# --- damaged weights --------------------------------------------------------------------------
+
+
+def _save_state(path: Path, state) -> None:
+    with open(path, "wb") as fh:
+        torch.save(state, fh)
+
+
+def _state(path: Path) -> dict:
+    return torch.load(path, weights_only=True)
+
+
+WEIGHT_FAULTS = {
+    "truncated to half": (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated or corrupt"),
+    "last byte cut": (lambda p: p.write_bytes(p.read_bytes()[:-1]), "truncated or corrupt"),
+    "empty file": (lambda p: p.write_bytes(b""), "truncated or corrupt"),
+    "not a weights file": (lambda p: p.write_text("hello"), "truncated or corrupt"),
+    "byte flipped in a layer": (lambda p: _flip_byte_in_member(p, "archive/data/2"), "fails its checksum"),
+    "wrong width (another net's weights)": (
+        lambda p: artifacts.write_weights(p, make_teacher(deep_sizes(5, 7, 5), 2.0, generator(1)), {}),
+        "layer shapes [(7, 5), (7, 7), (7, 7), (7, 7), (1, 7)], expected [(5, 5), (5, 5), (5, 5), (5, 5), (1, 5)]"),
+    "a layer missing": (lambda p: _save_state(p, {k: v for k, v in _state(p).items() if k != "layers.4.weight"}),
+                        "layer shapes [(5, 5), (5, 5), (5, 5), (5, 5)], expected"),
+    "a stray key": (lambda p: _save_state(p, {**_state(p), "bias": torch.zeros(5)}), "unexpected keys"),
+    "a bare tensor": (lambda p: _save_state(p, torch.zeros(5, 5)), "expected a non-empty state dict"),
+    "empty dict": (lambda p: _save_state(p, {}), "expected a non-empty state dict"),
+    "a list, not a tensor": (lambda p: _save_state(p, {**_state(p), "layers.0.weight": [1.0, 2.0]}),
+                             "layer 0 is list, expected a 2-d floating-point weight matrix"),
+    "1-d layer": (lambda p: _save_state(p, {**_state(p), "layers.1.weight": torch.zeros(25)}),
+                  "layer 1 is a 1-d torch.float32 tensor"),
+    "integer layer": (lambda p: _save_state(p, {**_state(p), "layers.2.weight": torch.zeros(5, 5, dtype=torch.int64)}),
+                      "layer 2 is a 2-d torch.int64 tensor"),
+    "NaN weights": (lambda p: _save_state(p, {**_state(p), "layers.3.weight": torch.full((5, 5), float("nan"))}),
+                    "layer 3 holds non-finite values"),
+}
+
+
+@pytest.mark.parametrize("fault", WEIGHT_FAULTS)
+def test_damaged_weights_are_named(fault, teacher):
+    path, _ = teacher
+    damage, words = WEIGHT_FAULTS[fault]
+    damage(path)
+    with pytest.raises(ArtifactError) as err:
+        artifacts.read_weights(path, TEACHER_SIZES)
+    assert str(err.value).startswith(f"{path}: ")
+    assert words in str(err.value)
+
+
+def test_every_truncation_and_flipped_byte_of_weights_is_caught(teacher):
+    """A cut file never loads; a flipped byte either fails, named, or leaves the weights as they were."""
+    path, weights = teacher
+    raw = path.read_bytes()
+    bad = path.with_name("bad.pt")
+    for n in range(0, len(raw), 5):
+        bad.write_bytes(raw[:n])
+        with pytest.raises(ArtifactError, match=f"^{bad}: "):
+            artifacts.read_weights(bad, TEACHER_SIZES)
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        directory = zf.start_dir  # every byte of the zip's directory, where torch and zipfile disagree most
+    silent = []
+    for n in sorted({*range(0, directory, 4), *range(directory, len(raw))}):
+        flipped = bytearray(raw)
+        flipped[n] ^= 0x5A
+        bad.write_bytes(bytes(flipped))
+        try:
+            got = artifacts.read_weights(bad, TEACHER_SIZES)
+        except ArtifactError as err:
+            assert str(err).startswith(f"{bad}: ")
+        else:
+            if not all(torch.equal(a, b) for a, b in zip(got, weights)):
+                silent.append(n)
+    # torch itself skips the zip checksums: without read_weights' check most tensor bytes would pass
+    assert silent == []
+
+
+# --- damaged JSON -----------------------------------------------------------------------------
+
+
+JSON_FAULTS = {
+    "truncated": (lambda p: p.write_text(p.read_text()[:-5]), "not valid JSON, truncated or corrupt"),
+    "empty": (lambda p: p.write_text(""), "not valid JSON"),
+    "binary": (lambda p: p.write_bytes(b"\xff\xfe\x00"), "not valid JSON"),
+    "a list": (lambda p: p.write_text("[1, 2]"), "expected a JSON object, got list"),
+    "missing key": (lambda p: p.write_text(json.dumps({k: 1 for k in ("name", "regime", "seed")})), "missing keys"),
+    "a folder": (lambda p: (p.unlink(), p.mkdir()), "cannot be read"),
+    "gone": (lambda p: p.unlink(), "file not found"),
+}
+
+
+@pytest.mark.parametrize("fault", JSON_FAULTS)
+def test_damaged_metrics_are_named(fault, tmp_path):
+    path = tmp_path / "metrics.json"
+    artifacts.write_json(path, {"name": "deep", "test_relative_error": 1e-3})
+    damage, words = JSON_FAULTS[fault]
+    damage(path)
+    with pytest.raises(ArtifactError) as err:
+        load_metrics(str(path))
+    assert str(err.value).startswith(f"{path}: ")
+    assert words in str(err.value)
+
+
+# --- atomic writes ----------------------------------------------------------------------------
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _half_then_boom(path) -> None:
+    Path(path).write_bytes(b"half a file")
+    raise Boom
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    new = tmp_path / "new.json"
+    with pytest.raises(Boom), artifacts.atomic_path(new) as tmp:
+        _half_then_boom(tmp)
+    assert _leftovers(tmp_path) == []
+    old = tmp_path / "old.json"
+    artifacts.write_json(old, {"a": 1})
+    with pytest.raises(Boom), artifacts.atomic_path(old) as tmp:
+        _half_then_boom(tmp)
+    assert json.loads(old.read_text()) == {"a": 1}
+    assert _leftovers(tmp_path) == ["old.json"]
+
+
+def test_every_writer_fails_cleanly(tmp_path, monkeypatch, teacher):
+    """Each helper the scripts write with, made to fail mid-write, leaves no destination file."""
+    _, weights = teacher
+    out = tmp_path / "out"
+    # an object array cannot be stored without pickles: fails after the first member was written
+    with pytest.raises(ValueError):
+        artifacts.write_npz(out / "data.npz", X_train=np.zeros((3, 5)), y_train=np.array([object()]))
+    monkeypatch.setattr(torch, "save", lambda obj, f: (f.write(b"PK\x03\x04 partial"), _half_then_boom(f.name)))
+    with pytest.raises(Boom):
+        artifacts.write_weights(out / "student.pt", weights, {})
+    monkeypatch.undo()
+    import pandas as pd
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda self, path, **kw: _half_then_boom(path))
+    with pytest.raises(Boom):
+        artifacts.write_tsv(out / "summary.tsv", pd.DataFrame({"a": [1]}))
+    monkeypatch.undo()
+    fig = plt.figure()
+    monkeypatch.setattr(fig, "savefig", lambda path, **kw: _half_then_boom(path))
+    with pytest.raises(Boom):
+        style.save(fig, [out / "figure.png", out / "figure.pdf"])
+    monkeypatch.undo()
+    from matplotlib import animation
+
+    def frames_then_boom(self, *args, **kwargs):
+        raise Boom
+
+    monkeypatch.setattr(animation.PillowWriter, "finish", frames_then_boom)
+    projected = np.random.default_rng(0).normal(size=(2, 3, 10, 3))  # (nets, layers, points, xyz)
+    with pytest.raises(Boom):
+        figures.expressivity_animation(projected, ["a", "b"], out / "expressivity.gif")
+    assert _leftovers(out) == []
+
+
+def test_killed_writer_never_leaves_a_partial_file(tmp_path):
+    """SIGKILL during a write (no cleanup runs): the destination is absent, or the previous whole file."""
+    dest = tmp_path / "big.npz"
+    writer = textwrap.dedent(f"""
+        import numpy as np, sys
+        from depthwidth.artifacts import write_npz
+        big = np.random.default_rng(0).normal(size=(4_000_000,))
+        write_npz({str(dest)!r}, x=np.arange(3.0))
+        print("first", flush=True)
+        while True:
+            write_npz({str(dest)!r}, x=big)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True,
+                            env=snakemake_env(REPO))
+    try:
+        assert proc.stdout.readline().strip() == "first"
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(".big.npz.") for p in tmp_path.iterdir()):  # a rewrite is under way
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    x = artifacts.read_npz(dest, ("x",))["x"]
+    assert x.shape in ((3,), (4_000_000,))  # the old file, or a whole new one: never a partial one
+
+
+# --- every write in the workflow goes through atomic_path -------------------------------------
+
+WRITE_CALLS = {"save", "savefig", "savez", "savez_compressed", "to_csv", "write_text", "write_bytes", "dump",
+               "write_array", "imwrite", "to_parquet"}
+OWN_WRITERS = {"artifacts", "style"}  # modules whose writers are the atomic ones (checked themselves)
+
+
+def _unguarded_writes(source: str) -> list[int]:
+    """Line numbers of write calls not lexically inside ``with atomic_path(...)``."""
+    tree = ast.parse(source)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+    def guarded(node) -> bool:
+        while node in parents:
+            node = parents[node]
+            if isinstance(node, ast.With) and any(
+                isinstance(item.context_expr, ast.Call)
+                and getattr(item.context_expr.func, "attr", getattr(item.context_expr.func, "id", None)) == "atomic_path"
+                for item in node.items
+            ):
+                return True
+        return False
+
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", None))
+        owner = getattr(getattr(node.func, "value", None), "id", None)
+        writes = name in WRITE_CALLS and owner not in OWN_WRITERS
+        if name == "open":  # open(path, "w"...) or Path.open("w")
+            modes = [a.value for a in node.args + [k.value for k in node.keywords if k.arg == "mode"]
+                     if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            writes = any(set(m) & set("wax") for m in modes)
+        if writes and not guarded(node):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_unguarded_write_detector_works():
+    assert _unguarded_writes("import numpy as np\nnp.save('x.npy', 1)\n") == [2]
+    assert _unguarded_writes("with atomic_path(p) as t:\n    fig.savefig(t)\n") == []
+    assert _unguarded_writes("with open(p, 'w') as fh:\n    pass\n") == [1]
+    assert _unguarded_writes("style.save(fig, paths)\nanim.save(path)\n") == [2]
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(REPO)) for p in
+                                        [*REPO.glob("scripts/*.py"), *REPO.glob("depthwidth/*.py")]))
+def test_scripts_and_package_write_only_atomically(path):
+    assert _unguarded_writes((REPO / path).read_text()) == [], f"{path} writes a file without atomic_path"
+
+
+# --- the workflow surfaces a damaged file as a failed job whose log names it ------------------
+
+
+def test_truncated_dataset_fails_the_student_job_naming_the_file(smoke_clone):
+    data = smoke_clone.results / "chaotic" / "seed7" / "data.npz"
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+    later = time.time() + 5
+    os.utime(data, (later, later))  # newer than the student's outputs: Snakemake reruns it
+    metrics = smoke_clone.results / "chaotic" / "seed7" / "shallow_w5" / "metrics.json"
+    proc = smoke_clone.snakemake(str(metrics.relative_to(smoke_clone.workdir)), cores=1, check=False)
+    assert proc.returncode != 0
+    log = (smoke_clone.results / "logs" / "chaotic" / "seed7" / "shallow_w5.log").read_text()
+    assert "ArtifactError: results/chaotic/seed7/data.npz: not a readable .npz archive, truncated or corrupt" in log
+    assert "results/logs/chaotic/seed7/shallow_w5.log" in proc.stdout + proc.stderr  # pointed at
+    assert not metrics.exists()  # the stale result is not left looking current
+
+
+def test_wrong_shape_student_fails_the_figure_naming_the_file(smoke_clone):
+    weights = smoke_clone.results / "chaotic" / "seed-1" / "shallow_w45" / "student.pt"
+    artifacts.write_weights(weights, make_teacher([5, 44, 1], 1.0, generator(0)), {})
+    later = time.time() + 5
+    os.utime(weights, (later, later))
+    figure = smoke_clone.results / "figures" / "predictions.png"
+    proc = smoke_clone.snakemake(str(figure.relative_to(smoke_clone.workdir)), cores=1, check=False)
+    assert proc.returncode != 0
+    log = (smoke_clone.results / "logs" / "figures" / "predictions.log").read_text()
+    assert ("ArtifactError: results/chaotic/seed-1/shallow_w45/student.pt: layer shapes [(44, 5), (1, 44)], "
+            "expected [(45, 5), (1, 45)]") in log
+    assert not figure.exists()

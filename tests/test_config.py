@@ -1,0 +1,310 @@
+"""Bad configs fail before any job starts, with a message naming the key.
+
+The bad inputs are generated from the schema itself: for every key a value of the wrong type,
+a value out of its range (each bound, enum, pattern, uniqueness or required entry the schema
+states), an empty list where a list is expected, an unknown key in every mapping and a
+misspelling of every key. A key added to the schema is covered without touching this file.
+All are checked by calling the validation directly; a sample goes through the snakemake CLI.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from depthwidth.config import SCHEMA_PATH, ConfigError, check_config, check_schema, load_schema
+from conftest import REPO, job_counts, merged, run_snakemake
+
+SCHEMA = load_schema()
+BASE = yaml.safe_load((REPO / "config.yaml").read_text())
+
+WRONG_TYPE = {"integer": "7", "number": "0.5", "boolean": "yes", "string": 3, "array": "5", "object": ["x"]}
+
+
+def validate_config(config: dict) -> dict:
+    """What workflow/rules/common.smk does before any job: schema, Snakemake's defaults, cross-key rules."""
+    check_schema(config, SCHEMA)
+    validate(config, str(SCHEMA_PATH))
+    check_config(config)
+    return config
+
+
+@dataclass
+class Case:
+    key: str  # the key the message must name
+    kind: str
+    value: object = None
+    expect: tuple[str, ...] = ()  # further words the message must hold
+    path: tuple = ()  # where to set value; () means apply `edit`
+    edit: object = None
+    id: str = field(default="")
+
+    def apply(self, config: dict) -> dict:
+        config = copy.deepcopy(config)
+        if self.edit is not None:
+            self.edit(config)
+        else:
+            parent = config
+            for part in self.path[:-1]:
+                parent = parent.setdefault(part, {})
+            parent[self.path[-1]] = self.value
+        return config
+
+
+def get(config: dict, path: tuple):
+    for part in path:
+        config = config[part]
+    return config
+
+
+def schema_keys(schema: dict, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    """(path, subschema) of every key; a mapping of named entries (like regimes) is entered
+    through the base config's first entry (``regimes.chaotic``)."""
+    for name, sub in schema.get("properties", {}).items():
+        yield (*path, name), sub
+        if sub.get("type") == "object":
+            yield from schema_keys(sub, (*path, name))
+            entry_schema = sub.get("additionalProperties")
+            if isinstance(entry_schema, dict):
+                entry = (*path, name, next(iter(get(BASE, (*path, name)))))
+                yield entry, entry_schema
+                yield from schema_keys(entry_schema, entry)
+
+
+def dotted(path: tuple) -> str:
+    return ".".join(map(str, path))
+
+
+def misspell(name: str, taken: set[str]) -> str:
+    """Drop a middle letter (``shallow`` -> ``shalow``), or swap two if that collides."""
+    i = len(name) // 2
+    for candidate in (name[:i] + name[i + 1:], name[:i - 1] + name[i] + name[i - 1] + name[i + 1:] if i else name + "s"):
+        if candidate and candidate not in taken and candidate != name:
+            return candidate
+    raise AssertionError(f"cannot misspell {name!r}")
+
+
+def rename_key(path: tuple, new: str):
+    def edit(config):
+        parent = get(config, path[:-1])
+        parent[new] = parent.pop(path[-1])
+    return edit
+
+
+def out_of_range_cases(path: tuple, sub: dict) -> Iterator[Case]:
+    key = dotted(path)
+    if "minimum" in sub:
+        yield Case(key, "below minimum", sub["minimum"] - 1, ("minimum",), path)
+    if "exclusiveMinimum" in sub:
+        yield Case(key, "at exclusive minimum", sub["exclusiveMinimum"], ("minimum",), path)
+    if "maximum" in sub:
+        yield Case(key, "above maximum", sub["maximum"] + 1, ("maximum",), path)
+    if "exclusiveMaximum" in sub:
+        yield Case(key, "at exclusive maximum", sub["exclusiveMaximum"], ("maximum",), path)
+    if "enum" in sub:
+        yield Case(key, "not in enum", "no_such_choice", ("is not one of",), path)
+    if sub.get("uniqueItems"):
+        first = get(BASE, path)[0]
+        yield Case(key, "repeated item", [first, first], ("non-unique",), path)
+    items = sub.get("items", {})
+    if "minimum" in items:
+        yield Case(f"{key}[0]", "item below minimum", [items["minimum"] - 1], ("minimum",), path)
+    if "type" in items:
+        yield Case(f"{key}[0]", "item of wrong type", [WRONG_TYPE[items["type"]]], ("is not of type",), path)
+    if "minProperties" in sub:
+        yield Case(key, "empty mapping", {}, ("non-empty",), path)
+    if "pattern" in sub.get("propertyNames", {}):
+        bad = "2 bad-name"
+
+        def add_badly_named(config, path=path, bad=bad):
+            entries = get(config, path)
+            entries[bad] = copy.deepcopy(next(iter(entries.values())))
+
+        yield Case(f"{key}.{bad}", "badly named entry", expect=("does not match",), edit=add_badly_named)
+    for required in sub.get("required", []):
+        def drop(config, path=path, required=required):
+            del get(config, path)[required]
+
+        yield Case(f"{key}.{required}", "required key missing", expect=("missing",), edit=drop)
+
+
+def generate_cases() -> list[Case]:
+    cases = []
+    for path, sub in schema_keys(SCHEMA):
+        key, kind = dotted(path), sub.get("type")
+        cases.append(Case(key, "wrong type", WRONG_TYPE[kind], ("is not of type", f"'{kind}'"), path))
+        if kind == "integer":
+            cases.append(Case(key, "fractional", 2.5, ("is not of type 'integer'",), path))
+        if kind == "array":
+            cases.append(Case(key, "empty list", [], ("should be non-empty",), path))
+        cases.extend(out_of_range_cases(path, sub))
+    # unknown and misspelt keys, in every mapping that lists its keys (the root included)
+    mappings = [((), SCHEMA)] + [(p, s) for p, s in schema_keys(SCHEMA) if s.get("additionalProperties") is False]
+    for path, sub in mappings:
+        names = set(sub["properties"])
+        cases.append(Case(dotted((*path, "colour")), "unknown key", 1, ("unknown key",), (*path, "colour")))
+        for name in sorted(names):
+            wrong = misspell(name, names)
+            cases.append(Case(dotted((*path, wrong)), "misspelt key", expect=("unknown key", f"did you mean '{name}'?"),
+                              edit=rename_key((*path, name), wrong)))
+    for case in cases:
+        case.id = f"{case.key}:{case.kind}"
+    return cases
+
+
+CASES = generate_cases()
+KEYS = [dotted(p) for p, _ in schema_keys(SCHEMA)]
+
+
+def test_cases_cover_every_schema_key():
+    """Every key gets a wrong type; arrays an empty list; bounded keys an out-of-range value."""
+    by_kind = {}
+    for case in CASES:
+        by_kind.setdefault(case.kind, set()).add(case.key.split("[")[0])
+    assert by_kind["wrong type"] == set(KEYS)
+    arrays = {dotted(p) for p, s in schema_keys(SCHEMA) if s.get("type") == "array"}
+    assert by_kind["empty list"] == arrays == {"seeds", "regimes.chaotic.shallow_widths", "expressivity.regimes"}
+    bounded = {dotted(p) for p, s in schema_keys(SCHEMA)
+               if {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "enum"} & set(s)}
+    assert bounded <= by_kind["below minimum"] | by_kind["at exclusive minimum"] | by_kind["not in enum"]
+    assert len(by_kind["misspelt key"]) == len(KEYS) - 1  # all but the regime's own name (it is free)
+    # 37 keys today; a new key adds its cases by itself, and this count reminds to look at them.
+    assert len(KEYS) == 37
+    assert len(CASES) == 131
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_value_is_rejected_naming_the_key(case):
+    bad = case.apply(BASE)
+    with pytest.raises(ConfigError) as err:
+        validate_config(bad)
+    message = str(err.value)
+    assert f"config key '{case.key}" in message, message
+    for words in case.expect:
+        assert words in message, message
+
+
+def test_messages_are_one_line_per_key_and_readable():
+    bad = copy.deepcopy(BASE)
+    bad["regimes"]["chaotic"]["sigma"] = -1
+    bad["shalow"] = {"steps": 3}
+    with pytest.raises(ConfigError) as err:
+        check_schema(bad, SCHEMA)
+    assert str(err.value).splitlines() == [
+        "config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0",
+        "config key 'shalow': unknown key; did you mean 'shallow'?",
+    ]
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "tests/smoke.yaml"])
+def test_shipped_configs_are_valid(name):
+    validate_config(yaml.safe_load((REPO / name).read_text()))
+
+
+def test_defaults_fill_a_minimal_config():
+    config = validate_config({"regimes": {"chaotic": {"sigma": 2.0}}, "expressivity": {"regimes": ["chaotic"]}})
+    assert config["shallow"] == {"steps": 20000, "lr": 1.0e-3}
+    assert config["regimes"]["chaotic"]["shallow_widths"] == [5, 15, 45, 135]
+    assert config["checkpoint_every"] == 10000
+
+
+def test_every_key_is_described_with_a_valid_default():
+    for path, sub in schema_keys(SCHEMA):
+        key = dotted(path)
+        assert sub.get("description"), f"{key} has no description"
+        parent = get_schema_parent(path)
+        if path[-1] not in parent.get("required", []) and key != "regimes.chaotic":
+            assert "default" in sub, f"{key} has no default"
+            check_schema(sub["default"], {**sub})  # the default satisfies its own rules
+
+
+def get_schema_parent(path: tuple) -> dict:
+    for p, s in schema_keys(SCHEMA):
+        if p == path[:-1]:
+            return s
+    return SCHEMA
+
+
+CROSS_KEY = {
+    "widths unsorted": ({"regimes": {"chaotic": {"shallow_widths": [15, 5]}}},
+                        "config key 'regimes.chaotic.shallow_widths': must be strictly increasing"),
+    "widths repeated": ({"regimes": {"chaotic": {"shallow_widths": [5, 5, 15]}}},
+                        "config key 'regimes.chaotic.shallow_widths': must be strictly increasing"),
+    "too few points for a wide student": ({"data": {"n_train": 500}},
+                                          "config key 'regimes.chaotic.shallow_widths': the width-45 student has 270 "
+                                          "parameters, so data.n_train=500 gives 1.85 training points per parameter"),
+    "too few points for the deep student": ({"teacher": {"width": 40}, "regimes": {"chaotic": {"shallow_widths": [5]}}},
+                                            "config key 'regimes.chaotic.deep_student': the deep student has"),
+    "points floor raised": ({"min_points_per_parameter": 1000},
+                            "config key 'regimes.chaotic.shallow_widths': the width-5 student has 30 parameters, so "
+                            "data.n_train=4000 gives 133.33 training points per parameter, below "
+                            "min_points_per_parameter=1000"),
+    "expressivity regime not configured": ({"expressivity": {"regimes": ["chaotic", "choatic"]}},
+                                           "config key 'expressivity.regimes': ['choatic'] not among the configured "
+                                           "regimes ['chaotic', 'quasilinear']"),
+}
+
+
+@pytest.mark.parametrize("name", CROSS_KEY)
+def test_cross_key_rules(name):
+    overlay, message = CROSS_KEY[name]
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        validate_config(merged(BASE, overlay))
+
+
+# --- through the snakemake CLI: fails at parse time, before any job, results/ untouched ----------
+
+CLI_CASES = {
+    "out of range, nested": ({"regimes": {"chaotic": {"sigma": -1}}},
+                             "config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0"),
+    "wrong type": ({"seeds": "7"}, "config key 'seeds': '7' is not of type 'array'"),
+    "empty list": ({"expressivity": {"regimes": []}}, "config key 'expressivity.regimes': [] should be non-empty"),
+    "misspelt nested key": ({"shallow": {"setps": 100}}, "config key 'shallow.setps': unknown key; did you mean 'steps'?"),
+    "cross-key: widths": ({"regimes": {"chaotic": {"shallow_widths": [15, 5]}}}, CROSS_KEY["widths unsorted"][1]),
+}
+
+
+@pytest.fixture(scope="module")
+def cli_workdir(tmp_path_factory, workflow_repo) -> Path:
+    """A folder with config.yaml and a finished-looking results/ that a failed start must not touch."""
+    workdir = tmp_path_factory.mktemp("cli")
+    (workdir / "config.yaml").write_text((REPO / "config.yaml").read_text())
+    (workdir / "results").mkdir()
+    (workdir / "results" / "summary.tsv").write_text("regime\tseed\nchaotic\t-1\n")
+    return workdir
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", CLI_CASES)
+def test_snakemake_refuses_bad_config_before_any_job(name, cli_workdir, workflow_repo):
+    overlay, message = CLI_CASES[name]
+    configfile = cli_workdir / "bad.yaml"
+    configfile.write_text(yaml.safe_dump(overlay))
+    before = snapshot(cli_workdir / "results")
+    proc = run_snakemake(workflow_repo, cli_workdir, "--configfile", str(configfile), cores=1, check=False)
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert message in output, output
+    assert "invalid config" in output
+    assert "rule " not in output.split("invalid config")[0]  # no job was scheduled before the error
+    assert snapshot(cli_workdir / "results") == before
+    assert not (cli_workdir / ".snakemake" / "incomplete").exists() or not any(
+        (cli_workdir / ".snakemake" / "incomplete").iterdir())
+
+
+def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):
+    """Without the bad overlay the same start gets past validation, so the failures above are the values'."""
+    proc = run_snakemake(workflow_repo, cli_workdir, "-n", cores=1)
+    assert "invalid config" not in proc.stdout + proc.stderr
+    assert job_counts(proc.stdout)["student"] == 6  # config.yaml: chaotic widths 5, 15, 45, 135 and deep; quasilinear 10
