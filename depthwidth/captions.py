@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .artifacts import read_json
+from .artifacts import ArtifactError, read_json
 from .students import load_metrics
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -48,14 +48,19 @@ def _float(value: Any) -> float:
 
 
 def when_made(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Return None instead of calling ``func`` while any path among its arguments does not exist yet."""
+    """Return None instead of calling ``func`` while any path among its arguments does not exist yet,
+    or holds something it cannot read (a damaged file must not stop Snakemake from planning the
+    run that will remake it)."""
 
     @wraps(func)
     def wrapper(*paths: str | Sequence[str]) -> Any:
         flat = [p for arg in paths for p in ([arg] if isinstance(arg, (str, Path)) else arg)]
         if not all(Path(p).exists() for p in flat):
             return None
-        return func(*paths)
+        try:
+            return func(*paths)
+        except (ArtifactError, KeyError, ValueError, IndexError, OSError):
+            return None
 
     return wrapper
 

@@ -24,9 +24,15 @@ from depthwidth.config import SCHEMA_PATH, ConfigError, check_config, check_sche
 from conftest import REPO, job_counts, merged, run_snakemake
 
 SCHEMA = load_schema()
-BASE = yaml.safe_load((REPO / "config.yaml").read_text())
+# The study's config merged over the tutorial's, as Snakemake merges them: every schema key has a
+# valid value in it.
+BASE = merged(yaml.safe_load((REPO / "config.yaml").read_text()),
+              yaml.safe_load((REPO / "configs" / "study.yaml").read_text()))
 
 WRONG_TYPE = {"integer": "7", "number": "0.5", "boolean": "yes", "string": 3, "array": "5", "object": ["x"]}
+# keys that take one of several types: a value of none of them
+WRONG_TYPE[("string", "boolean")] = 1.5
+WRONG_TYPE[("integer", "null")] = "7"
 
 
 def validate_config(config: dict) -> dict:
@@ -140,10 +146,12 @@ def generate_cases() -> list[Case]:
     cases = []
     for path, sub in schema_keys(SCHEMA):
         key, kind = dotted(path), sub.get("type")
-        cases.append(Case(key, "wrong type", WRONG_TYPE[kind], ("is not of type", f"'{kind}'"), path))
+        kind = tuple(kind) if isinstance(kind, list) else kind
+        expect = ("is not of type",) + ((f"'{kind}'",) if isinstance(kind, str) else tuple(f"'{k}'" for k in kind))
+        cases.append(Case(key, "wrong type", WRONG_TYPE[kind], expect, path))
         if kind == "integer":
             cases.append(Case(key, "fractional", 2.5, ("is not of type 'integer'",), path))
-        if kind == "array":
+        if kind == "array" and sub.get("minItems", 0) >= 1:  # sweep lists may be empty: no sweep
             cases.append(Case(key, "empty list", [], ("should be non-empty",), path))
         cases.extend(out_of_range_cases(path, sub))
     # unknown and misspelt keys, in every mapping that lists its keys (the root included)
@@ -170,15 +178,18 @@ def test_cases_cover_every_schema_key():
     for case in CASES:
         by_kind.setdefault(case.kind, set()).add(case.key.split("[")[0])
     assert by_kind["wrong type"] == set(KEYS)
-    arrays = {dotted(p) for p, s in schema_keys(SCHEMA) if s.get("type") == "array"}
-    assert by_kind["empty list"] == arrays == {"seeds", "regimes.chaotic.shallow_widths", "expressivity.regimes"}
+    arrays = {dotted(p) for p, s in schema_keys(SCHEMA) if s.get("type") == "array" and s.get("minItems")}
+    assert by_kind["empty list"] == arrays == {
+        "seeds", "regimes.chaotic.shallow_widths", "expressivity.regimes", "expressivity.length_sigmas",
+        "sweep.shallow_widths",
+    }
     bounded = {dotted(p) for p, s in schema_keys(SCHEMA)
                if {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "enum"} & set(s)}
     assert bounded <= by_kind["below minimum"] | by_kind["at exclusive minimum"] | by_kind["not in enum"]
     assert len(by_kind["misspelt key"]) == len(KEYS) - 1  # all but the regime's own name (it is free)
-    # 37 keys today; a new key adds its cases by itself, and this count reminds to look at them.
-    assert len(KEYS) == 37
-    assert len(CASES) == 131
+    # 55 keys today; a new key adds its cases by itself, and this count reminds to look at them.
+    assert len(KEYS) == 55
+    assert len(CASES) == 191
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

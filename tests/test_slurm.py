@@ -220,7 +220,7 @@ def job_resources(dry_run_output: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def test_requests_follow_the_tutorial_config(tmp_path):
-    """The requests docs/slurm.md quotes for config.yaml: ~0.5 GB each, 22 and 30 min for the longest students."""
+    """The requests the README quotes for config.yaml: ~0.5 GB each, 22 and 30 min for the longest students."""
     rc, out = snakemake(tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "-n",
                         timeout=120, configfile=REPO / "config.yaml")
     assert rc == 0, out[-3000:]
