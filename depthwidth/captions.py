@@ -167,3 +167,168 @@ def summary(table_path: str) -> dict[str, Any]:
     counts = table["model"].value_counts()
     return {"rows": len(table), "shallow": int(counts.get("shallow", 0)), "deep": int(counts.get("deep", 0)),
             "fits": int(counts.get("scaling_fit", 0)), "regimes": ", ".join(table["regime"].unique())}
+
+
+# --- the order-to-chaos study (workflow/rules/study.smk) ---------------------------------------
+# Each study figure writes its numbers to a TSV beside it (results/figures/<name>.tsv); these read
+# that table, which is an output of the figure's own rule, so the params pass ``output.tsv``.
+
+
+def when_table_made(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Return None instead of calling ``func`` while its first argument, a table's path, does not exist yet."""
+
+    @wraps(func)
+    def wrapper(table_path: str, *args: Any) -> Any:
+        return func(table_path, *args) if Path(table_path).exists() else None
+
+    return wrapper
+
+
+def _decades(lo: float, hi: float) -> str:
+    """log10(hi / lo) with a sign, for "rises by 1.3 decades"."""
+    return f"{math.log10(hi / lo):.1f}"
+
+
+def _growth_per_layer(first: float, last: float, layers: int) -> float:
+    """The geometric mean factor per layer from the first hidden layer's value to the last one's."""
+    return (last / first) ** (1 / (layers - 1)) if layers > 1 else math.nan
+
+
+@when_table_made
+def mean_field(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
+    """The grid, where chi_1 crosses 1 on it, the peak depth scale, and q*, chi_1, xi_c at each named regime's sigma."""
+    from . import theory
+
+    table = pd.read_csv(table_path, sep="\t").sort_values("sigma_w", ignore_index=True)
+    ordered, chaotic = table[table["chi_1"] < 1], table[table["chi_1"] >= 1]
+    peak = table.loc[table["depth_scale"].idxmax()]
+    at = [{"regime": name, "sigma": f"{sigma:g}", **{k: number(v, 3) for k, v in vars(theory.mean_field(sigma)).items()
+                                                    if k in ("q_star", "chi_1", "depth_scale")},
+           "phase": "chaotic" if theory.chi_1(sigma) > 1 else "ordered"}
+          for name, sigma in regimes.items()]
+    return {
+        "points": len(table), "sigma_min": number(table["sigma_w"].iloc[0]), "sigma_max": number(table["sigma_w"].iloc[-1]),
+        # the grid points either side of chi_1 = 1 (None when the grid stays on one side)
+        "last_ordered": number(ordered["sigma_w"].iloc[-1]) if len(ordered) and len(chaotic) else None,
+        "first_chaotic": number(chaotic["sigma_w"].iloc[0]) if len(ordered) and len(chaotic) else None,
+        "critical": number(theory.critical_sigma_w()),
+        "peak_depth_scale": number(peak["depth_scale"]), "peak_sigma": number(peak["sigma_w"]),
+        "regimes": at,
+    }
+
+
+@when_table_made
+def trajectory_length(table_path: str) -> list[dict[str, Any]]:
+    """Per sigma: chi_1, the measured length's growth per layer against the theory's sqrt(chi_1), and the
+    normalised length (1 for a circle) at the first and last hidden layer."""
+    table = pd.read_csv(table_path, sep="\t")
+    facts = []
+    for sigma, rows in table.groupby("sigma_w", sort=True):
+        rows = rows.sort_values("layer")
+        first, last = rows.iloc[0], rows.iloc[-1]
+        layers = int(last["layer"])
+        facts.append({
+            "sigma": f"{sigma:g}", "chi_1": number(first["chi_1"], 3), "sqrt_chi_1": number(math.sqrt(first["chi_1"]), 3),
+            "nets": int(first["n_nets"]), "layers": layers,
+            "measured": number(_growth_per_layer(first["length_geomean"], last["length_geomean"], layers), 3),
+            "mean_field": number(_growth_per_layer(first["theory_length"], last["theory_length"], layers), 3),
+            "normalised_first": number(first["normalised_length_mean"]),
+            "normalised_last": number(last["normalised_length_mean"]),
+        })
+    return facts
+
+
+def _error(row: pd.Series) -> dict[str, str]:
+    return {"median": number(row["test_error_median"]), "low": number(row["test_error_ci95_low"]),
+            "high": number(row["test_error_ci95_high"])}
+
+
+def _student_title(row: pd.Series) -> str:
+    """How a caption names a student of a sweep table (the figures' legends say the same)."""
+    if row["student"] == "linear":
+        return "best linear fit"
+    if row["student"] == "deep":
+        return f"deep student (the teacher's shape, {int(row['n_parameters'])} weights)"
+    if int(row["depth"]) == 2:
+        return f"shallow student of width {int(row['width'])} ({int(row['n_parameters'])} weights)"
+    return f"student of depth {int(row['depth'])}, width {int(row['width'])} ({int(row['n_parameters'])} weights)"
+
+
+@when_table_made
+def sweep_error(table_path: str, students: Sequence[str]) -> dict[str, Any]:
+    """Per plotted student (``students`` in order, those in the table): the median test error with its
+    95% interval at the smallest and the largest sigma, and the rise between them in decades."""
+    table = pd.read_csv(table_path, sep="\t")
+    sigmas = sorted(table["sigma_w"].unique())
+    lo, hi = sigmas[0], sigmas[-1]
+    facts = {"sigmas": ", ".join(f"{s:g}" for s in sigmas), "sigma_min": f"{lo:g}", "sigma_max": f"{hi:g}",
+             "seeds": int(table["n_seeds"].max()), "students": []}
+    for student in students:
+        rows = table[table["student"] == student].set_index("sigma_w")
+        if lo not in rows.index or hi not in rows.index:
+            continue
+        first, last = rows.loc[lo], rows.loc[hi]
+        facts["students"].append({
+            "name": _student_title(first),
+            "at_min": _error(first), "at_max": _error(last),
+            "decades": _decades(first["test_error_median"], last["test_error_median"]),
+        })
+    chi = table.drop_duplicates("sigma_w").set_index("sigma_w")["chi_1"]
+    facts["chi_min"], facts["chi_max"] = number(chi[lo], 3), number(chi[hi], 3)
+    return facts
+
+
+def _few_sigmas(sigmas: Sequence[float]) -> list[float]:
+    """The smallest sigma, the one nearest the transition (1) and the largest, each once."""
+    sigmas = sorted(sigmas)
+    return sorted({sigmas[0], min(sigmas, key=lambda s: abs(math.log(s))), sigmas[-1]})
+
+
+@when_table_made
+def equal_budget(table_path: str, budget_students: Sequence[str]) -> dict[str, Any] | None:
+    """The deep student against the shallow one of equal budget at a few sigmas (smallest, nearest 1,
+    largest), how often it wins over all sigmas, and the best depth at the budget per quoted sigma."""
+    table = pd.read_csv(table_path, sep="\t")
+    median = table.pivot(index="sigma_w", columns="student", values="test_error_median")
+    shallow = next((s for s in budget_students if s.startswith("shallow_w")), None)
+    budget = [s for s in budget_students if s in median.columns]
+    if "deep" not in median.columns or shallow not in median.columns:
+        shallow = None
+    meta = table.drop_duplicates("student").set_index("student")
+    facts: dict[str, Any] = {"shallow": None, "rows": []}
+    if shallow:
+        wins = int((median["deep"] < median[shallow]).sum())
+        facts["shallow"] = {"width": int(meta.loc[shallow, "width"]), "n_parameters": int(meta.loc[shallow, "n_parameters"]),
+                            "deep_parameters": int(meta.loc["deep", "n_parameters"]), "wins": wins, "sigmas": len(median)}
+    for sigma in _few_sigmas(median.index):
+        row = median.loc[sigma]
+        best = min(budget, key=lambda s: row[s]) if budget else None
+        facts["rows"].append({
+            "sigma": f"{sigma:g}", "chi_1": number(table.loc[table["sigma_w"] == sigma, "chi_1"].iloc[0], 3),
+            "deep": number(row["deep"]) if shallow else None, "shallow": number(row[shallow]) if shallow else None,
+            "ratio": number(row[shallow] / row["deep"]) if shallow else None,
+            "linear": number(row["linear"]) if "linear" in median.columns else None,
+            "best": None if best is None else {"depth": int(meta.loc[best, "depth"]), "width": int(meta.loc[best, "width"]),
+                                               "n_parameters": int(meta.loc[best, "n_parameters"]),
+                                               "error": number(row[best])},
+        })
+    return facts
+
+
+@when_table_made
+def sweep_scaling(table_path: str) -> list[dict[str, Any]]:
+    """Per sweep regime, by sigma: the slope of ln E on ln W with its bootstrap interval, and the width
+    the fit gives for the target error with its interval."""
+    table = pd.read_csv(table_path, sep="\t").sort_values("sigma_w")
+    facts = []
+    for _, row in table.iterrows():
+        has_ci = not math.isnan(row["slope_ci_low"])
+        facts.append({
+            "sigma": f"{row['sigma_w']:g}", "chi_1": number(row["chi_1"], 3), "seeds": int(row["n_seeds"]),
+            "slope": f"{row['slope']:.2f}", "r2": f"{row['r2']:.2f}", "target": number(row["target_error"]),
+            "slope_ci": f"{row['slope_ci_low']:.2f} to {row['slope_ci_high']:.2f}" if has_ci else None,
+            "predicted_width": number(row["predicted_width"]), "reachable": math.isfinite(row["predicted_width"]),
+            "predicted_width_ci": (f"{number(row['predicted_width_ci_low'])} to {number(row['predicted_width_ci_high'])}"
+                                   if has_ci else None),
+        })
+    return facts

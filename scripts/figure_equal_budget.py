@@ -17,7 +17,7 @@ with runtime.job(snakemake) as log:
     bands = error_bands(runs, {s: chi_1(s) for s in runs["sigma_w"].unique()})
     log.info("equal budget:\n%s", bands.to_string(index=False))
     shallow = next((s for s in budget if s.startswith("shallow_w")), None)
-    png, pdf, tsv = snakemake.output
+    png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, bands)
     with style.figure_style(p.xkcd):
         style.save(figures.equal_budget(bands, chi_curve(list(p.sigmas.values())), budget, shallow), [png, pdf])

@@ -15,7 +15,7 @@ with runtime.job(snakemake) as log:
     curve = chi_curve(list(p.sigmas.values()))
     bands = error_bands(runs, {s: chi_1(s) for s in runs["sigma_w"].unique()})
     log.info("error bands:\n%s", bands.to_string(index=False))
-    png, pdf, tsv = snakemake.output
+    png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, bands)
     with style.figure_style(p.xkcd):
         style.save(figures.sweep_error(bands, curve, [s for s in p.shallow if s in set(bands["student"])]), [png, pdf])

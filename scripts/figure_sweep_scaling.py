@@ -14,7 +14,7 @@ with runtime.job(snakemake) as log:
     fits = [read_json(path, ("regime", "slope", "predicted_width", "seeds")) for path in snakemake.input["fits"]]
     table = fit_rows(fits, p.sigmas, {s: chi_1(s) for s in p.sigmas.values()})
     log.info("scaling fits:\n%s", table.to_string(index=False))
-    png, pdf, tsv = snakemake.output
+    png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, table)
     with style.figure_style(p.xkcd):
         style.save(figures.sweep_scaling(table), [png, pdf])

@@ -13,7 +13,7 @@ with runtime.job(snakemake) as log:
     table = length_vs_depth(pd.read_csv(snakemake.input["lengths"], sep="\t"), snakemake.params.width,
                             snakemake.params.nonlinearity)
     log.info("length against depth:\n%s", table.to_string(index=False))
-    png, pdf, tsv = snakemake.output
+    png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, table)
     with style.figure_style(snakemake.params.xkcd):
         style.save(figures.trajectory_length(table), [png, pdf])

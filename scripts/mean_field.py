@@ -13,7 +13,7 @@ with runtime.job(snakemake) as log:
     grid = snakemake.params.grid
     table = mean_field_table(np.geomspace(grid["sigma_min"], grid["sigma_max"], grid["points"]))
     log.info("mean field:\n%s", table.to_string(index=False))
-    png, pdf, tsv = snakemake.output
+    png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, table)
     with style.figure_style(snakemake.params.xkcd):
         style.save(figures.mean_field(table), [png, pdf])

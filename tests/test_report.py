@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image, ImageSequence
 
@@ -91,7 +92,8 @@ def test_report_holds_every_figure_and_the_table_byte_for_byte(report):
                     if p.suffix in (".png", ".gif")}
     expected = {"results/figures/deep_loss.png", "results/figures/error_vs_width.png",
                 "results/figures/predictions.png", "results/figures/expressivity.png",
-                "results/figures/expressivity.gif"}
+                "results/figures/expressivity.gif", "results/figures/mean_field.png",
+                "results/figures/trajectory_length.png"}
     assert expected <= figures_made
     assert figures_made | {"results/summary.tsv"} <= set(report.results)
     for path, result in report.results.items():
@@ -107,6 +109,8 @@ def test_every_caption_is_rendered_without_errors(report):
         "results/figures/predictions.png": "(c) Predictions on held-out inputs.",
         "results/figures/expressivity.png": "(d) Deep chaotic networks fold their input.",
         "results/figures/expressivity.gif": "(d, animated) The circle, layer by layer.",
+        "results/figures/mean_field.png": "Order to chaos: the mean-field theory.",
+        "results/figures/trajectory_length.png": "Order to chaos: the circle's length, layer by layer.",
         "results/summary.tsv": "Summary table.",
     }
     for path, heading in headings.items():
@@ -143,6 +147,20 @@ def test_captions_quote_the_run_numbers(report):
         "results/figures/expressivity.png"]
     assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.tsv"]
 
+    theory = pd.read_csv(results / "figures" / "mean_field.tsv", sep="\t")
+    crossing = theory["sigma_w"][theory["chi_1"] >= 1].iloc[0]
+    text = report.captions["results/figures/mean_field.png"]
+    assert f"χ₁ crosses 1 between σ_w = {captions.number(theory['sigma_w'][theory['chi_1'] < 1].iloc[-1])} and " \
+           f"{captions.number(crossing)} (the theory's transition: σ_w = 1)" in text
+    assert "chaotic (σ_w = 2, chaotic): q* = 2.12, χ₁ = 1.36" in text  # the smoke config's chaotic teacher
+    assert "quasilinear (σ_w = 0.4, ordered): q* = 0, χ₁ = 0.16" in text
+
+    lengths = pd.read_csv(results / "figures" / "trajectory_length.tsv", sep="\t")
+    chaotic = lengths[lengths["sigma_w"] == 2.0].sort_values("layer")
+    growth = (chaotic["length_geomean"].iloc[-1] / chaotic["length_geomean"].iloc[0]) ** (1 / (len(chaotic) - 1))
+    assert f"σ_w = 2 (χ₁ = 1.36): measured growth ×{captions.number(growth, 3)} per layer over {len(chaotic)} " \
+           "hidden layers, against √χ₁ = 1.17" in report.captions["results/figures/trajectory_length.png"]
+
 
 def test_report_has_categories_and_the_workflow_description(report):
     categories = _script_json(report.html, "categories")
@@ -150,10 +168,14 @@ def test_report_has_categories_and_the_workflow_description(report):
         "results/figures/deep_loss.png", "results/figures/error_vs_width.png", "results/figures/predictions.png"}
     assert set(categories["Expressivity"]["Other"]) == {
         "results/figures/expressivity.png", "results/figures/expressivity.gif"}
+    assert set(categories["Transition"]["Other"]) == {
+        "results/figures/mean_field.png", "results/figures/trajectory_length.png"}
     description = _text(_script_json(report.html, "workflow-desc"))
     assert "Depth vs width" in description
     assert "widths 5, 15, 45" in description  # the smoke config's, rendered from snakemake.config
     assert "System Message" not in description
+    assert "Transition follows the order-to-chaos transition of random tanh nets" in description
+    assert "teachers drawn at" not in description  # the smoke config has no sweep
 
 
 def test_run_ends_by_saying_where_the_results_are(finished_smoke):
@@ -205,6 +227,10 @@ def test_caption_facts_wait_for_their_files(tmp_path):
     assert captions.error_vs_width([missing], []) is None
     assert captions.deep_loss([missing]) is None
     assert captions.expressivity(str(tmp_path / "lengths.tsv")) is None
+    table = str(tmp_path / "figure.tsv")
+    assert captions.mean_field(table, {"chaotic": 2.0}) is None
+    assert captions.trajectory_length(table) is None and captions.sweep_scaling(table) is None
+    assert captions.sweep_error(table, ["deep"]) is None and captions.equal_budget(table, ["deep"]) is None
 
 
 def test_unreachable_target_is_said_not_extrapolated(tmp_path):
@@ -231,8 +257,12 @@ def _render_caption(name: str, facts, config: dict, deep_inputs=()) -> str:
 
 
 def _config():
+    """config.yaml with the schema's defaults filled in, as the workflow sees it."""
     import yaml
-    return yaml.safe_load((REPO / "config.yaml").read_text())
+    from snakemake.utils import validate
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    return config
 
 
 @pytest.mark.parametrize("seeds, with_deep, slope_sign", [(1, False, -1), (2, True, -1), (1, True, +1)])
@@ -254,7 +284,8 @@ def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, see
 
 
 @pytest.mark.parametrize("name", ["deep_loss", "error_vs_width", "predictions", "expressivity",
-                                  "expressivity_animation", "summary", "workflow"])
+                                  "expressivity_animation", "summary", "workflow", "mean_field",
+                                  "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling"])
 def test_captions_render_before_the_numbers_exist(name):
     """While Snakemake plans a run, ``facts`` is None: the captions must still render, cleanly."""
     from docutils.core import publish_doctree

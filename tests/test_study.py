@@ -165,3 +165,65 @@ def test_study_outputs(study_run):
 
     linear = pd.read_json(study_run / "results" / "sigma2.00" / "seed7" / "linear" / "metrics.json", typ="series")
     assert linear["standardised"] and linear["target_scale"] > 0
+
+
+def test_study_report_holds_the_transition_figures_with_their_numbers(study_run, tmp_path):
+    """The report of the study run (no second run: ``--report`` only reads it) puts every study figure
+    under Transition, each caption quoting the numbers of the TSV beside the figure."""
+    import json
+    import re
+
+    from depthwidth import captions
+
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env.pop("SNAKEMAKE_PROFILE", None)
+    report = tmp_path / "report.html"
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile",
+                           "smoke_study.yaml", "--report", str(report)], cwd=study_run, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    html = report.read_text()
+
+    def script_json(script_id):
+        return json.loads(re.search(rf'<script id="{script_id}">\s*var \w+ = (.*?);\s*</script>', html, re.S).group(1))
+
+    results = script_json("results")
+    text = {path: " ".join(re.sub(r"<[^>]+>", " ", r["caption"]).replace("&amp;", "&").split())
+            for path, r in results.items()}
+    names = ("mean_field", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling")
+    assert set(script_json("categories")["Transition"]["Other"]) == {f"results/figures/{n}.png" for n in names}
+    for name in names:
+        caption = text[f"results/figures/{name}.png"]
+        assert caption.startswith("Order to chaos:"), caption[:80]
+        for bad in ("{{", "{%", "System Message", "n/a", "None", "once the"):
+            assert bad not in caption, f"{name}: {bad!r} in {caption}"
+        assert not re.search(r"\b(nan|inf)\b", caption), caption
+    figures = study_run / "results" / "figures"
+
+    errors = pd.read_csv(figures / "sweep_error.tsv", sep="\t").set_index(["student", "sigma_w"])
+    deep_lo, deep_hi = errors.loc[("deep", 0.5)], errors.loc[("deep", 2.0)]
+    rise = np.log10(deep_hi["test_error_median"] / deep_lo["test_error_median"])
+    assert (f"the deep student (the teacher's shape, 105 weights) goes from "
+            f"{captions.number(deep_lo['test_error_median'])} ({captions.number(deep_lo['test_error_ci95_low'])}–"
+            f"{captions.number(deep_lo['test_error_ci95_high'])}) to {captions.number(deep_hi['test_error_median'])}"
+            ) in text["results/figures/sweep_error.png"]
+    assert f"{rise:.1f} decades" in text["results/figures/sweep_error.png"]
+    assert "shallow student of width 5 (30 weights)" in text["results/figures/sweep_error.png"]
+    assert "shallow student of width 17" not in text["results/figures/sweep_error.png"]  # a budget student, not plotted
+
+    budget = pd.read_csv(figures / "equal_budget.tsv", sep="\t").pivot(
+        index="sigma_w", columns="student", values="test_error_median")
+    wins = int((budget["deep"] < budget["shallow_w17"]).sum())
+    caption = text["results/figures/equal_budget.png"]
+    assert f"beats the shallow one of width 17 (102 weights) at {wins} of 3 σ_w" in caption
+    assert (f"σ_w = 1 (χ₁ = 1): deep {captions.number(budget.loc[1.0, 'deep'])}, shallow "
+            f"{captions.number(budget.loc[1.0, 'shallow_w17'])}") in caption
+
+    fits = pd.read_csv(figures / "sweep_scaling.tsv", sep="\t").set_index("sigma_w")
+    caption = text["results/figures/sweep_scaling.png"]
+    for sigma, fit in fits.iterrows():
+        assert (f"σ_w = {sigma:g} (χ₁ = {captions.number(fit['chi_1'], 3)}, 2 seed(s)): slope m = {fit['slope']:.2f} "
+                f"(95% CI {fit['slope_ci_low']:.2f} to {fit['slope_ci_high']:.2f})") in caption
+
+    description = " ".join(re.sub(r"<[^>]+>", " ", script_json("workflow-desc")).split())
+    assert "teachers drawn at σ_w = 0.5, 1.0, 2.0" in description

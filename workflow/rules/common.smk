@@ -216,10 +216,6 @@ def sweep_linear_metrics():
     return [f"{regime_dir(r, s)}/linear/metrics.json" for r in SWEEP_REGIMES for s in SEEDS]
 
 
-def study_figure(name):
-    return multiext(f"results/figures/{name}", ".png", ".pdf", ".tsv")
-
-
 def figure_labels(figure, regimes, widths=None):
     """Labels of a figure in the report's table of results."""
     labels = {"figure": figure, "regime": ", ".join(regimes) or "none"}

@@ -1,6 +1,11 @@
 # The order-to-chaos study: mean-field theory, circle length against depth, and (with a `sweep`
 # section, configs/study.yaml) students of teachers over a range of sigma, with a linear reference.
 STUDY_CODE = package("style", "figures", "study", "theory")
+# Each figure's PNG goes into `snakemake --report` under "Transition", its caption
+# (workflow/report/<figure>.rst) quoting `params.facts`, which depthwidth/captions.py reads from the
+# TSV the rule writes beside the figure.
+SWEEP_WIDTHS = ", ".join(map(str, config["sweep"]["shallow_widths"]))
+SWEEP_SHALLOW = [f"shallow_w{w}" for w in config["sweep"]["shallow_widths"]]
 
 
 rule mean_field:
@@ -8,10 +13,20 @@ rule mean_field:
     input:
         code=STUDY_CODE,
     output:
-        study_figure("mean_field"),
+        png=report(
+            "results/figures/mean_field.png",
+            caption=f"{CAPTIONS}/mean_field.rst",
+            category="Transition",
+            labels=figure_labels("order to chaos: mean-field theory",
+                                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}"]),
+        ),
+        pdf="results/figures/mean_field.pdf",
+        tsv="results/figures/mean_field.tsv",
     params:
         grid=config["theory"],
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.mean_field(
+            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}),
     log:
         "results/logs/figures/mean_field.log",
     localrule: True
@@ -53,11 +68,21 @@ rule figure_trajectory_length:
         lengths="results/expressivity/length_vs_depth.tsv",
         code=STUDY_CODE,
     output:
-        study_figure("trajectory_length"),
+        png=report(
+            "results/figures/trajectory_length.png",
+            caption=f"{CAPTIONS}/trajectory_length.rst",
+            category="Transition",
+            labels=figure_labels("order to chaos: circle length against depth",
+                                 ["σ_w = " + ", ".join(f"{s:g}" for s in EXPRESSIVITY["length_sigmas"])],
+                                 str(EXPRESSIVITY["width"])),
+        ),
+        pdf="results/figures/trajectory_length.pdf",
+        tsv="results/figures/trajectory_length.tsv",
     params:
         width=EXPRESSIVITY["width"],
         nonlinearity=config["nonlinearity"],
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.trajectory_length(output.tsv),
     log:
         "results/logs/figures/trajectory_length.log",
     localrule: True
@@ -96,11 +121,19 @@ rule figure_sweep_error:
         linear=sweep_linear_metrics(),
         code=STUDY_CODE,
     output:
-        study_figure("sweep_error"),
+        png=report(
+            "results/figures/sweep_error.png",
+            caption=f"{CAPTIONS}/sweep_error.rst",
+            category="Transition",
+            labels=figure_labels("order to chaos: error against sigma", list(SWEEP_REGIMES), SWEEP_WIDTHS),
+        ),
+        pdf="results/figures/sweep_error.pdf",
+        tsv="results/figures/sweep_error.tsv",
     params:
         sigmas=SWEEP_SIGMAS,
-        shallow=[f"shallow_w{w}" for w in config["sweep"]["shallow_widths"]],
+        shallow=SWEEP_SHALLOW,
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.sweep_error(output.tsv, [*SWEEP_SHALLOW, "deep", "linear"]),
     log:
         "results/logs/figures/sweep_error.log",
     localrule: True
@@ -117,11 +150,20 @@ rule figure_equal_budget:
         linear=sweep_linear_metrics(),
         code=STUDY_CODE,
     output:
-        study_figure("equal_budget"),
+        png=report(
+            "results/figures/equal_budget.png",
+            caption=f"{CAPTIONS}/equal_budget.rst",
+            category="Transition",
+            labels=figure_labels("order to chaos: depth at an equal budget", list(SWEEP_REGIMES),
+                                 ", ".join(BUDGET_STUDENTS)),
+        ),
+        pdf="results/figures/equal_budget.pdf",
+        tsv="results/figures/equal_budget.tsv",
     params:
         sigmas=SWEEP_SIGMAS,
         budget_students=BUDGET_STUDENTS,
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.equal_budget(output.tsv, BUDGET_STUDENTS),
     log:
         "results/logs/figures/equal_budget.log",
     localrule: True
@@ -137,10 +179,19 @@ rule figure_sweep_scaling:
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SWEEP_REGIMES)),
         code=STUDY_CODE,
     output:
-        study_figure("sweep_scaling"),
+        png=report(
+            "results/figures/sweep_scaling.png",
+            caption=f"{CAPTIONS}/sweep_scaling.rst",
+            category="Transition",
+            labels=figure_labels("order to chaos: scaling fits against sigma", fitted_regimes(SWEEP_REGIMES),
+                                 SWEEP_WIDTHS),
+        ),
+        pdf="results/figures/sweep_scaling.pdf",
+        tsv="results/figures/sweep_scaling.tsv",
     params:
         sigmas=SWEEP_SIGMAS,
         xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.sweep_scaling(output.tsv),
     log:
         "results/logs/figures/sweep_scaling.log",
     localrule: True
