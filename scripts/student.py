@@ -27,8 +27,8 @@ with runtime.job(snakemake) as log:
     )
     for note in result.notes:
         log.warning("%s: %s", w.student, note)
-    log.info("%s: %s backend on %s, %.1f s (%.1f s compiling)", w.student, result.backend, result.device,
-             result.seconds, result.compile_seconds)
+    log.info("%s: trained in %.1f s (%.1f s of it compiling), %s backend on %s", w.student, result.seconds,
+             result.compile_seconds, result.backend, result.device)
     log.info("%s: relative test error %.4g, train %.4g", w.student, metrics["test_relative_error"],
              metrics["train_relative_error"])
     save_student(snakemake.output, result, {**metrics, "regime": w.regime, "seed": int(w.seed),
