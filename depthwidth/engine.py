@@ -360,8 +360,8 @@ def train(
     count and backend. It is left in place: delete it with :func:`remove_checkpoint` once the
     outputs are safe.
 
-    ``progress(step, total, loss, steps_per_second)`` is called about every ``progress_every``
-    seconds (the only host synchronisation during training).
+    ``progress(step, total, loss)`` is called about every ``progress_every`` seconds (the only
+    host synchronisation during training); ``runtime.progress_logger`` makes one that logs.
     """
     start = time.perf_counter()
     mode = compile_mode(compile)
@@ -419,7 +419,6 @@ def train(
     next_save = (done // checkpoint_every + 1) * checkpoint_every if key is not None else None
 
     last_report = time.perf_counter()
-    last_done = done
     for k in range(phase0, len(schedule)):
         phase = schedule[k]
         t = step0 if k == phase0 else 0
@@ -458,9 +457,8 @@ def train(
                                 "compiled" if chunk is not None else "eager", steps_per_call)
                 next_save = (done // checkpoint_every + 1) * checkpoint_every
             if progress is not None and time.perf_counter() - last_report > progress_every:
-                now = time.perf_counter()
-                progress(done, total, float(losses[done - 1]), (done - last_done) / (now - last_report))
-                last_report, last_done = now, done
+                progress(done, total, float(losses[done - 1]))
+                last_report = time.perf_counter()
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     return TrainResult(

@@ -37,6 +37,7 @@ LONG_CONFIG = {
     "dtype": "float64",
     "device": "cpu",
     "checkpoint_every": CHECKPOINT_EVERY,
+    "compile": False,  # a cold compile would cost more than the training; the engine tests cover resume compiled
     "teacher": {"n_in": 5, "width": 5, "depth": 5},
     "data": {"n_train": 1000, "n_test": 200},
     "regimes": {"chaotic": {"sigma": 2.0, "shallow_widths": [5], "deep_student": True, "student_init": "default"}},
@@ -53,7 +54,7 @@ def new_run(repo: Path, workdir: Path) -> Run:
 
 
 def result_files(run: Run) -> dict[str, bytes]:
-    return {k: v for k, v in files_under(run.results).items() if not k.startswith(("logs/", "benchmarks/"))}
+    return {k: v for k, v in files_under(run.results).items() if not k.startswith(("logs/", "benchmarks/", ".cache/"))}
 
 
 @pytest.fixture(scope="module")
