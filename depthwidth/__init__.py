@@ -2,13 +2,19 @@
 
 Modules, in the order the workflow uses them:
 
-- ``config``: the experiment as frozen dataclasses, and the cross-key checks a schema cannot express.
+- ``config``: the config's schema check and the cross-key rules a schema cannot express.
 - ``nets``: bias-free MLPs as lists of weight matrices; teacher and student construction.
-- ``artifacts``: atomic, validated reading and writing of every file the workflow makes.
-- ``engine``: full-batch Adam training with phased learning-rate schedules.
-- ``scaling``: the log-log fit of error against width and its extrapolation.
+- ``teacher``: a teacher and its data, drawn in the tutorial's order.
+- ``engine``: full-batch Adam with phased learning rates, compiled where it can, checkpointed.
+- ``students``: a student's initial weights, its training and its relative errors.
+- ``scaling``: the log-log fit of error against width, its extrapolation and bootstrap intervals.
 - ``expressivity``: a circle pushed through deep random nets.
-- ``figures``: every plot.
+- ``theory``: the mean-field theory of deep tanh nets (length map, chi_1, correlation map).
+- ``study``: the sigma sweep: generated regimes, student names, the linear reference, bands.
+- ``results``, ``captions``: tables and report captions read back from the results.
+- ``style``, ``figures``: every plot.
+- ``artifacts``: atomic, validated reading and writing of every file the workflow makes.
+- ``runtime``: each job's log, thread count and progress reports.
 """
 
 __version__ = "0.1.0"

@@ -29,6 +29,10 @@ DATASET_KEYS = ("X_train", "y_train", "X_test", "y_test")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 class ArtifactError(ValueError):
     """A file the workflow made or needs is missing, truncated or not what it should be."""
 
@@ -46,6 +50,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     try:
         yield tmp
+        # mkstemp makes the file owner-only; results get the mode any new file gets (umask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

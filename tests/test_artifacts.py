@@ -422,3 +422,11 @@ def test_wrong_shape_student_fails_the_figure_naming_the_file(smoke_clone):
     assert ("ArtifactError: results/chaotic/seed-1/shallow_w45/student.pt: layer shapes [(44, 5), (1, 44)], "
             "expected [(45, 5), (1, 45)]") in log
     assert not figure.exists()
+
+
+def test_outputs_get_the_usual_file_mode(tmp_path):
+    """Results are shared on clusters: a written file has the umask's mode, not mkstemp's 0600."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    artifacts.write_json(tmp_path / "a.json", {"x": 1})
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o666 & ~umask
