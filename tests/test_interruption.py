@@ -30,8 +30,8 @@ STUDENT_LOG = "results/logs/chaotic/seed-1/deep.log"
 STUDENT_FILES = ("student.pt", "student.pt.json", "metrics.json", "loss.npz")
 CHECKPOINT_EVERY = 1000
 
-# One teacher and its deep student, trained 2 x 10000 steps: seconds even for a fast engine, so a
-# kill half a second into training lands mid-training (each test checks that it did).
+# One teacher and its deep student, trained 2 x 40000 steps (~20 s here): the kill comes after the
+# first progress report (5 s into training), so it lands mid-training (each test checks that it did).
 LONG_CONFIG = {
     "seeds": [-1],
     "dtype": "float64",
@@ -41,7 +41,7 @@ LONG_CONFIG = {
     "teacher": {"n_in": 5, "width": 5, "depth": 5},
     "data": {"n_train": 1000, "n_test": 200},
     "regimes": {"chaotic": {"sigma": 2.0, "shallow_widths": [5], "deep_student": True, "student_init": "default"}},
-    "deep": {"phases": 2, "steps_per_phase": 10000, "lr": 1.0e-2, "lr_decay": 3},
+    "deep": {"phases": 2, "steps_per_phase": 40000, "lr": 1.0e-2, "lr_decay": 3},
     "expressivity": {"regimes": ["chaotic"]},
 }
 
@@ -92,8 +92,9 @@ def student_job(proc: subprocess.Popen) -> psutil.Process | None:
 
 
 def training(run: Run) -> bool:
+    """The student has reported progress: it is past its start-up and in the training loop."""
     log = run.workdir / STUDENT_LOG
-    return log.exists() and "rule student" in log.read_text()
+    return log.exists() and re.search(r"deep: step \d+/", log.read_text()) is not None
 
 
 def checkpoint_files(run: Run) -> list[Path]:
