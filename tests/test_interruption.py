@@ -112,6 +112,9 @@ class Interrupted:
             snakemake_command(run.repo, TARGET, "--configfile", str(run.configfile), cores=1),
             cwd=run.workdir, env=snakemake_env(run.repo), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, start_new_session=True,
+            # A shell's background job starts with SIGINT ignored, and children inherit that: give
+            # Snakemake the default disposition, as it has in a terminal, whoever runs the tests.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
     def __enter__(self):
