@@ -55,14 +55,19 @@ def when_made(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*paths: str | Sequence[str]) -> Any:
         flat = [p for arg in paths for p in ([arg] if isinstance(arg, (str, Path)) else arg)]
-        if not all(Path(p).exists() for p in flat):
-            return None
-        try:
-            return func(*paths)
-        except (ArtifactError, KeyError, ValueError, IndexError, OSError):
-            return None
+        return _read_if_made(flat, func, *paths)
 
     return wrapper
+
+
+def _read_if_made(paths: Sequence[str | Path], func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` once every path exists; None before, or when a file cannot be read."""
+    if not all(Path(p).exists() for p in paths):
+        return None
+    try:
+        return func(*args)
+    except (ArtifactError, KeyError, ValueError, IndexError, OSError):
+        return None
 
 
 def _range(values: Sequence[float]) -> str:
@@ -175,11 +180,12 @@ def summary(table_path: str) -> dict[str, Any]:
 
 
 def when_table_made(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Return None instead of calling ``func`` while its first argument, a table's path, does not exist yet."""
+    """Return None instead of calling ``func`` while its first argument, a table's path, does not exist
+    yet or cannot be read (as :func:`when_made`, for functions whose other arguments are not paths)."""
 
     @wraps(func)
     def wrapper(table_path: str, *args: Any) -> Any:
-        return func(table_path, *args) if Path(table_path).exists() else None
+        return _read_if_made([table_path], func, table_path, *args)
 
     return wrapper
 
