@@ -13,7 +13,7 @@ fast on a CPU, where these tiny networks are bound by per-operation overhead:
   operations on flat vectors rather than six per layer;
 - optionally (``compile``) ``steps_per_call`` whole steps run in one ``torch.compile`` graph,
   where the narrow products are broadcast-and-sum expressions that Inductor fuses with the
-  elementwise work around them.
+  elementwise work around them, called through a C++ wrapper on a CPU.
 
 Step counts and learning rates enter the compiled graph as 0-d tensors, so one graph serves
 every phase and step. The loss before every step is written into a preallocated tensor that stays
@@ -320,11 +320,16 @@ def configure_compile_cache(cache_dir: str | os.PathLike | None) -> None:
 
 
 def _compiled_chunk(shapes, phi, steps, bsum_max, dev):
-    """A compiled ``_make_chunk``, or raise if torch.compile is unavailable here."""
+    """A compiled ``_make_chunk``, or raise if torch.compile is unavailable here.
+
+    On a CPU the graph's kernels are called from a compiled C++ wrapper rather than Python: these
+    kernels take microseconds, so Python's call overhead was a fifth of a step (1.15-1.25x faster).
+    """
     if not hasattr(torch, "compile"):
         raise RuntimeError("this torch has no torch.compile")
     fn = _make_chunk(shapes, phi, steps, bsum_max)
-    return torch.compile(fn, fullgraph=True, dynamic=False)
+    options = {"cpp_wrapper": True} if dev.type == "cpu" else None
+    return torch.compile(fn, fullgraph=True, dynamic=False, options=options)
 
 
 # --- training --------------------------------------------------------------------------------

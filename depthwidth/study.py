@@ -116,6 +116,14 @@ def stream_order(spec: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(names + regime_students(spec)))
 
 
+def preceding_students(spec: Mapping[str, Any], name: str, teacher: Mapping[str, int]) -> list[tuple[list[int], str]]:
+    """(sizes, init) of the students whose initial weights the tutorial's stream draws before ``name``'s
+    (all of the regime's, for a student not in it): ``students.student_generator``'s ``preceding``."""
+    order = stream_order(spec)
+    before = order[: order.index(name)] if name in order else order
+    return [(student_sizes(other, teacher), spec["student_init"]) for other in before]
+
+
 def check_sweep(config: Mapping[str, Any]) -> None:
     """Raise :class:`ConfigError` for a sweep that would clash or starve a student of data."""
     sweep = config.get("sweep") or {}

@@ -14,6 +14,7 @@ import torch
 
 from depthwidth import engine, nets, teacher
 from depthwidth.engine import Phase
+from depthwidth.reference import adam_reference
 
 DEEP = [5, 5, 5, 5, 5, 1]
 SHALLOW = [5, 15, 1]
@@ -46,25 +47,6 @@ def data():
 
 def student(sizes):
     return nets.make_student(sizes, "default", 1.0, nets.generator(nets.derived_seed(-1, "test")))
-
-
-def adam_reference(weights, X, y, schedule, restart=True):
-    """Autograd and ``torch.optim.Adam``, a new optimizer per phase (unless not ``restart``); no nn modules."""
-    ws = [w.detach().to(torch.float64).clone().requires_grad_() for w in weights]
-    X, y = torch.as_tensor(X), torch.as_tensor(y)
-    losses = []
-    opt = None
-    for phase in schedule:
-        if restart or opt is None:
-            opt = torch.optim.Adam(ws, lr=phase.lr)
-        opt.param_groups[0]["lr"] = phase.lr
-        for _ in range(phase.steps):
-            opt.zero_grad()
-            loss = ((nets.forward(ws, X) - y) ** 2).mean()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-    return [w.detach() for w in ws], np.array(losses)
 
 
 @pytest.mark.parametrize("compile", ["false", "true"])
@@ -232,3 +214,20 @@ def test_float32_training_stays_float32(data):
     assert result.losses.dtype == np.float32
     assert all(w.dtype == torch.float32 for w in result.weights)
     assert result.losses[-1] < result.losses[0]
+
+
+@pytest.mark.parametrize("compile", ["false", "true"])
+@pytest.mark.parametrize("shape", ["shallow", "deep"])
+def test_float32_matches_torch_adam_in_float32(data, shape, compile, tmp_path):
+    """float32 is the default dtype: there the engine follows float32 ``torch.optim.Adam`` to within
+    rounding (measured: at most 5e-7 relative over these 500 steps; float32 against float64 is 1e-6)."""
+    X, y = data
+    sizes = SHALLOW if shape == "shallow" else DEEP
+    schedule = [Phase(500, SCHEDULES[shape][0].lr)]
+    _, ref = adam_reference(student(sizes), X, y, schedule, dtype=torch.float32)
+    result = engine.train(student(sizes), X, y, schedule, dtype=torch.float32, compile=compile,
+                          steps_per_call=3, compile_cache=tmp_path / "inductor")
+    assert result.backend == ("compiled" if compile == "true" else "eager"), result.notes
+    rel = np.abs(result.losses - ref) / ref
+    assert rel.max() < 1e-5, f"loss curves differ by {rel.max():.3g} relative at step {rel.argmax()}"
+    assert result.losses[-1] < 0.5 * result.losses[0]

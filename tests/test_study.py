@@ -227,3 +227,17 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
 
     description = " ".join(re.sub(r"<[^>]+>", " ", script_json("workflow-desc")).split())
     assert "teachers drawn at σ_w = 0.5, 1.0, 2.0" in description
+
+
+def test_preceding_students_follow_the_tutorial_stream():
+    """Deep first, then the shallow students by width, then the rest (the tutorial's draw order)."""
+    teacher = {"n_in": 5, "width": 5, "depth": 5}
+    spec = {"shallow_widths": [5, 15], "deep_student": True, "student_init": "default",
+            "budget_students": ["d3_w8", "shallow_w15"]}
+    assert study.preceding_students(spec, "deep", teacher) == []
+    assert study.preceding_students(spec, "shallow_w15", teacher) == [
+        ([5, 5, 5, 5, 5, 1], "default"), ([5, 5, 1], "default")]
+    assert [sizes for sizes, _ in study.preceding_students(spec, "d3_w8", teacher)] == [
+        [5, 5, 5, 5, 5, 1], [5, 5, 1], [5, 15, 1]]
+    # a student outside the regime draws after all of them
+    assert len(study.preceding_students(spec, "shallow_w99", teacher)) == 4

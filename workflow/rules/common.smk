@@ -108,10 +108,7 @@ def preceding_students(wildcards):
     this one's: the deep student, then the shallow ones by width (``student_seeding: tutorial``)."""
     if config["student_seeding"] != "tutorial":
         return []
-    spec = REGIMES[wildcards.regime]
-    order = study.stream_order(spec)
-    before = order[: order.index(wildcards.student)] if wildcards.student in order else order
-    return [(study.student_sizes(name, TEACHER), spec["student_init"]) for name in before]
+    return study.preceding_students(REGIMES[wildcards.regime], wildcards.student, TEACHER)
 
 
 def student_schedule(wildcards):
@@ -123,9 +120,9 @@ def student_schedule(wildcards):
     return [(config["shallow"]["steps"], config["shallow"]["lr"])]
 
 
-# Cluster requests. Calibrated on one core (torch 2.13 CPU, float64): a full-batch Adam step costs
-# ~0.1 ms plus ~30 ns per (training point x hidden unit); a Python process with torch loaded peaks
-# at ~250 MB RSS. Requests add a margin of 3x on time and 4x on arrays, and grow with each retry.
+# Cluster requests. Calibrated on one core (torch 2.13 CPU, float64, the slower dtype, so the
+# times hold for float32 too): a full-batch Adam step costs ~0.1 ms plus ~30 ns per (training
+# point x hidden unit); a Python process with torch loaded peaks at ~250 MB RSS. Requests add a margin of 3x on time and 4x on arrays, and grow with each retry.
 STEP_OVERHEAD_S = 1e-4
 SECONDS_PER_POINT_UNIT = 3e-8
 TORCH_MB = 500
