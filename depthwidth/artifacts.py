@@ -19,10 +19,12 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 DATASET_KEYS = ("X_train", "y_train", "X_test", "y_test")
 # Zip members get this fixed time instead of "now", so identical arrays give identical files.
@@ -161,6 +163,8 @@ def read_dataset(path: str | os.PathLike, n_in: int | None = None) -> dict[str, 
 
 def write_weights(path: str | os.PathLike, weights: Sequence[torch.Tensor], meta: Mapping[str, Any]) -> None:
     """Save weights as a state dict ``{"layers.0.weight": ...}`` plus a JSON sidecar ``<path>.json``."""
+    import torch  # only the weight files need it; jobs that read tables alone skip its 1.5 s import
+
     state = {f"layers.{i}.weight": w.detach().cpu().clone() for i, w in enumerate(weights)}
     with atomic_path(path) as tmp:
         # Through a file object torch names the archive "archive"; given a path it would use
@@ -176,6 +180,8 @@ def sidecar_path(path: str | os.PathLike) -> Path:
 
 def read_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) -> list[torch.Tensor]:
     """Load a weights file; with ``sizes`` check the layer shapes ``(sizes[i+1], sizes[i])``."""
+    import torch
+
     path = Path(path)
     # torch does not check the zip's CRCs, so a flipped bit in a tensor would load silently
     try:

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .artifacts import ArtifactError, read_json
-from .students import load_metrics
+from .results import load_metrics
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 

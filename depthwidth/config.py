@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from .nets import deep_sizes, n_parameters, shallow_sizes
+from .sizes import deep_sizes, n_parameters, shallow_sizes
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
 

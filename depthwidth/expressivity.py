@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .nets import deep_sizes, generator, make_teacher, nonlinearity
+from .nets import generator, make_teacher, nonlinearity
+from .sizes import deep_sizes
 
 
 def unit_circle(points: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
 from .artifacts import atomic_path
 from .captions import number
-from .nets import n_parameters
+from .sizes import n_parameters
 from .style import COLUMN_WIDTH, FULL_WIDTH, NEUTRAL, regime_colour
 
 REL = "MSE / Var(y_test)"

@@ -3,7 +3,7 @@
 A network is ``list[Tensor]``: one ``(fan_out, fan_in)`` matrix per layer, the layout of
 ``nn.Linear.weight``. Every layer but the last is followed by the nonlinearity; the readout is
 linear. ``sizes`` lists the layer widths from input to output, so ``sizes = [5, 5, 5, 5, 5, 1]``
-is the tutorial's teacher: depth 5 counting the input layer, 105 weights.
+is the tutorial's teacher: depth 5 counting the input layer, 105 weights (see ``sizes``).
 """
 
 from __future__ import annotations
@@ -20,20 +20,6 @@ NONLINEARITIES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "linear": lambda z: z,
 }
 STUDENT_INITS = ("default", "teacher")
-
-
-def deep_sizes(n_in: int, width: int, depth: int, n_out: int = 1) -> list[int]:
-    """Layer sizes of a net of ``depth`` layers counting the input, plus a linear readout."""
-    return [n_in] + [width] * (depth - 1) + [n_out]
-
-
-def shallow_sizes(n_in: int, width: int, n_out: int = 1) -> list[int]:
-    """One hidden layer of ``width`` units."""
-    return [n_in, width, n_out]
-
-
-def n_parameters(sizes: Sequence[int]) -> int:
-    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 def nonlinearity(name: str) -> Callable[[torch.Tensor], torch.Tensor]:

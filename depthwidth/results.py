@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
-import torch
 
 from .artifacts import read_dataset, read_json, read_npz, read_weights
-from .nets import forward
-from .students import load_metrics
+
+# What every student's metrics.json must hold (students.train_student writes more).
+METRIC_KEYS = (
+    "name", "regime", "seed", "sizes", "n_parameters", "points_per_parameter", "var_y_test",
+    "train_relative_error", "test_relative_error",
+)
+
+
+def load_metrics(path: str) -> dict[str, Any]:
+    """A student's metrics.json, checked for ``METRIC_KEYS``."""
+    return read_json(path, METRIC_KEYS)
+
 
 # Columns of summary.tsv, with units; errors are relative: MSE / Var(y_test) (unbiased variance).
 SUMMARY_COLUMNS = {
@@ -85,6 +96,10 @@ def prediction_panels(
     weight_paths: Sequence[str], metrics_paths: Sequence[str], data_paths: Sequence[str], phi: str
 ) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(title, teacher output, student output) on the test set for each student."""
+    import torch  # here, not at the top: the other tables are read without it (1.5 s a job)
+
+    from .nets import forward
+
     panels = []
     for weights_path, metrics_path, data_path in zip(weight_paths, metrics_paths, data_paths):
         m = load_metrics(metrics_path)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger("depthwidth")
 
@@ -18,6 +20,10 @@ log = logging.getLogger("depthwidth")
 @contextlib.contextmanager
 def job(snakemake: Any) -> Iterator[logging.Logger]:
     """Run a script's body with logging to the rule's log and ``threads`` torch threads.
+
+    Jobs that only read tables and draw never import torch (it costs 1.5 s): the thread count
+    goes to torch if the script has imported it, and to the OpenMP and MKL variables, which torch
+    reads when it is imported later.
 
     An exception is written to the log (with its traceback) and re-raised, so Snakemake marks
     the job failed and points at the log.
@@ -28,9 +34,12 @@ def job(snakemake: Any) -> Iterator[logging.Logger]:
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO)
     threads = max(1, int(getattr(snakemake, "threads", 1)))
-    torch.set_num_threads(threads)
-    os.environ["OMP_NUM_THREADS"] = str(threads)  # for any subprocess
-    log.info("rule %s, %d thread(s), torch %s", getattr(snakemake, "rule", "?"), threads, torch.__version__)
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+    log.info("rule %s, %d thread(s)%s", getattr(snakemake, "rule", "?"), threads,
+             f", torch {torch.__version__}" if torch is not None else "")
     try:
         yield log
     except BaseException as err:
@@ -42,6 +51,8 @@ def job(snakemake: Any) -> Iterator[logging.Logger]:
 
 
 def torch_dtype(name: str) -> torch.dtype:
+    import torch
+
     try:
         return {"float32": torch.float32, "float64": torch.float64}[name]
     except KeyError:

@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from . import artifacts, engine
-from .nets import derived_seed, forward, generator, make_student, n_parameters
+from .nets import derived_seed, forward, generator, make_student
+from .sizes import n_parameters
 from .teacher import teacher_stream
 
 
@@ -117,13 +118,3 @@ def save_student(outputs: Mapping[str, str], result: engine.TrainResult, metrics
     artifacts.write_npz(outputs["loss"], train_mse=result.losses)
     artifacts.write_weights(outputs["weights"], result.weights, {"role": "student", **metrics})
     artifacts.write_json(outputs["metrics"], metrics)
-
-
-def load_metrics(path: str) -> dict[str, Any]:
-    return artifacts.read_json(path, METRIC_KEYS)
-
-
-METRIC_KEYS = (
-    "name", "regime", "seed", "sizes", "n_parameters", "points_per_parameter", "var_y_test",
-    "train_relative_error", "test_relative_error",
-)

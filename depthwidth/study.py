@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ConfigError
-from .nets import deep_sizes, n_parameters, shallow_sizes
+from .sizes import deep_sizes, n_parameters, shallow_sizes
 
 STUDENT_PATTERN = r"shallow_w\d+|deep|d\d+_w\d+"
 _DEPTH_WIDTH = re.compile(r"d(\d+)_w(\d+)")
@@ -293,6 +293,6 @@ def chi_curve(sigmas: Sequence[float], points: int = 100) -> pd.DataFrame:
 
 def sweep_runs(paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
     """The runs of ``metric_rows`` read from metrics JSON files."""
-    from .students import load_metrics
+    from .results import load_metrics
 
     return metric_rows([load_metrics(p) for p in paths], sigmas)

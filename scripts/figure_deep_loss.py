@@ -6,8 +6,7 @@ Reads: ``loss`` and ``metrics`` of every deep student. Writes: ``png`` and ``pdf
 from collections import defaultdict
 
 from depthwidth import figures, runtime, style
-from depthwidth.results import loss_curve
-from depthwidth.students import load_metrics
+from depthwidth.results import load_metrics, loss_curve
 
 with runtime.job(snakemake):
     curves, test_errors = defaultdict(list), defaultdict(list)

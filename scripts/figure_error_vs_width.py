@@ -10,8 +10,7 @@ import numpy as np
 
 from depthwidth import figures, runtime, style
 from depthwidth.artifacts import read_json
-from depthwidth.results import width_points
-from depthwidth.students import load_metrics
+from depthwidth.results import load_metrics, width_points
 
 with runtime.job(snakemake):
     fits = {fit["regime"]: fit for fit in map(read_json, snakemake.input["fits"])}

@@ -6,8 +6,8 @@ predicted width, the points fitted, bootstrap confidence intervals when there ar
 
 from depthwidth import runtime
 from depthwidth.artifacts import write_json
+from depthwidth.results import load_metrics
 from depthwidth.scaling import fit_students
-from depthwidth.students import load_metrics
 
 with runtime.job(snakemake) as log:
     fit = fit_students([load_metrics(path) for path in snakemake.input["metrics"]], snakemake.params.target_error)

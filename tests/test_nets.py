@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from depthwidth import nets
+from depthwidth.sizes import deep_sizes, n_parameters, shallow_sizes
 from depthwidth.teacher import draw_teacher_and_data
 
 
@@ -21,14 +22,14 @@ def tutorial_make_mlp(n_in, width, depth):
 
 
 def test_parameter_counts_match_the_tutorial():
-    assert nets.n_parameters(nets.deep_sizes(10, 3, 2)) == 33  # the tutorial's get_num_params(10, 3, 2)
-    assert nets.n_parameters(nets.deep_sizes(5, 5, 5)) == 105
-    assert [nets.n_parameters(nets.shallow_sizes(5, w)) for w in (5, 15, 45, 135)] == [30, 90, 270, 810]
+    assert n_parameters(deep_sizes(10, 3, 2)) == 33  # the tutorial's get_num_params(10, 3, 2)
+    assert n_parameters(deep_sizes(5, 5, 5)) == 105
+    assert [n_parameters(shallow_sizes(5, w)) for w in (5, 15, 45, 135)] == [30, 90, 270, 810]
 
 
 def test_first_weight_is_the_tutorials_checkpoint():
     # net = make_MLP(10, 3, 2); set_seed(42); initialize_layers(net, 1) -> 0.6093441247940063
-    weights = nets.empty_weights(nets.deep_sizes(10, 3, 2))
+    weights = nets.empty_weights(deep_sizes(10, 3, 2))
     nets.normal_init_(weights, 1.0, nets.generator(42))
     assert weights[0][0, 0].item() == 0.6093441247940063
 
@@ -42,7 +43,7 @@ def test_teacher_and_data_are_the_tutorials_number_for_number():
     X_test = torch.randn(1000, 5)
     y_test = net(X_test).detach()
 
-    weights, data = draw_teacher_and_data(nets.deep_sizes(5, 5, 5), 2.0, -1, 4000, 1000, torch.float32)
+    weights, data = draw_teacher_and_data(deep_sizes(5, 5, 5), 2.0, -1, 4000, 1000, torch.float32)
     for ours, theirs in zip(weights, [p for p in net.parameters()]):
         assert torch.equal(ours, theirs.detach())
     assert np.array_equal(data["X_train"], X_train.numpy())
@@ -53,7 +54,7 @@ def test_teacher_and_data_are_the_tutorials_number_for_number():
 
 
 def test_quasilinear_teacher_shares_inputs_and_scales_weights():
-    sizes = nets.deep_sizes(5, 5, 5)
+    sizes = deep_sizes(5, 5, 5)
     chaotic, d_chaotic = draw_teacher_and_data(sizes, 2.0, -1, 40, 10, torch.float32)
     quasi, d_quasi = draw_teacher_and_data(sizes, 0.4, -1, 40, 10, torch.float32)
     assert np.array_equal(d_chaotic["X_test"], d_quasi["X_test"])
@@ -62,7 +63,7 @@ def test_quasilinear_teacher_shares_inputs_and_scales_weights():
 
 
 def test_float64_targets_are_exact_for_the_float32_draws():
-    sizes = nets.deep_sizes(5, 5, 5)
+    sizes = deep_sizes(5, 5, 5)
     w32, d32 = draw_teacher_and_data(sizes, 2.0, 3, 50, 20, torch.float32)
     w64, d64 = draw_teacher_and_data(sizes, 2.0, 3, 50, 20, torch.float64)
     assert d64["y_test"].dtype == np.float64
@@ -86,7 +87,7 @@ def test_default_init_is_nn_linears():
 
 
 def test_student_init_choice():
-    sizes = nets.shallow_sizes(5, 200)
+    sizes = shallow_sizes(5, 200)
     default = nets.make_student(sizes, "default", 2.0, nets.generator(1))
     teacher_like = nets.make_student(sizes, "teacher", 2.0, nets.generator(1))
     assert default[0].abs().max().item() <= 1 / math.sqrt(5)
@@ -128,11 +129,11 @@ def test_tutorial_seeding_replays_the_notebooks_students():
     deep = tutorial_make_mlp(5, 5, 5)  # the notebook's deep student, then its shallow ones by width
     shallow = {w: tutorial_make_mlp(5, w, 2) for w in (5, 15)}
 
-    spec = {"sizes": nets.deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 4000, "n_test": 1000}
+    spec = {"sizes": deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 4000, "n_test": 1000}
     ours_deep = nets.make_student(spec["sizes"], "default", 2.0, student_generator("tutorial", -1, "deep", spec))
-    before_w15 = [(spec["sizes"], "default"), (nets.shallow_sizes(5, 5), "default")]
+    before_w15 = [(spec["sizes"], "default"), (shallow_sizes(5, 5), "default")]
     g = student_generator("tutorial", -1, "shallow_w15", spec, before_w15)
-    ours_w15 = nets.make_student(nets.shallow_sizes(5, 15), "default", 2.0, g)
+    ours_w15 = nets.make_student(shallow_sizes(5, 15), "default", 2.0, g)
     for ours, theirs in zip(ours_deep, deep.parameters()):
         assert torch.equal(ours, theirs.detach())
     for ours, theirs in zip(ours_w15, shallow[15].parameters()):
@@ -142,7 +143,7 @@ def test_tutorial_seeding_replays_the_notebooks_students():
 def test_independent_seeding_ignores_other_students():
     from depthwidth.students import student_generator
 
-    spec = {"sizes": nets.deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 40, "n_test": 10}
+    spec = {"sizes": deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 40, "n_test": 10}
     a = student_generator("independent", 3, "shallow_w15", spec, [(spec["sizes"], "default")])
     b = student_generator("independent", 3, "shallow_w15", spec, [])
     assert torch.equal(torch.rand(5, generator=a), torch.rand(5, generator=b))

@@ -209,7 +209,7 @@ def _metrics(regime, seed, width, error, path: Path) -> Path:
 def test_scaling_facts_follow_the_fit_file(tmp_path):
     # E = 0.5 W^-1 exactly: slope -1, and E = 1e-6 at W = 5e5.
     metrics = [_metrics("chaotic", s, w, 0.5 / w, tmp_path / f"m{s}_{w}.json") for s in (1, 2) for w in (5, 50, 500)]
-    from depthwidth.students import load_metrics
+    from depthwidth.results import load_metrics
     fit = fit_students([load_metrics(p) for p in metrics], 1e-6)
     write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit})
     deep = _metrics("chaotic", 1, 5, 0.5 / 5000, tmp_path / "deep.json")
@@ -235,7 +235,7 @@ def test_caption_facts_wait_for_their_files(tmp_path):
 
 def test_unreachable_target_is_said_not_extrapolated(tmp_path):
     metrics = [_metrics("flat", 1, w, e, tmp_path / f"m{w}.json") for w, e in ((5, 0.1), (50, 0.2))]
-    from depthwidth.students import load_metrics
+    from depthwidth.results import load_metrics
     write_json(tmp_path / "fit.json", {"regime": "flat", **fit_students([load_metrics(p) for p in metrics], 1e-6)})
     [facts] = captions.error_vs_width([str(tmp_path / "fit.json")], [])
     assert facts["reachable"] is False and facts["predicted_width"] == "∞"
@@ -268,7 +268,7 @@ def _config():
 @pytest.mark.parametrize("seeds, with_deep, slope_sign", [(1, False, -1), (2, True, -1), (1, True, +1)])
 def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, seeds, with_deep, slope_sign):
     from docutils.core import publish_doctree
-    from depthwidth.students import load_metrics
+    from depthwidth.results import load_metrics
     metrics = [_metrics("chaotic", s, w, 0.5 * w ** (0.5 * slope_sign), tmp_path / f"m{s}_{w}.json")
                for s in range(seeds) for w in (5, 50)]
     write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit_students([load_metrics(p) for p in metrics], 1e-6)})

@@ -15,7 +15,7 @@ import yaml
 
 from depthwidth import study
 from depthwidth.config import ConfigError
-from depthwidth.nets import n_parameters
+from depthwidth.sizes import n_parameters
 from depthwidth.scaling import bootstrap_fit
 from depthwidth.teacher import standardise_targets, target_scaling
 

@@ -5,18 +5,19 @@ import pytest
 import torch
 
 from depthwidth import engine, nets
+from depthwidth.sizes import deep_sizes, shallow_sizes
 from depthwidth.students import relative_errors, train_student
 from depthwidth.teacher import draw_teacher_and_data
 
 
 @pytest.fixture(scope="module")
 def chaotic_data():
-    return draw_teacher_and_data(nets.deep_sizes(5, 5, 5), 2.0, -1, 600, 200)[1]
+    return draw_teacher_and_data(deep_sizes(5, 5, 5), 2.0, -1, 600, 200)[1]
 
 
 def test_training_lowers_the_error(chaotic_data):
     result, metrics = train_student(
-        nets.shallow_sizes(5, 15), chaotic_data, [engine.Phase(400, 1e-2)], seed=-1, name="shallow_w15"
+        shallow_sizes(5, 15), chaotic_data, [engine.Phase(400, 1e-2)], seed=-1, name="shallow_w15"
     )
     assert result.losses.shape == (400,)
     assert np.isfinite(result.losses).all()
@@ -27,9 +28,9 @@ def test_training_lowers_the_error(chaotic_data):
 
 
 def test_same_seed_same_student(chaotic_data):
-    a = train_student(nets.shallow_sizes(5, 5), chaotic_data, [engine.Phase(50, 1e-2)], seed=3, name="shallow_w5")
-    b = train_student(nets.shallow_sizes(5, 5), chaotic_data, [engine.Phase(50, 1e-2)], seed=3, name="shallow_w5")
-    c = train_student(nets.shallow_sizes(5, 5), chaotic_data, [engine.Phase(50, 1e-2)], seed=4, name="shallow_w5")
+    a = train_student(shallow_sizes(5, 5), chaotic_data, [engine.Phase(50, 1e-2)], seed=3, name="shallow_w5")
+    b = train_student(shallow_sizes(5, 5), chaotic_data, [engine.Phase(50, 1e-2)], seed=3, name="shallow_w5")
+    c = train_student(shallow_sizes(5, 5), chaotic_data, [engine.Phase(50, 1e-2)], seed=4, name="shallow_w5")
     assert np.array_equal(a[0].losses, b[0].losses)
     assert not np.array_equal(a[0].losses, c[0].losses)
 

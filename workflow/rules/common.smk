@@ -8,7 +8,7 @@ from snakemake.utils import validate
 
 from depthwidth import study
 from depthwidth.config import ConfigError, check_config, check_schema
-from depthwidth.nets import deep_sizes, n_parameters
+from depthwidth.sizes import deep_sizes, n_parameters
 
 # Before any job: our own schema check first, for messages that name each bad key (Snakemake's
 # names the schema path and prints the whole config), then Snakemake's, which fills in the
