@@ -2,6 +2,7 @@
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -145,6 +146,18 @@ def student_runtime(wildcards, attempt):
     steps = sum(s for s, _ in student_schedule(wildcards))
     step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(student_sizes(wildcards))
     return attempt * (5 + math.ceil(3 * steps * step_s / 60))
+
+
+def student_priority(wildcards):
+    """Longest students first (their estimated minutes): started last, the deep student alone
+    would set the wall time of a run on few cores."""
+    return student_runtime(wildcards, 1)
+
+
+def teacher_priority(wildcards):
+    """A teacher goes before the students waiting for it, and so before every job that is not training."""
+    students = study.regime_students(REGIMES[wildcards.regime])
+    return 1 + max(student_priority(SimpleNamespace(regime=wildcards.regime, student=s)) for s in students)
 
 
 def student_mem_mb(wildcards, attempt):

@@ -1,6 +1,6 @@
 from depthwidth import captions
 
-FIGURE_CODE = package("style", "figures", "captions", "results", "students")
+FIGURE_CODE = package("style", "figures", "captions", "results", "sizes", "nets")
 # Each PNG goes into `snakemake --report`, its caption (workflow/report/<figure>.rst) quoting the
 # numbers `params.facts` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
 # for print and stay out of the report.

@@ -12,7 +12,7 @@ rule student:
     """Train one student (shallow_w<width> or deep) on a teacher's data with full-batch Adam."""
     input:
         data="results/{regime}/seed{seed}/data.npz",
-        code=package("nets", "engine", "students", "teacher"),
+        code=package("nets", "sizes", "engine", "students", "teacher"),
     output:
         weights="results/{regime}/seed{seed}/{student}/student.pt",
         sidecar="results/{regime}/seed{seed}/{student}/student.pt.json",
@@ -38,6 +38,7 @@ rule student:
     benchmark:
         "results/benchmarks/{regime}/seed{seed}/{student}.tsv"
     threads: 1
+    priority: student_priority
     resources:
         mem_mb=student_mem_mb,
         runtime=student_runtime,

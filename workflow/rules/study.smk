@@ -1,6 +1,6 @@
 # The order-to-chaos study: mean-field theory, circle length against depth, and (with a `sweep`
 # section, configs/study.yaml) students of teachers over a range of sigma, with a linear reference.
-STUDY_CODE = package("style", "figures", "study", "theory")
+STUDY_CODE = package("style", "figures", "sizes", "study", "theory")
 # Each figure's PNG goes into `snakemake --report` under "Transition", its caption
 # (workflow/report/<figure>.rst) quoting `params.facts`, which depthwidth/captions.py reads from the
 # TSV the rule writes beside the figure.
@@ -39,7 +39,7 @@ rule mean_field:
 rule trajectory_lengths:
     """The circle's length in every hidden layer of several random nets per sigma (expressivity shape)."""
     input:
-        code=package("nets", "expressivity", "study"),
+        code=package("nets", "sizes", "expressivity", "study"),
     output:
         lengths="results/expressivity/length_vs_depth.tsv",
     params:
@@ -96,7 +96,7 @@ rule linear_fit:
     """The best bias-free linear map of a teacher's training data, evaluated on its test data."""
     input:
         data="results/{regime}/seed{seed}/data.npz",
-        code=package("study"),
+        code=package("sizes", "study"),
     output:
         metrics="results/{regime}/seed{seed}/linear/metrics.json",
     log:

@@ -19,6 +19,7 @@ rule teacher:
     benchmark:
         "results/benchmarks/{regime}/seed{seed}/teacher.tsv"
     threads: 1
+    priority: teacher_priority
     resources:
         mem_mb=teacher_mem_mb,
         runtime=5,
