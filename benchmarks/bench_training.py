@@ -221,8 +221,11 @@ def workflow(args) -> int:
             cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
                    "--cores", "2", "--config", f"compile_cache={cache}", "--quiet"]
             t0 = time.perf_counter()
-            subprocess.run(cmd, cwd=tmp, env=env, check=True)
+            run = subprocess.run(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             walls[label] = time.perf_counter() - t0
+            if run.returncode:
+                print(run.stdout[-5000:])
+                raise SystemExit(f"the workflow failed ({label}); its output is above")
             print(f"  the whole workflow (every rule and figure), {label}: {walls[label]:.0f} s", flush=True)
         workflow_runs = {}
         for target in tutorial:

@@ -44,6 +44,11 @@ from . import artifacts
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 CHECKPOINT_FORMAT = 1
 COMPILE_MODES = ("auto", "true", "false")
+# compile="auto" compiles a run of at least this many steps x points x hidden units: about 10 s of
+# eager steps on one core. Shorter runs finish sooner eager than a compile, even a warm one
+# (about 3 s, 10-30 s cold), takes. Decided from the run's size alone, so a rerun or a resumed
+# run takes the same path.
+AUTO_COMPILE_WORK = 5e9
 
 log = logging.getLogger("depthwidth")
 
@@ -351,11 +356,13 @@ def train(
     compile_cache: str | os.PathLike | None = None,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
+    compile_min_work: float = AUTO_COMPILE_WORK,
 ) -> TrainResult:
     """Train ``weights`` (copies) on (X, y) with full-batch Adam over the phases of ``schedule``.
 
     ``compile``: "true" runs ``steps_per_call`` steps per ``torch.compile`` graph (an error if
-    compilation fails), "auto" tries it and falls back to the eager path with a logged warning,
+    compilation fails); "auto" does so for a run of at least ``compile_min_work`` steps x points x
+    hidden units, and falls back to the eager path with a logged warning where compiling fails;
     "false" runs eager. Products whose inner size is at most ``bsum_max`` are broadcast-and-sum in
     the graph. ``compile_cache`` sets Inductor's cache folder.
 
@@ -386,6 +393,12 @@ def train(
     total = sum(p.steps for p in schedule)
     losses = torch.empty(total, dtype=dtype, device=dev)
     notes: list[str] = []
+
+    hidden = sum(fan_out for fan_out, _ in s.shapes[:-1])
+    if mode == "auto" and total * xT.shape[1] * hidden < compile_min_work:
+        mode = "false"
+        log.info("%d steps x %d points x %d hidden units: too short to repay compiling; eager",
+                 total, xT.shape[1], hidden)
 
     chunk = None
     if mode != "false":

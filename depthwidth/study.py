@@ -234,7 +234,7 @@ def circle_length_table(
     ``nets`` bias-free nets of the expressivity shape per sigma, drawn like teachers one after
     another from one generator seeded ``seed`` (sigma-major). One row per sigma, net and layer.
     """
-    from .expressivity import hidden_trajectories, normalised_length, trajectory_length, unit_circle
+    from .expressivity import hidden_layers, normalised_length, trajectory_length, unit_circle
     from .nets import generator, make_teacher
 
     circle = unit_circle(points)
@@ -243,10 +243,9 @@ def circle_length_table(
     rows = []
     for sigma in sigmas:
         for net in range(nets):
-            traj = hidden_trajectories(make_teacher(sizes, sigma, g), circle, phi)  # (depth-1, P, width)
-            for layer, (length, norm) in enumerate(zip(trajectory_length(traj), normalised_length(traj)), start=1):
-                rows.append({"sigma_w": float(sigma), "net": net, "layer": layer, "length": float(length),
-                             "normalised_length": float(norm)})
+            for layer, h in enumerate(hidden_layers(make_teacher(sizes, sigma, g), circle, phi), start=1):
+                rows.append({"sigma_w": float(sigma), "net": net, "layer": layer, "length": float(trajectory_length(h)),
+                             "normalised_length": float(normalised_length(h))})
     return pd.DataFrame(rows)
 
 

@@ -167,13 +167,32 @@ def test_auto_falls_back_to_eager_when_compile_fails(data, monkeypatch, caplog):
 
     monkeypatch.setattr(torch, "compile", broken_compile)
     with caplog.at_level(logging.WARNING, logger="depthwidth"):
-        result = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="auto")
+        result = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="auto", compile_min_work=0)
     assert result.backend == "eager"
     assert "no compiler here" in result.notes[0] and "no compiler here" in caplog.text
     eager = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="false")
     assert np.array_equal(result.losses, eager.losses)
     with pytest.raises(RuntimeError, match="no compiler here"):
         engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="true")
+
+
+@pytest.mark.parametrize(("min_work", "tries"), [(256 * 15 * 20, True), (256 * 15 * 20 + 1, False)])
+def test_auto_compiles_only_runs_long_enough_to_repay_it(data, monkeypatch, min_work, tries):
+    """20 steps x 256 points x 15 hidden units: compiled from that much work on, eager below it."""
+    X, y = data
+    attempts = []
+
+    def compile_attempt(*args, **kwargs):
+        attempts.append(args)
+        raise RuntimeError("no compiler here")
+
+    monkeypatch.setattr(torch, "compile", compile_attempt)
+    result = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="auto", compile_min_work=min_work)
+    assert result.backend == "eager"
+    assert bool(attempts) == tries
+    assert bool(result.notes) == tries
+    # the default: the tutorial's width-45 student (20000 steps, 4000 points) runs eager, width 135 compiled
+    assert 20000 * 4000 * 45 < engine.AUTO_COMPILE_WORK <= 20000 * 4000 * 135
 
 
 def test_progress_reports_step_and_loss(data):
