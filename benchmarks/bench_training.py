@@ -158,12 +158,13 @@ BANDS = {"shallow": 0.05, "deep": 1.0}  # largest |log(a / b)| accepted: 5%, a f
 SPIKY, TAIL = 2.0, 1000
 
 
-def _compared(test_error: float, train_mse: np.ndarray, var_y_test: float) -> tuple[str, float]:
-    """What to compare between two runs of one student: (label, value); see SPIKY."""
-    tail = train_mse[-TAIL:] / var_y_test
-    if tail.max() > SPIKY * tail.min():
-        return "lowest train E", float(tail.min())
-    return "test E", test_error
+def _tail(train_mse: np.ndarray, var_y_test: float) -> np.ndarray:
+    """The relative training error over the last TAIL steps."""
+    return train_mse[-TAIL:] / var_y_test
+
+
+def _spiky(tail: np.ndarray) -> bool:
+    return bool(tail.max() > SPIKY * tail.min())
 
 
 def _tutorial_job(job: tuple) -> tuple[str, float, float, np.ndarray, float]:
@@ -236,11 +237,12 @@ def workflow(args) -> int:
     print(f"\n{'student':28s} {'tutorial s':>10s} {'compared':>15s} {'tutorial':>10s} {'workflow':>10s}  band")
     in_bands = True
     for target, (seconds, error, losses, var) in tutorial.items():
-        label, ours = _compared(*workflow_runs[target])
-        label_t, theirs = _compared(error, losses, var)
-        if label_t != label:  # spiky in one run only: compare the lowest training error of both
-            label, ours = "lowest train E", float((workflow_runs[target][1][-TAIL:] / workflow_runs[target][2]).min())
-            theirs = float((losses[-TAIL:] / var).min())
+        our_error, our_mse, our_var = workflow_runs[target]
+        tails = _tail(losses, var), _tail(our_mse, our_var)
+        if any(map(_spiky, tails)):  # in either run: compare the lowest training error of both
+            label, theirs, ours = "lowest train E", float(tails[0].min()), float(tails[1].min())
+        else:
+            label, theirs, ours = "test E", error, our_error
         band = BANDS["deep" if "/deep/" in target else "shallow"]
         ok = abs(math.log(theirs / ours)) <= band
         in_bands &= ok

@@ -54,12 +54,13 @@ def trajectory_length(traj: np.ndarray) -> np.ndarray:
     return torch.linalg.vector_norm(steps, dim=-1).sum(dim=-1).numpy()
 
 
-def normalised_length(traj: np.ndarray) -> np.ndarray:
-    """Length / (2 pi x RMS radius about the curve's centre): ~1 for a curve that stays a circle."""
+def normalised_length(traj: np.ndarray, length: np.ndarray | None = None) -> np.ndarray:
+    """Length / (2 pi x RMS radius about the curve's centre): ~1 for a curve that stays a circle.
+    ``length``: ``trajectory_length(traj)`` where the caller has it already."""
     t = torch.from_numpy(np.ascontiguousarray(traj))
     centred = t - t.mean(dim=-2, keepdim=True)
     radius = centred.square().sum(dim=-1).mean(dim=-1).sqrt().numpy()
-    return trajectory_length(traj) / (2 * np.pi * radius)
+    return (trajectory_length(traj) if length is None else length) / (2 * np.pi * radius)
 
 
 def expressivity(
@@ -76,14 +77,15 @@ def expressivity(
     g = generator(seed)
     sizes = deep_sizes(2, width, depth)
     trajs = np.stack([hidden_trajectories(make_teacher(sizes, s, g), circle, phi) for s in sigmas])
+    length = trajectory_length(trajs)
     return {
         "circle": circle,
         "sigmas": np.asarray(sigmas, dtype=float),
         "projection": proj,
         "trajectories": trajs.astype(np.float32),
         "projected": trajs @ proj,
-        "length": trajectory_length(trajs),
-        "normalised_length": normalised_length(trajs),
+        "length": length,
+        "normalised_length": normalised_length(trajs, length),
     }
 
 

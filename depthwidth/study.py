@@ -244,8 +244,9 @@ def circle_length_table(
     for sigma in sigmas:
         for net in range(nets):
             for layer, h in enumerate(hidden_layers(make_teacher(sizes, sigma, g), circle, phi), start=1):
-                rows.append({"sigma_w": float(sigma), "net": net, "layer": layer, "length": float(trajectory_length(h)),
-                             "normalised_length": float(normalised_length(h))})
+                length = trajectory_length(h)
+                rows.append({"sigma_w": float(sigma), "net": net, "layer": layer, "length": float(length),
+                             "normalised_length": float(normalised_length(h, length))})
     return pd.DataFrame(rows)
 
 

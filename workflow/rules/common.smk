@@ -123,7 +123,8 @@ def student_schedule(wildcards):
 
 # Cluster requests. Calibrated on one core (torch 2.13 CPU, float64, the slower dtype, so the
 # times hold for float32 too): a full-batch Adam step costs ~0.1 ms plus ~30 ns per (training
-# point x hidden unit); a Python process with torch loaded peaks at ~250 MB RSS. Requests add a margin of 3x on time and 4x on arrays, and grow with each retry.
+# point x hidden unit); a Python process with torch loaded peaks at ~250 MB RSS. Requests add a
+# margin of 3x on time and 4x on arrays, and grow with each retry.
 STEP_OVERHEAD_S = 1e-4
 SECONDS_PER_POINT_UNIT = 3e-8
 TORCH_MB = 500
