@@ -29,7 +29,7 @@ def unit_circle(points: int) -> np.ndarray:
 def hidden_layers(weights: Sequence[torch.Tensor], circle: np.ndarray, phi: str = "tanh") -> Iterator[np.ndarray]:
     """The activity of each hidden layer of a net applied to the circle, (P, width), one at a time
     (a layer fits in cache; all of them, for measuring lengths only, would not)."""
-    act = nonlinearity(phi)
+    act = nonlinearity(phi).exact
     h = torch.as_tensor(circle, dtype=torch.float64)
     for w in weights[:-1]:
         h = act(h @ w.double().T)  # (P, width)

@@ -1,8 +1,8 @@
-"""Training a student on a teacher's data, and the errors that matter."""
+"""Students: their initial weights, their training (a batch at a time) and the errors that matter."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import torch
 
 from . import artifacts, engine
 from .nets import derived_seed, forward, generator, make_student
+from .plan import Phase
 from .sizes import n_parameters
 from .teacher import teacher_stream
 
@@ -29,62 +30,6 @@ def relative_errors(
             out[f"{split}_relative_error"] = mse / var
     out["var_y_test"] = var
     return out
-
-
-def train_student(
-    sizes: Sequence[int],
-    data: dict[str, np.ndarray],
-    schedule: Sequence[engine.Phase],
-    *,
-    seed: int,
-    name: str,
-    init: str = "default",
-    sigma: float = 1.0,
-    phi: str = "tanh",
-    dtype: torch.dtype = torch.float64,
-    device: str = "cpu",
-    progress: Callable | None = None,
-    init_generator: torch.Generator | None = None,
-    compile: str | bool = "false",
-    compile_cache: str | None = None,
-    checkpoint: str | None = None,
-    checkpoint_every: int = 0,
-) -> tuple[engine.TrainResult, dict[str, Any]]:
-    """Initialise a student and train it.
-
-    The initial weights come from ``init_generator`` (see :func:`student_generator`), or else
-    from a generator of the student's own, seeded ``derived_seed(seed, name)``.
-    ``compile``, ``compile_cache``, ``checkpoint`` and ``checkpoint_every`` go to
-    :func:`engine.train`.
-
-    Returns the training result and the metrics: relative train/test errors, parameter count,
-    points per parameter, backend. The metrics are a function of the inputs alone, so reruns give
-    identical files; wall and compile times (``result.seconds``, ``result.compile_seconds``) go to
-    the job's log and benchmark file instead.
-    """
-    student_seed = None if init_generator is not None else derived_seed(seed, name)
-    init_weights = make_student(sizes, init, sigma, init_generator or generator(student_seed))
-    result = engine.train(
-        init_weights, data["X_train"], data["y_train"], schedule, phi=phi, dtype=dtype, device=device,
-        progress=progress, compile=compile, compile_cache=compile_cache, checkpoint=checkpoint,
-        checkpoint_every=checkpoint_every,
-    )
-    params = n_parameters(sizes)
-    metrics = {
-        "name": name,
-        "sizes": list(sizes),
-        "n_parameters": params,
-        "points_per_parameter": len(data["X_train"]) / params,
-        "student_seed": student_seed,
-        "init": init,
-        "steps": int(sum(p.steps for p in schedule)),
-        "schedule": [{"steps": p.steps, "lr": p.lr} for p in schedule],
-        "final_train_loss": float(result.losses[-1]),
-        "backend": result.backend,
-        "device": result.device,
-        **relative_errors(result.weights, data, phi),
-    }
-    return result, metrics
 
 
 def student_generator(
@@ -113,8 +58,85 @@ def student_generator(
     return g
 
 
-def save_student(outputs: Mapping[str, str], result: engine.TrainResult, metrics: dict[str, Any]) -> None:
+def initial_weights(
+    sizes: Sequence[int], name: str, member: Mapping[str, Any], seeding: str, teacher: Mapping[str, Any]
+) -> list[torch.Tensor]:
+    """A batch member's initial weights (``member``: a ``plan.Member`` as a mapping), from its own
+    teacher's stream (``teacher``: ``plan.teacher_stream`` less the sigma, which is the member's)."""
+    stream = {**teacher, "sigma": member["sigma"]}
+    g = student_generator(seeding, member["seed"], name, stream, member["preceding"])
+    return make_student(sizes, member["init"], member["sigma"], g)
+
+
+def _metrics(sizes, schedule, data, weights, losses, result, phi) -> dict[str, Any]:
+    params = n_parameters(sizes)
+    return {
+        "sizes": list(sizes),
+        "n_parameters": params,
+        "points_per_parameter": len(data["X_train"]) / params,
+        "steps": int(sum(p.steps for p in schedule)),
+        "schedule": [{"steps": p.steps, "lr": p.lr} for p in schedule],
+        "final_train_loss": float(losses[-1]) if len(losses) else float("nan"),
+        "backend": result.backend,
+        "device": result.device,
+        **relative_errors(weights, data, phi),
+    }
+
+
+def train_students(
+    sizes: Sequence[int],
+    datas: Sequence[dict[str, np.ndarray]],
+    schedule: Sequence[Phase],
+    inits: Sequence[Sequence[torch.Tensor]],
+    *,
+    phi: str = "tanh",
+    **options,
+) -> tuple[engine.BatchResult, list[dict[str, Any]]]:
+    """Train one student per dataset, from ``inits``, as one batch (``options``: ``engine.Options``).
+
+    Returns the batch's result and each student's metrics: relative train/test errors, parameter
+    count, points per parameter, schedule, backend. The metrics are a function of the inputs
+    alone, so reruns give identical files; wall and compile times (``result.seconds``,
+    ``result.compile_seconds``) go to the job's log and benchmark file instead.
+    """
+    X = np.stack([d["X_train"] for d in datas])  # (K, N, n_in)
+    y = np.stack([d["y_train"] for d in datas])  # (K, N, n_out)
+    result = engine.train_batch(inits, X, y, schedule, phi, **options)
+    metrics = [
+        _metrics(sizes, schedule, data, result.weights[k], result.losses[:, k], result, phi)
+        for k, data in enumerate(datas)
+    ]
+    return result, metrics
+
+
+def train_student(
+    sizes: Sequence[int],
+    data: dict[str, np.ndarray],
+    schedule: Sequence[Phase],
+    *,
+    seed: int,
+    name: str,
+    init: str = "default",
+    sigma: float = 1.0,
+    phi: str = "tanh",
+    init_generator: torch.Generator | None = None,
+    **options,
+) -> tuple[engine.TrainResult, dict[str, Any]]:
+    """Initialise one student and train it (a batch of one).
+
+    The initial weights come from ``init_generator`` (see :func:`student_generator`), or else
+    from a generator of the student's own, seeded ``derived_seed(seed, name)``.
+    """
+    student_seed = None if init_generator is not None else derived_seed(seed, name)
+    init_weights = make_student(sizes, init, sigma, init_generator or generator(student_seed))
+    batch, (metrics,) = train_students(sizes, [data], schedule, [init_weights], phi=phi, **options)
+    result = engine.TrainResult(batch.weights[0], batch.losses[:, 0], batch.seconds, batch.compile_seconds,
+                                batch.backend, batch.device, batch.resumed_at, batch.notes)
+    return result, {"name": name, "student_seed": student_seed, "init": init, **metrics}
+
+
+def save_student(outputs: Mapping[str, str], weights, losses: np.ndarray, metrics: dict[str, Any]) -> None:
     """Write a trained student's files: ``weights`` (+ its sidecar), ``metrics`` and ``loss``."""
-    artifacts.write_npz(outputs["loss"], train_mse=result.losses)
-    artifacts.write_weights(outputs["weights"], result.weights, {"role": "student", **metrics})
+    artifacts.write_npz(outputs["loss"], train_mse=losses)
+    artifacts.write_weights(outputs["weights"], weights, {"role": "student", **metrics})
     artifacts.write_json(outputs["metrics"], metrics)

@@ -1,156 +1,17 @@
-"""The sigma sweep: regimes generated from the ``sweep`` config section, student names, tables.
+"""The order-to-chaos study's numbers: the linear reference, and the tables behind its figures.
 
-A sweep regime is named ``sigma<sigma:.2f>`` (``sigma0.40``) and holds what a named regime holds
-(sigma, shallow_widths, deep_student, student_init) plus ``budget_students``: students of several
-depths whose parameter count is close to ``sweep.budget``.
-
-Students are named by architecture, one name per architecture (the wildcard ``student``):
-``shallow_w<W>`` (one hidden layer of W units), ``deep`` (the teacher's shape) and
-``d<D>_w<W>`` (D layers counting the input, D - 1 hidden layers of W units, like the teacher's
-``depth``). A depth-2 net is always ``shallow_w<W>`` and the teacher's shape always ``deep``.
+The sweep's regimes, student names and batches are defined in ``depthwidth.plan``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError
-from .sizes import deep_sizes, n_parameters, shallow_sizes
-
-STUDENT_PATTERN = r"shallow_w\d+|deep|d\d+_w\d+"
-_DEPTH_WIDTH = re.compile(r"d(\d+)_w(\d+)")
-
-
-def regime_name(sigma: float) -> str:
-    return f"sigma{sigma:.2f}"
-
-
-def teacher_sizes(teacher: Mapping[str, int]) -> list[int]:
-    return deep_sizes(teacher["n_in"], teacher["width"], teacher["depth"])
-
-
-def student_name(depth: int, width: int, teacher: Mapping[str, int]) -> str:
-    """The one name of a bias-free MLP of ``depth`` layers (counting the input) and hidden ``width``."""
-    if depth == 2:
-        return f"shallow_w{width}"
-    if deep_sizes(teacher["n_in"], width, depth) == teacher_sizes(teacher):
-        return "deep"
-    return f"d{depth}_w{width}"
-
-
-def student_sizes(name: str, teacher: Mapping[str, int]) -> list[int]:
-    """Layer sizes of a named student (see the module docstring)."""
-    if name == "deep":
-        return teacher_sizes(teacher)
-    if name.startswith("shallow_w") and name[len("shallow_w"):].isdigit():
-        return shallow_sizes(teacher["n_in"], int(name[len("shallow_w"):]))
-    match = _DEPTH_WIDTH.fullmatch(name)
-    if match and int(match[1]) >= 2 and int(match[2]) >= 1:
-        return deep_sizes(teacher["n_in"], int(match[2]), int(match[1]))
-    raise ValueError(f"unknown student {name!r}: expected shallow_w<width>, deep or d<depth>_w<width> (depth >= 2)")
-
-
-def uses_deep_schedule(name: str, teacher: Mapping[str, int]) -> bool:
-    """The deep student and every student with more than one hidden layer train on the deep config's phases."""
-    return name == "deep" or len(student_sizes(name, teacher)) > 3
-
-
-def budget_width(n_in: int, depth: int, budget: int) -> int:
-    """The hidden width whose depth-``depth`` bias-free net has the parameter count nearest ``budget``.
-
-    Ties go to the smaller net (e.g. 105 parameters at depth 2: width 17 with 102 over 18 with 108).
-    """
-    best, best_gap = 1, None
-    for width in range(1, budget + 1):
-        gap = abs(n_parameters(deep_sizes(n_in, width, depth)) - budget)
-        if best_gap is None or gap < best_gap:
-            best, best_gap = width, gap
-        elif n_parameters(deep_sizes(n_in, width, depth)) > budget:
-            break
-    return best
-
-
-def sweep_budget(config: Mapping[str, Any]) -> int:
-    budget = config["sweep"].get("budget")
-    return int(budget) if budget else n_parameters(teacher_sizes(config["teacher"]))
-
-
-def budget_students(config: Mapping[str, Any]) -> list[str]:
-    """Names of the equal-budget students of ``sweep.budget_depths``, in depth order."""
-    teacher = config["teacher"]
-    budget = sweep_budget(config)
-    return [student_name(d, budget_width(teacher["n_in"], d, budget), teacher)
-            for d in sorted(config["sweep"].get("budget_depths", []))]
-
-
-def sweep_regimes(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The regimes ``sigma<sigma>`` that the ``sweep`` section generates (none when it lists no sigmas)."""
-    sweep = config.get("sweep") or {}
-    students = budget_students(config) if sweep.get("sigmas") else []
-    return {
-        regime_name(s): {"sigma": float(s), "shallow_widths": list(sweep["shallow_widths"]),
-                         "deep_student": bool(sweep["deep_student"]), "student_init": sweep["student_init"],
-                         "budget_students": students}
-        for s in sweep.get("sigmas", [])
-    }
-
-
-def regime_students(spec: Mapping[str, Any]) -> list[str]:
-    """Every student a regime trains: shallow widths, the deep student, the equal-budget students (no repeats)."""
-    names = [f"shallow_w{w}" for w in spec["shallow_widths"]]
-    if spec["deep_student"]:
-        names.append("deep")
-    names += spec.get("budget_students", [])
-    return list(dict.fromkeys(names))
-
-
-def stream_order(spec: Mapping[str, Any]) -> list[str]:
-    """A regime's students in the order the tutorial draws their initial weights from the
-    teacher's stream: the deep student, the shallow students by width, then the others."""
-    names = (["deep"] if spec["deep_student"] else []) + [f"shallow_w{w}" for w in spec["shallow_widths"]]
-    return list(dict.fromkeys(names + regime_students(spec)))
-
-
-def preceding_students(spec: Mapping[str, Any], name: str, teacher: Mapping[str, int]) -> list[tuple[list[int], str]]:
-    """(sizes, init) of the students whose initial weights the tutorial's stream draws before ``name``'s
-    (all of the regime's, for a student not in it): ``students.student_generator``'s ``preceding``."""
-    order = stream_order(spec)
-    before = order[: order.index(name)] if name in order else order
-    return [(student_sizes(other, teacher), spec["student_init"]) for other in before]
-
-
-def check_sweep(config: Mapping[str, Any]) -> None:
-    """Raise :class:`ConfigError` for a sweep that would clash or starve a student of data."""
-    sweep = config.get("sweep") or {}
-    sigmas = sweep.get("sigmas", [])
-    if not sigmas:
-        return
-    names = [regime_name(s) for s in sigmas]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"sweep.sigmas: {sigmas} give repeated regime names {names} (sigmas are named to 2 decimals)")
-    clash = set(names) & set(config["regimes"])
-    if clash:
-        raise ConfigError(f"sweep.sigmas: regime names {sorted(clash)} are already in regimes")
-    widths = sweep["shallow_widths"]
-    if list(widths) != sorted(set(widths)):
-        raise ConfigError(f"sweep.shallow_widths: must be strictly increasing, got {widths}")
-    if config["nonlinearity"] != "tanh":
-        raise ConfigError(f"sweep: its figures use the tanh mean-field theory, but nonlinearity is {config['nonlinearity']!r}")
-    spec = next(iter(sweep_regimes(config).values()))
-    n_train, floor = config["data"]["n_train"], config["min_points_per_parameter"]
-    for name in regime_students(spec):
-        params = n_parameters(student_sizes(name, config["teacher"]))
-        if n_train / params < floor:
-            raise ConfigError(
-                f"sweep: student {name} has {params} parameters, so data.n_train={n_train} gives "
-                f"{n_train / params:.2f} training points per parameter, below min_points_per_parameter={floor}"
-            )
-
+from .sizes import deep_sizes
 
 # --- the linear reference -----------------------------------------------------------------------
 

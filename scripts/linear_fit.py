@@ -1,7 +1,9 @@
-"""The best bias-free linear fit to a teacher's training data: the reference any student should beat.
+"""The best bias-free linear fit to each of a regime's teachers' training data: the reference any
+student should beat.
 
-Reads: ``data`` (.npz). Writes: ``metrics`` (JSON with the student metrics' keys: relative train and
-test error = MSE / Var(y_test), coefficients, whether the targets were standardised and their scale).
+Reads: ``data`` (.npz per seed). Writes: ``metrics`` per seed (JSON with the student metrics' keys:
+relative train and test error = MSE / Var(y_test), coefficients, the teacher's regime, seed,
+sigma_w and depth, whether the targets were standardised and their scale).
 """
 
 from depthwidth import artifacts, runtime
@@ -9,10 +11,12 @@ from depthwidth.study import linear_fit
 from depthwidth.teacher import target_scaling
 
 with runtime.job(snakemake) as log:
-    data = artifacts.read_dataset(snakemake.input["data"])
-    metrics = linear_fit(data)
-    log.info("linear fit: relative test error %.4g", metrics["test_relative_error"])
-    artifacts.write_json(snakemake.output["metrics"], {
-        **metrics, "regime": snakemake.wildcards.regime, "seed": int(snakemake.wildcards.seed),
-        **target_scaling(data),
-    })
+    p, regime = snakemake.params, snakemake.wildcards.regime
+    for seed, data_path, metrics_path in zip(p.seeds, snakemake.input.data, snakemake.output.metrics):
+        data = artifacts.read_dataset(data_path)
+        metrics = linear_fit(data)
+        log.info("seed %d: linear fit, relative test error %.4g", seed, metrics["test_relative_error"])
+        artifacts.write_json(metrics_path, {
+            **metrics, "regime": regime, "seed": seed, "sigma_w": p.sigma, "teacher_depth": p.teacher_depth,
+            **target_scaling(data),
+        })

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from depthwidth import engine, nets
+from depthwidth import engine, nets, plan
 from depthwidth.sizes import deep_sizes, shallow_sizes
 from depthwidth.students import relative_errors, train_student
 from depthwidth.teacher import draw_teacher_and_data
@@ -45,6 +45,6 @@ def test_relative_error_divides_by_the_unbiased_test_variance():
 
 
 def test_phased_schedule_divides_the_rate():
-    phases = engine.phased_schedule(4, 50000, 3e-3, 3)
+    phases = plan.phased_schedule(4, 50000, 3e-3, 3)
     assert [p.steps for p in phases] == [50000] * 4
     assert [p.lr for p in phases] == pytest.approx([3e-3, 1e-3, 3e-3 / 9, 3e-3 / 27])

@@ -1,13 +1,15 @@
-# Config validation, wildcard constraints and the input functions shared by the rules.
+# Config validation, the plan's names for the rules, and the input functions shared by the rules.
 import math
 import re
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from depthwidth import study
+import depthwidth
+from depthwidth import plan, sources
 from depthwidth.config import ConfigError, check_config, check_schema
 from depthwidth.sizes import deep_sizes, n_parameters
 
@@ -18,7 +20,7 @@ try:
     check_schema(config, Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
     validate(config, "../schemas/config.schema.yaml")
     check_config(config)
-    study.check_sweep(config)
+    plan.check_sweep(config)
 except ConfigError as err:
     raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
 
@@ -26,24 +28,27 @@ except ConfigError as err:
 # The named regimes (config's `regimes`, the tutorial's figures) and every regime trained: the
 # named ones plus those the `sweep` section generates (sigma0.40, ...).
 NAMED_REGIMES = config["regimes"]
-SWEEP_REGIMES = study.sweep_regimes(config)
-REGIMES = {**NAMED_REGIMES, **SWEEP_REGIMES}
+SWEEP_REGIMES = plan.sweep_regimes(config)
+REGIMES = plan.regimes(config)
 SEEDS = config["seeds"]
 TEACHER = config["teacher"]
-TEACHER_SIZES = deep_sizes(TEACHER["n_in"], TEACHER["width"], TEACHER["depth"])
-PACKAGE_DIR = Path(workflow.basedir, "depthwidth")
+TEACHER_SIZES = plan.teacher_sizes(TEACHER)
+# The package the jobs import, and the scripts beside these rules.
+PACKAGE_DIR = Path(depthwidth.__file__).parent
+SCRIPTS_DIR = Path(workflow.current_basedir).parent.parent / "scripts"
 
 
 wildcard_constraints:
     regime="|".join(map(re.escape, REGIMES)),
-    student=study.STUDENT_PATTERN,
+    student=plan.STUDENT_PATTERN,
     seed=r"-?\d+",
     width=r"\d+",
 
 
-def package(*modules):
-    """Source files of the package modules a job runs; as inputs, editing them reruns its jobs."""
-    return [str(PACKAGE_DIR / f"{m}.py") for m in ("artifacts", "runtime", *modules)]
+def code(script):
+    """A rule's code inputs: the package modules its script runs, found from its imports
+    (``depthwidth.sources``), relative to the working directory; editing one reruns its jobs."""
+    return sources.code_inputs(SCRIPTS_DIR / script, PACKAGE_DIR)
 
 
 def regime_dir(regime, seed):
@@ -70,8 +75,13 @@ def shallow_metrics(*regimes):
 
 
 def all_metrics():
-    deep = [f"{regime_dir(r, s)}/deep/metrics.json" for r in deep_regimes() for s in SEEDS]
-    return shallow_metrics(*REGIMES) + deep
+    """metrics.json of every student trained, of every regime and seed (equal-budget ones included)."""
+    return [
+        f"{regime_dir(r, s)}/{name}/metrics.json"
+        for r, spec in REGIMES.items()
+        for s in SEEDS
+        for name in plan.regime_students(spec)
+    ]
 
 
 def figure_names():
@@ -91,34 +101,42 @@ def all_outputs():
     )
 
 
+# --- batches: the students one job trains (depthwidth.plan) ---
+
+SWEEP_BATCHED = plan.batches_by_sweep(config)
+SWEEP_STUDENTS = plan.sweep_students(config)
+
+
+def student_batch(wildcards):
+    """The batch a ``student`` job trains (one regime, every seed) or a ``sweep_student`` job
+    (every sweep regime and seed, under ``batch: sweep``; its wildcards name no regime)."""
+    regime = getattr(wildcards, "regime", None)
+    return plan.batch(config, wildcards.student, [regime] if regime is not None else list(SWEEP_REGIMES))
+
+
+def batch_files(name, regimes):
+    """Per-student files ``name`` of a batch over ``regimes`` and every seed, in the batch's order
+    (``plan.batch``), with ``{student}`` (and a ``{regime}`` given as such) left as wildcards."""
+    return [f"results/{r}/seed{s}/{{student}}/{name}" for r in regimes for s in SEEDS]
+
+
+def batch_data(wildcards):
+    return [f"{regime_dir(m.regime, m.seed)}/data.npz" for m in student_batch(wildcards).members]
+
+
+def batch_params(wildcards):
+    """What a student job's script needs to replay every member's initial weights."""
+    return [asdict(m) for m in student_batch(wildcards).members]
+
+
 def student_sizes(wildcards):
-    """Layer sizes of a student: ``shallow_w<width>`` has one hidden layer, ``deep`` the teacher's shape,
-    ``d<depth>_w<width>`` depth - 1 hidden layers of ``width`` (see ``depthwidth.study``)."""
-    return study.student_sizes(wildcards.student, TEACHER)
-
-
-def teacher_spec(regime):
-    """What replays a teacher's random stream (see depthwidth.students.student_generator)."""
-    data = config["data"]
-    return {"sizes": TEACHER_SIZES, "sigma": REGIMES[regime]["sigma"], "n_train": data["n_train"],
-            "n_test": data["n_test"]}
-
-
-def preceding_students(wildcards):
-    """[(sizes, init), ...] of the students whose initial weights the tutorial's stream draws before
-    this one's: the deep student, then the shallow ones by width (``student_seeding: tutorial``)."""
-    if config["student_seeding"] != "tutorial":
-        return []
-    return study.preceding_students(REGIMES[wildcards.regime], wildcards.student, TEACHER)
+    """Layer sizes of a student (``depthwidth.plan.student_sizes``)."""
+    return plan.student_sizes(wildcards.student, TEACHER)
 
 
 def student_schedule(wildcards):
-    """[(steps, lr), ...]: one phase for shallow students, the deep config's phases for the deep one
-    and every student with more than one hidden layer."""
-    if study.uses_deep_schedule(wildcards.student, TEACHER):
-        d = config["deep"]
-        return [(d["steps_per_phase"], d["lr"] / d["lr_decay"] ** k) for k in range(d["phases"])]
-    return [(config["shallow"]["steps"], config["shallow"]["lr"])]
+    """[(steps, lr), ...] of the student's phases (``depthwidth.plan.schedule``)."""
+    return [(p.steps, p.lr) for p in plan.schedule(wildcards.student, config)]
 
 
 # Cluster requests. Calibrated on one core (torch 2.13 CPU, float64, the slower dtype, so the
@@ -142,33 +160,38 @@ def arrays_mb(n_rows, sizes, extra_bytes=0):
     return math.ceil(4 * (n_rows * per_row * ITEMSIZE + extra_bytes) / 1e6)
 
 
+def batch_size(wildcards):
+    return len(student_batch(wildcards).members)
+
+
 def student_runtime(wildcards, attempt):
-    """Minutes asked for training a student: steps x per-step cost, with a 3x margin and 5 min to start."""
-    steps = sum(s for s, _ in student_schedule(wildcards))
+    """Minutes asked for training a batch: students x steps x per-step cost, with a 3x margin and 5 min to start."""
+    steps = plan.total_steps(wildcards.student, config)
     step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(student_sizes(wildcards))
-    return attempt * (5 + math.ceil(3 * steps * step_s / 60))
+    return attempt * (5 + math.ceil(3 * batch_size(wildcards) * steps * step_s / 60))
 
 
 def student_priority(wildcards):
-    """Longest students first (their estimated minutes): started last, the deep student alone
+    """Longest batches first (their estimated minutes): started last, the deep student alone
     would set the wall time of a run on few cores."""
     return student_runtime(wildcards, 1)
 
 
 def teacher_priority(wildcards):
     """A teacher goes before the students waiting for it, and so before every job that is not training."""
-    students = study.regime_students(REGIMES[wildcards.regime])
-    return 1 + max(student_priority(SimpleNamespace(regime=wildcards.regime, student=s)) for s in students)
+    students = plan.regime_students(REGIMES[wildcards.regime])
+    regime = None if SWEEP_BATCHED and wildcards.regime in SWEEP_REGIMES else wildcards.regime
+    return 1 + max(student_priority(SimpleNamespace(regime=regime, student=s)) for s in students)
 
 
 def student_mem_mb(wildcards, attempt):
-    """MB asked for training a student: data and activations of train and test sets, weights with
-    their gradient and Adam moments, and the per-step loss history."""
+    """MB asked for training a batch: per student, data and activations of train and test sets,
+    weights with their gradient and Adam moments, and the per-step loss history."""
     sizes = student_sizes(wildcards)
-    steps = sum(s for s, _ in student_schedule(wildcards))
+    steps = plan.total_steps(wildcards.student, config)
     n_rows = config["data"]["n_train"] + config["data"]["n_test"]
     extra = (4 * n_parameters(sizes) + steps) * ITEMSIZE
-    return attempt * (TORCH_MB + arrays_mb(n_rows, sizes, extra))
+    return attempt * (TORCH_MB + batch_size(wildcards) * arrays_mb(n_rows, sizes, extra))
 
 
 def teacher_mem_mb(wildcards, attempt):
@@ -214,13 +237,13 @@ def study_figure_names():
     return names
 
 
-BUDGET_STUDENTS = study.budget_students(config) if SWEEP_REGIMES else []
+BUDGET_STUDENTS = plan.budget_students(config) if SWEEP_REGIMES else []
 
 
 def sweep_student_metrics():
     """metrics.json of every student of every sweep regime and seed."""
     return [f"{regime_dir(r, s)}/{name}/metrics.json"
-            for r, spec in SWEEP_REGIMES.items() for s in SEEDS for name in study.regime_students(spec)]
+            for r, spec in SWEEP_REGIMES.items() for s in SEEDS for name in plan.regime_students(spec)]
 
 
 def sweep_linear_metrics():

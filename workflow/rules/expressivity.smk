@@ -4,7 +4,7 @@ EXPRESSIVITY = config["expressivity"]
 rule expressivity:
     """A circle pushed through deep random nets of each listed regime's sigma."""
     input:
-        code=package("nets", "sizes", "expressivity"),
+        code=code("expressivity.py"),
     output:
         trajectories="results/expressivity/trajectories.npz",
         lengths="results/expressivity/lengths.tsv",

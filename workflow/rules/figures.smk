@@ -1,6 +1,5 @@
 from depthwidth import captions
 
-FIGURE_CODE = package("style", "figures", "captions", "results", "sizes", "nets")
 # Each PNG goes into `snakemake --report`, its caption (workflow/report/<figure>.rst) quoting the
 # numbers `params.facts` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
 # for print and stay out of the report.
@@ -12,7 +11,7 @@ rule figure_deep_loss:
     input:
         loss=deep_runs("loss.npz"),
         metrics=deep_runs("metrics.json"),
-        code=FIGURE_CODE,
+        code=code("figure_deep_loss.py"),
     output:
         png=report(
             "results/figures/deep_loss.png",
@@ -50,7 +49,7 @@ rule figure_error_vs_width:
             if r in deep_regimes(NAMED_REGIMES)
             for s in SEEDS
         ],
-        code=FIGURE_CODE,
+        code=code("figure_error_vs_width.py"),
     output:
         png=report(
             "results/figures/error_vs_width.png",
@@ -86,7 +85,7 @@ rule figure_predictions:
         weights=widest_students("student.pt"),
         metrics=widest_students("metrics.json"),
         data=[f"{regime_dir(r, SEEDS[0])}/data.npz" for r in NAMED_REGIMES],
-        code=FIGURE_CODE,
+        code=code("figure_predictions.py"),
     output:
         png=report(
             "results/figures/predictions.png",
@@ -118,7 +117,7 @@ rule figure_expressivity:
     input:
         trajectories="results/expressivity/trajectories.npz",
         lengths="results/expressivity/lengths.tsv",
-        code=FIGURE_CODE,
+        code=code("figure_expressivity.py"),
     output:
         png=report(
             "results/figures/expressivity.png",

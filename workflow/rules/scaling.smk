@@ -2,7 +2,7 @@ rule scaling_fit:
     """Least squares of ln(test error) on ln(width) over a regime's shallow students and seeds."""
     input:
         metrics=lambda wildcards: shallow_metrics(wildcards.regime),
-        code=package("scaling", "results"),
+        code=code("scaling_fit.py"),
     output:
         fit="results/{regime}/scaling_fit.json",
     params:

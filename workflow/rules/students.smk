@@ -9,34 +9,36 @@ os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "4294967296")
 
 
 rule student:
-    """Train one student (shallow_w<width> or deep) on a teacher's data with full-batch Adam."""
+    """Train a batch of students of one architecture (shallow_w<width>, deep, d<depth>_w<width>),
+    one per seed of a regime, each on its own teacher's data, with full-batch Adam."""
     input:
-        data="results/{regime}/seed{seed}/data.npz",
-        code=package("nets", "sizes", "engine", "students", "teacher"),
+        data=batch_data,
+        code=code("student.py"),
     output:
-        weights="results/{regime}/seed{seed}/{student}/student.pt",
-        sidecar="results/{regime}/seed{seed}/{student}/student.pt.json",
-        metrics="results/{regime}/seed{seed}/{student}/metrics.json",
-        loss="results/{regime}/seed{seed}/{student}/loss.npz",
+        weights=batch_files("student.pt", ["{regime}"]),
+        sidecar=batch_files("student.pt.json", ["{regime}"]),
+        metrics=batch_files("metrics.json", ["{regime}"]),
+        loss=batch_files("loss.npz", ["{regime}"]),
+    wildcard_constraints:
+        regime="|".join(map(re.escape, plan.batched_regimes(config))),
     params:
+        members=batch_params,
         sizes=student_sizes,
         schedule=student_schedule,
-        init=lambda wildcards: REGIMES[wildcards.regime]["student_init"],
-        sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
         seeding=config["student_seeding"],
-        teacher=lambda wildcards: teacher_spec(wildcards.regime),
-        preceding=preceding_students,
+        teacher={k: v for k, v in plan.teacher_stream(config, next(iter(REGIMES))).items() if k != "sigma"},
+        teacher_depth=TEACHER["depth"],
         dtype=config["dtype"],
         device=config["device"],
         nonlinearity=config["nonlinearity"],
         compile=config["compile"],
         compile_cache=config["compile_cache"],
-        checkpoint="results/{regime}/seed{seed}/{student}/checkpoint.pt",
+        checkpoint=lambda wildcards: f"results/checkpoints/{getattr(wildcards, 'regime', 'sweep')}/{wildcards.student}.pt",
         checkpoint_every=config["checkpoint_every"],
     log:
-        "results/logs/{regime}/seed{seed}/{student}.log",
+        "results/logs/{regime}/{student}.log",
     benchmark:
-        "results/benchmarks/{regime}/seed{seed}/{student}.tsv"
+        "results/benchmarks/{regime}/{student}.tsv"
     threads: 1
     priority: student_priority
     resources:
@@ -46,3 +48,20 @@ rule student:
         "../../envs/depthwidth.yaml"
     script:
         "../../scripts/student.py"
+
+
+if SWEEP_BATCHED:
+
+    # batch: sweep -- one job trains a student for every sweep regime and seed
+    use rule student as sweep_student with:
+        output:
+            weights=batch_files("student.pt", SWEEP_REGIMES),
+            sidecar=batch_files("student.pt.json", SWEEP_REGIMES),
+            metrics=batch_files("metrics.json", SWEEP_REGIMES),
+            loss=batch_files("loss.npz", SWEEP_REGIMES),
+        wildcard_constraints:
+            student="|".join(map(re.escape, SWEEP_STUDENTS)),
+        log:
+            "results/logs/sweep/{student}.log",
+        benchmark:
+            "results/benchmarks/sweep/{student}.tsv"

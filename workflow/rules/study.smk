@@ -1,6 +1,5 @@
 # The order-to-chaos study: mean-field theory, circle length against depth, and (with a `sweep`
 # section, configs/study.yaml) students of teachers over a range of sigma, with a linear reference.
-STUDY_CODE = package("style", "figures", "sizes", "study", "theory")
 # Each figure's PNG goes into `snakemake --report` under "Transition", its caption
 # (workflow/report/<figure>.rst) quoting `params.facts`, which depthwidth/captions.py reads from the
 # TSV the rule writes beside the figure.
@@ -11,7 +10,7 @@ SWEEP_SHALLOW = [f"shallow_w{w}" for w in config["sweep"]["shallow_widths"]]
 rule mean_field:
     """The mean-field theory of bias-free tanh nets tabulated over sigma_w: q*, chi_1, c*, xi_c."""
     input:
-        code=STUDY_CODE,
+        code=code("mean_field.py"),
     output:
         png=report(
             "results/figures/mean_field.png",
@@ -39,7 +38,7 @@ rule mean_field:
 rule trajectory_lengths:
     """The circle's length in every hidden layer of several random nets per sigma (expressivity shape)."""
     input:
-        code=package("nets", "sizes", "expressivity", "study"),
+        code=code("trajectory_lengths.py"),
     output:
         lengths="results/expressivity/length_vs_depth.tsv",
     params:
@@ -66,7 +65,7 @@ rule figure_trajectory_length:
     """Circle length against depth, measured and from the theory (sqrt(chi_1) per layer)."""
     input:
         lengths="results/expressivity/length_vs_depth.tsv",
-        code=STUDY_CODE,
+        code=code("figure_trajectory_length.py"),
     output:
         png=report(
             "results/figures/trajectory_length.png",
@@ -93,14 +92,18 @@ rule figure_trajectory_length:
 
 
 rule linear_fit:
-    """The best bias-free linear map of a teacher's training data, evaluated on its test data."""
+    """The best bias-free linear map of each of a regime's teachers' training data, evaluated on its test data."""
     input:
-        data="results/{regime}/seed{seed}/data.npz",
-        code=package("sizes", "study"),
+        data=expand("results/{{regime}}/seed{seed}/data.npz", seed=SEEDS),
+        code=code("linear_fit.py"),
     output:
-        metrics="results/{regime}/seed{seed}/linear/metrics.json",
+        metrics=expand("results/{{regime}}/seed{seed}/linear/metrics.json", seed=SEEDS),
+    params:
+        seeds=SEEDS,
+        sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
+        teacher_depth=TEACHER["depth"],
     log:
-        "results/logs/{regime}/seed{seed}/linear.log",
+        "results/logs/{regime}/linear.log",
     threads: 1
     resources:
         mem_mb=500,
@@ -119,7 +122,7 @@ rule figure_sweep_error:
     input:
         metrics=sweep_student_metrics(),
         linear=sweep_linear_metrics(),
-        code=STUDY_CODE,
+        code=code("figure_sweep_error.py"),
     output:
         png=report(
             "results/figures/sweep_error.png",
@@ -148,7 +151,7 @@ rule figure_equal_budget:
     input:
         metrics=sweep_student_metrics(),
         linear=sweep_linear_metrics(),
-        code=STUDY_CODE,
+        code=code("figure_equal_budget.py"),
     output:
         png=report(
             "results/figures/equal_budget.png",
@@ -177,7 +180,7 @@ rule figure_sweep_scaling:
     """Each sweep regime's scaling fit (slope, predicted width, bootstrap intervals) against sigma."""
     input:
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SWEEP_REGIMES)),
-        code=STUDY_CODE,
+        code=code("figure_sweep_scaling.py"),
     output:
         png=report(
             "results/figures/sweep_scaling.png",

@@ -6,7 +6,7 @@ rule summary:
     input:
         metrics=all_metrics(),
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
-        code=package("results"),
+        code=code("summary.py"),
     output:
         table=report(
             "results/summary.tsv",

@@ -1,12 +1,13 @@
 rule teacher:
-    """A random deep teacher of the regime's sigma and the data it labels."""
+    """Random deep teachers of the regime's sigma, one per seed, and the data each labels."""
     input:
-        code=package("nets", "teacher"),
+        code=code("teacher.py"),
     output:
-        weights="results/{regime}/seed{seed}/teacher.pt",
-        sidecar="results/{regime}/seed{seed}/teacher.pt.json",
-        data="results/{regime}/seed{seed}/data.npz",
+        weights=expand("results/{{regime}}/seed{seed}/teacher.pt", seed=SEEDS),
+        sidecar=expand("results/{{regime}}/seed{seed}/teacher.pt.json", seed=SEEDS),
+        data=expand("results/{{regime}}/seed{seed}/data.npz", seed=SEEDS),
     params:
+        seeds=SEEDS,
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
         sizes=TEACHER_SIZES,
         n_train=config["data"]["n_train"],
@@ -15,9 +16,9 @@ rule teacher:
         dtype=config["dtype"],
         nonlinearity=config["nonlinearity"],
     log:
-        "results/logs/{regime}/seed{seed}/teacher.log",
+        "results/logs/{regime}/teacher.log",
     benchmark:
-        "results/benchmarks/{regime}/seed{seed}/teacher.tsv"
+        "results/benchmarks/{regime}/teacher.tsv"
     threads: 1
     priority: teacher_priority
     resources:

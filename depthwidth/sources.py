@@ -1,0 +1,64 @@
+"""The package's source files that a workflow script runs: its rule's code inputs.
+
+Found by following the script's imports of ``depthwidth`` modules, and those modules' imports in
+turn, through their syntax trees (nothing is imported or run), so a rule's code inputs cannot
+drift from what its script imports. Imports inside functions count too: a module a script may
+run is a module whose edit may change its outputs.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+PACKAGE = "depthwidth"
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Dotted names of the package's modules (or candidates: ``from depthwidth import x``) that ``path`` imports."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    in_package = path.parent.name == PACKAGE
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names if alias.name.split(".")[0] == PACKAGE}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
+                base = node.module
+            elif node.level == 1 and in_package:
+                base = f"{PACKAGE}.{node.module}" if node.module else PACKAGE
+            else:
+                continue
+            names.add(base)
+            names |= {f"{base}.{alias.name}" for alias in node.names}  # from depthwidth import nets
+    return names
+
+
+def _module_file(name: str, package_dir: Path) -> Path | None:
+    """The file of a dotted module name inside the package, or None (a name defined in a module)."""
+    parts = name.split(".")[1:]
+    if not parts:
+        return None  # the package's __init__ holds a docstring and a version, nothing a job runs
+    candidate = package_dir.joinpath(*parts).with_suffix(".py")
+    return candidate if candidate.is_file() else None
+
+
+def script_sources(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[Path]:
+    """Every module of the package at ``package_dir`` that ``script`` imports, directly or not, sorted."""
+    package_dir = Path(package_dir)
+    found: set[Path] = set()
+    todo = [Path(script)]
+    while todo:
+        for name in _imported_names(todo.pop()):
+            path = _module_file(name, package_dir)
+            if path is not None and path not in found:
+                found.add(path)
+                todo.append(path)
+    return sorted(found)
+
+
+def code_inputs(script: str | os.PathLike, package_dir: str | os.PathLike, start: str | os.PathLike = ".") -> list[str]:
+    """``script_sources`` as paths relative to ``start`` (the working directory), so that a clone
+    moved with its results, whose paths all move together, stays up to date."""
+    return [os.path.relpath(path, start) for path in script_sources(script, package_dir)]
