@@ -86,6 +86,119 @@ def test_theory_rejects_other_nonlinearities():
         theory.chi_1(2.0, phi="relu")
 
 
+# --- accuracy against independent computations --------------------------------------------------
+
+# Where a fixed Gauss-Hermite rule in z failed (phi'(sqrt(q*) z) narrows as sigma_w grows), both sides
+# of the transition, with and without bias.
+ACCURACY_POINTS = [(1.5, 0.0), (2.0, 0.0), (4.0, 0.0), (5.0, 0.0), (6.0, 0.0), (1.0, 0.3), (2.5, 0.3),
+                   (4.0, 0.3), (5.0, 0.3), (0.25, 1.0), (6.0, 1.0)]
+DENSE_Z = np.linspace(-13.0, 13.0, 260_001)  # step 1e-4 in z: a dense reference for every q here
+
+
+def dense_mean(f, q: float) -> float:
+    """E[f(sqrt(q) z)] by a dense trapezoid rule in z (independent of the module's grid in u)."""
+    w = np.exp(-0.5 * DENSE_Z**2)
+    return float(w @ f(np.sqrt(q) * DENSE_Z) / w.sum())
+
+
+def dense_q_star(sigma_w: float, sigma_b: float) -> float:
+    """q* by bisection on the dense length map (same bracket as the theory's: above q = 0 without bias)."""
+    if sigma_b == 0 and sigma_w <= 1:
+        return 0.0
+    gap = lambda q: sigma_w**2 * dense_mean(lambda u: np.tanh(u) ** 2, q) + sigma_b**2 - q  # noqa: E731
+    lo, hi = 1e-12, sigma_w**2 + sigma_b**2
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if gap(mid) >= 0 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+@pytest.mark.parametrize("sigma_w, sigma_b", ACCURACY_POINTS)
+def test_q_star_and_chi_1_match_a_dense_trapezoid(sigma_w, sigma_b):
+    q = dense_q_star(sigma_w, sigma_b)
+    mf = theory.mean_field(sigma_w, sigma_b)
+    assert mf.q_star == pytest.approx(q, rel=1e-4)
+    assert mf.chi_1 == pytest.approx(sigma_w**2 * dense_mean(lambda u: np.cosh(u) ** -4, q), rel=1e-4)
+    if sigma_b == 0 and mf.chi_1 > 1:  # c* = 0: the pair factorises, chi_c = sigma_w^2 E[phi']^2
+        chi_c = sigma_w**2 * dense_mean(lambda u: np.cosh(u) ** -2, q) ** 2
+        assert mf.chi_c == pytest.approx(chi_c, rel=1e-3)
+        assert mf.depth_scale == pytest.approx(-1 / np.log(chi_c), rel=1e-3)
+
+
+def correlated_pair(q: float, c: float, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n samples of (u1, u2), each N(0, q), with correlation c."""
+    z1, z2 = np.random.default_rng(seed).standard_normal((2, n))
+    return np.sqrt(q) * z1, np.sqrt(q) * (c * z1 + np.sqrt((1 - c) * (1 + c)) * z2)
+
+
+def within_standard_errors(samples: np.ndarray, expected: float, k: float = 4.0) -> bool:
+    return abs(samples.mean() - expected) <= k * samples.std() / np.sqrt(len(samples))
+
+
+@pytest.mark.parametrize("sigma_w, sigma_b", [(1.6, 0.3), (2.5, 0.3), (4.0, 0.3), (5.0, 0.3), (6.0, 1.0),
+                                              (4.0, 0.0), (5.0, 0.0)])
+def test_c_star_and_chi_c_match_monte_carlo(sigma_w, sigma_b):
+    """At the theory's c*, the C-map's Monte Carlo value is c* and its slope chi_c, within 4 standard errors.
+
+    The old 101 x 101 Gauss-Hermite rule missed chi_c by 24 standard errors at (5, 0.3), 50 at (6, 1).
+    """
+    mf = theory.mean_field(sigma_w, sigma_b)
+    u1, u2 = correlated_pair(mf.q_star, mf.c_star, 1_000_000, seed=int(10 * sigma_w + 100 * sigma_b))
+    t1, t2 = np.tanh(u1), np.tanh(u2)
+    assert within_standard_errors((sigma_w**2 * t1 * t2 + sigma_b**2) / mf.q_star, mf.c_star)
+    assert within_standard_errors(sigma_w**2 * (1 - t1**2) * (1 - t2**2), mf.chi_c)
+
+
+@pytest.mark.parametrize("sigma_w, sigma_b", [(2.0, 0.0), (5.0, 0.3), (1.2, 0.3)])
+@pytest.mark.parametrize("c", [0.5, 0.99, 0.9999])
+def test_correlation_map_near_c_1_matches_monte_carlo(sigma_w, sigma_b, c):
+    """1 - C(c) = sigma_w^2 E[phi(u1) (phi(u1) - phi(u2))] / q*: small near c = 1, so sampled as that
+    difference (its spread shrinks with 1 - c), which tests the inner integral where it narrows."""
+    q = theory.q_star(sigma_w, sigma_b)
+    u1, u2 = correlated_pair(q, c, 1_000_000, seed=7)
+    gap = sigma_w**2 * np.tanh(u1) * (np.tanh(u1) - np.tanh(u2)) / q
+    assert within_standard_errors(gap, 1 - theory.correlation_map(c, sigma_w, sigma_b))
+
+
+CONVERGENCE_POINTS = [(1.01, 0.0), (2.0, 0.0), (5.0, 0.0), (6.0, 0.0), (1.5, 0.3), (5.0, 0.3), (6.0, 1.0), (0.25, 1.0)]
+
+
+def test_doubling_the_resolution_moves_nothing(monkeypatch):
+    """Halving both trapezoid steps changes nothing by more than 1e-8 relative (measured: ~3e-10 at most).
+
+    The tolerances asked of the theory are 1e-4 (q*, chi_1) and 1e-3 (the rest).
+    """
+    def everything():
+        out = []
+        for s, b in CONVERGENCE_POINTS:
+            mf = theory.mean_field(s, b)
+            out.append([mf.q_star, mf.chi_1, mf.c_star, mf.chi_c, mf.depth_scale,
+                        theory.length_map(2.0, s, b), theory.correlation_map(0.999, s, b),
+                        *theory.correlation_iterates(1.0, 2.0, 0.3, s, b, 4)])
+        return np.array(out)
+
+    coarse = everything()
+    monkeypatch.setattr(theory, "RESOLUTION", 2.0)
+    fine = everything()
+    np.testing.assert_allclose(fine, coarse, rtol=1e-8, atol=1e-12)
+
+
+def test_depth_scale_falls_monotonically_deep_in_the_chaotic_phase():
+    """xi_c -> -1/ln(2/pi) ~ 2.2 as sigma_w grows (chi_c -> 2/pi without bias); the old rule turned up above 4.3."""
+    xi = [theory.depth_scale(s) for s in np.linspace(1.5, 6.0, 19)]
+    assert np.all(np.diff(xi) < 0)
+    assert xi[-1] > -1 / np.log(2 / np.pi)
+
+
+def test_a_table_of_160_sigmas_takes_well_under_a_second():
+    import time
+
+    start = time.perf_counter()
+    for s in np.geomspace(0.25, 6.0, 160):
+        theory.mean_field(s, 0.3)
+    assert time.perf_counter() - start < 2.0
+
+
 # --- against simulation -------------------------------------------------------------------------
 
 
