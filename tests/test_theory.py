@@ -263,3 +263,40 @@ def test_trajectory_length_grows_by_sqrt_chi_1_per_layer(sigma_w):
     layers = np.arange(1, 21)
     slope = np.polyfit(layers[4:], np.log(lengths[4:]), 1)[0]
     assert slope == pytest.approx(np.log(np.sqrt(theory.chi_1(sigma_w))), abs=0.02)
+
+
+# --- the phase diagram --------------------------------------------------------------------------
+
+# Both sides of the critical line, with and without bias (as the config's default points).
+PHASE_POINTS = [(0.8, 0.0), (1.0, 0.3), (1.2, 0.6), (1.5, 1.0), (2.0, 0.0), (2.5, 0.3), (3.0, 1.0), (4.0, 0.5)]
+# A width-1000 layer's ratio scatters by ~sqrt(2/1000) ~ 4.5%; 8 inputs and 7 layers per point leave
+# a standard error of ~0.5-1.2%, and these seeds' largest deviation is 1.5%.
+CHI_1_SIMULATION_TOLERANCE = 0.03
+
+
+def test_simulated_chi_1_matches_the_theory_on_both_sides_of_the_line():
+    from depthwidth import phase
+
+    sim = phase.simulated_points(PHASE_POINTS, width=WIDTH, layers=10, burn_in=3, inputs=8, seed=0)
+    assert (sim["chi_1"] < 1).sum() >= 3 and (sim["chi_1"] > 1).sum() >= 3
+    assert (sim["sigma_b"] > 0).sum() >= 4
+    assert sim["relative_deviation"].abs().max() < CHI_1_SIMULATION_TOLERANCE, sim.to_string()
+    # and the stated standard errors are honest: every point within 4 of them
+    assert ((sim["chi_1_simulated"] - sim["chi_1"]).abs() < 4 * sim["chi_1_simulated_se"]).all(), sim.to_string()
+
+
+def test_phase_diagram_table_has_the_grid_the_line_and_the_points():
+    from depthwidth import phase
+
+    sigma_ws, sigma_bs = np.linspace(0.5, 3.0, 6), np.linspace(0.0, 1.0, 3)
+    table = phase.phase_diagram_table(sigma_ws, sigma_bs, [(0.8, 0.3), (2.0, 0.0)], width=200, layers=4,
+                                      burn_in=1, inputs=2, seed=0)
+    counts = table["kind"].value_counts()
+    assert (counts["grid"], counts["critical"], counts["simulation"]) == (18, 3, 2)
+    line = table[table["kind"] == "critical"]
+    np.testing.assert_allclose(line["chi_1"], 1.0, atol=1e-9)
+    np.testing.assert_allclose(line["sigma_w"], [1.0, theory.critical_sigma_w(0.5), theory.critical_sigma_w(1.0)])
+    assert np.diff(line["sigma_w"]).min() > 0  # biases push the transition to larger weights
+    assert table.loc[table["kind"] != "simulation", "chi_1_simulated"].isna().all()
+    with pytest.raises(ValueError, match="burn_in"):
+        phase.perturbation_growth(2.0, 0.0, 10, layers=3, burn_in=2, inputs=1, seed=0)
