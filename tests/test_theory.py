@@ -160,6 +160,33 @@ def test_correlation_map_near_c_1_matches_monte_carlo(sigma_w, sigma_b, c):
     assert within_standard_errors(gap, 1 - theory.correlation_map(c, sigma_w, sigma_b))
 
 
+def dense_pair_mean(f, g, q: float, c: float, step: float = 0.02) -> float:
+    """E[f(u1) g(u2)], (u1, u2) ~ N(0, q) with correlation c, by a product trapezoid rule in the standard
+    normal coordinates (z1, z2): a grid fixed in z, unlike the module's (a step of 0.02 in z still puts
+    ~9 nodes across tanh'(sqrt(q) z)^2 at q = 32)."""
+    z = np.arange(-9.0, 9.0 + step / 2, step)
+    w = np.exp(-0.5 * z**2)
+    u1 = np.sqrt(q) * z[:, None]
+    u2 = np.sqrt(q) * (c * z[:, None] + np.sqrt((1 - c) * (1 + c)) * z[None, :])
+    return float(w @ (f(u1) * g(u2)) @ w / w.sum() ** 2)
+
+
+@pytest.mark.parametrize("sigma_w, sigma_b", [(1.6, 0.3), (2.5, 0.3), (4.0, 0.3), (5.0, 0.3), (6.0, 1.0)])
+def test_c_star_chi_c_and_depth_scale_match_a_dense_2d_trapezoid(sigma_w, sigma_b):
+    """At 1e-3: chi_c and xi_c directly; c* through the dense C-map's residual at it, which a c* off by
+    dc leaves at (1 - chi_c) dc."""
+    mf = theory.mean_field(sigma_w, sigma_b)
+    dsech2 = lambda u: np.cosh(u) ** -2  # noqa: E731
+    chi_c = sigma_w**2 * dense_pair_mean(dsech2, dsech2, mf.q_star, mf.c_star)
+    assert mf.chi_c == pytest.approx(chi_c, rel=1e-3)
+    assert mf.depth_scale == pytest.approx(-1 / np.log(chi_c), rel=1e-3)
+    c_map = (sigma_w**2 * dense_pair_mean(np.tanh, np.tanh, mf.q_star, mf.c_star) + sigma_b**2) / mf.q_star
+    assert abs(c_map - mf.c_star) <= 1e-3 * mf.c_star * (1 - mf.chi_c)
+    for c in (0.5, 0.999):
+        expected = (sigma_w**2 * dense_pair_mean(np.tanh, np.tanh, mf.q_star, c) + sigma_b**2) / mf.q_star
+        assert 1 - theory.correlation_map(c, sigma_w, sigma_b) == pytest.approx(1 - expected, rel=1e-3)
+
+
 CONVERGENCE_POINTS = [(1.01, 0.0), (2.0, 0.0), (5.0, 0.0), (6.0, 0.0), (1.5, 0.3), (5.0, 0.3), (6.0, 1.0), (0.25, 1.0)]
 
 
