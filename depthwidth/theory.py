@@ -26,12 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 # The trapezoid rule's error for an integrand analytic in the strip |Im u| < d falls like
 # exp(-2 pi d / h) (Trefethen & Weideman 2014). tanh has poles at u = +-i pi/2, so a step of 0.3
-# leaves exp(-pi^2 / 0.3) ~ 5e-15; a Gaussian of standard deviation s alone leaves
-# exp(-2 pi^2 (s / h)^2), ~ 5e-35 at h = s / 2. The grid stops at TAIL standard deviations, where
-# the density has fallen to exp(-TAIL^2 / 2) ~ 3e-18. RESOLUTION divides both steps (the tests
-# double it to show that nothing moves).
+# leaves exp(-pi^2 / 0.3) ~ 5e-15 times a factor growing with the pole's order (tanh'^2 has
+# fourth-order poles: chi_1 is within 3e-10 of a dense reference, the worst case); a Gaussian of
+# standard deviation s alone leaves exp(-2 pi^2 (s / h)^2), ~ 5e-35 at h = s / 2. The grid stops
+# at TAIL standard deviations, where the density has fallen to exp(-TAIL^2 / 2) ~ 3e-18.
+# RESOLUTION divides both steps (the tests double it to show that nothing moves).
 STEP = 0.3
 STEP_PER_SD = 0.5
 TAIL = 9.0
