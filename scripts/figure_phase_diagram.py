@@ -12,7 +12,7 @@ from depthwidth.artifacts import write_tsv
 from depthwidth.phase import phase_diagram_table
 
 with runtime.job(snakemake) as log:
-    grid, sim = snakemake.params.grid, snakemake.params.grid["simulation"]
+    grid, sim = snakemake.params.grid, snakemake.params.simulation
     table = phase_diagram_table(
         np.linspace(grid["sigma_min"], grid["sigma_max"], grid["phase_sigma_w_points"]),
         np.linspace(0.0, grid["sigma_b_max"], grid["sigma_b_points"]),

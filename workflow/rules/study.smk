@@ -23,7 +23,8 @@ rule mean_field:
         pdf="results/figures/mean_field.pdf",
         tsv="results/figures/mean_field.tsv",
     params:
-        grid=config["theory"],
+        # only its own keys: the phase diagram's settings share the section
+        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "points")},
         xkcd=config["figures"]["xkcd"],
         facts=lambda wildcards, output: captions.mean_field(
             output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}),
@@ -218,7 +219,10 @@ rule phase_diagram:
         pdf="results/figures/phase_diagram.pdf",
         tsv="results/figures/phase_diagram.tsv",
     params:
-        grid=config["theory"],
+        # keys in a fixed order: a config file listing them in another must not rerun the job
+        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "phase_sigma_w_points", "sigma_b_max",
+                                               "sigma_b_points")},
+        simulation=dict(sorted(config["theory"]["simulation"].items())),
         teachers={name: spec["sigma"] for name, spec in NAMED_REGIMES.items()},
         xkcd=config["figures"]["xkcd"],
         facts=lambda wildcards, output: captions.phase_diagram(
