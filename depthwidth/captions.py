@@ -223,6 +223,35 @@ def mean_field(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
     }
 
 
+# The bias scales at which the phase diagram's caption quotes the critical sigma_w (those on its grid).
+CRITICAL_SIGMA_BS = (0.0, 0.1, 0.3, 0.5, 1.0)
+
+
+@when_table_made
+def phase_diagram(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
+    """The grid's extent, the critical sigma_w at a few sigma_b, the depth scale at each teacher, and how
+    far the simulated chi_1 strays from the theory (largest relative deviation, in standard errors too)."""
+    from . import theory
+
+    table = pd.read_csv(table_path, sep="\t")
+    grid, line, sim = (table[table["kind"] == k] for k in ("grid", "critical", "simulation"))
+    line = line.set_index("sigma_b")["sigma_w"]
+    quoted = [b for b in CRITICAL_SIGMA_BS if any(math.isclose(b, x, abs_tol=1e-9) for x in line.index)]
+    worst = sim.loc[sim["relative_deviation"].abs().idxmax()]
+    return {
+        "sigma_w_range": f"{number(grid['sigma_w'].min())}–{number(grid['sigma_w'].max())}",
+        "sigma_b_max": number(grid["sigma_b"].max()), "grid_points": len(grid),
+        "critical": [{"sigma_b": number(b), "sigma_w": number(line[min(line.index, key=lambda x: abs(x - b))], 4)}
+                     for b in quoted],
+        "teachers": [{"regime": name, "sigma": f"{sigma:g}",
+                      "depth_scale": number(theory.depth_scale(sigma), 3)}
+                     for name, sigma in regimes.items()],
+        "simulated": len(sim), "ordered": int((sim["chi_1"] < 1).sum()), "chaotic": int((sim["chi_1"] > 1).sum()),
+        "max_deviation": number(100 * abs(worst["relative_deviation"]), 2),
+        "max_deviation_se": number(abs(worst["chi_1_simulated"] - worst["chi_1"]) / worst["chi_1_simulated_se"], 2),
+    }
+
+
 @when_table_made
 def trajectory_length(table_path: str) -> list[dict[str, Any]]:
     """Per sigma: chi_1, the measured length's growth per layer against the theory's sqrt(chi_1), and the

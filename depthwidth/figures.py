@@ -233,20 +233,78 @@ def _mark_transition(ax, sigma_c: float = 1.0) -> None:
 
 
 def mean_field(table) -> plt.Figure:
-    """chi_1 and q* (left) and the depth scale xi_c (right) against sigma_w, for bias-free tanh nets."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.6))
+    """q* (left), chi_1 (middle) and the depth scale xi_c (right) against sigma_w, for bias-free tanh nets.
+
+    Each on its own axis: q* grows like sigma_w^2 (to ~25) while chi_1 stays within a few units of 1.
+    """
+    fig, (ax_q, ax_chi, ax_xi) = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.4))
     s = table["sigma_w"].to_numpy()
-    ax1.plot(s, table["chi_1"], color=regime_colour(0), label="χ₁ = σ² E[φ'(√q* z)²]")
-    ax1.plot(s, table["q_star"], color=regime_colour(1), label="q* (fixed point of the length map)")
-    ax1.axhline(1.0, color="0.5", lw=0.7, ls="--")
-    _mark_transition(ax1)
-    ax1.set(xlabel="weight scale σ_w", ylabel="mean-field quantity", title="Order (χ₁ < 1) to chaos (χ₁ > 1)")
-    ax1.legend()
+    ax_q.plot(s, table["q_star"], color=regime_colour(1))
+    ax_q.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"$q^*$", title="Fixed point of the length map")
+    ax_chi.plot(s, table["chi_1"], color=regime_colour(0))
+    ax_chi.axhline(1.0, color="0.5", lw=0.7, ls="--")
+    ax_chi.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"$\chi_1 = \sigma_w^2\,E[\phi'(\sqrt{q^*} z)^2]$",
+               title=r"Order ($\chi_1 < 1$) to chaos ($\chi_1 > 1$)")
     xi = table["depth_scale"].to_numpy(dtype=float)
-    ax2.plot(s, np.where(np.isfinite(xi), xi, np.nan), color=regime_colour(2))
-    _mark_transition(ax2)
-    ax2.set(xlabel="weight scale σ_w", ylabel="depth scale ξ_c (layers)", yscale="log",
-            title="Correlation depth scale ξ_c = −1 / ln χ_c")
+    ax_xi.plot(s, np.where(np.isfinite(xi), xi, np.nan), color=regime_colour(2))
+    ax_xi.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"depth scale $\xi_c$ (layers)", yscale="log",
+              title=r"$\xi_c = -1 / \ln \chi_c$")
+    for ax in (ax_q, ax_chi, ax_xi):
+        _mark_transition(ax)
+    fig.tight_layout()
+    return fig
+
+
+# The depth scale diverges on the critical line; colours stop here (the colour bar's arrow).
+MAX_DEPTH_SCALE_COLOUR = 100.0
+
+
+def _depth_scale_map(ax, grid, critical, teachers: Mapping[str, float]):
+    """xi_c over the plane (log colour), the line chi_1 = 1 and the teachers; returns the mesh."""
+    from matplotlib.colors import LogNorm
+
+    xi = grid.pivot(index="sigma_b", columns="sigma_w", values="depth_scale")
+    finite = xi.to_numpy(dtype=float)
+    finite = np.where(np.isfinite(finite), finite, MAX_DEPTH_SCALE_COLOUR)
+    norm = LogNorm(vmin=max(np.nanmin(finite), 0.1), vmax=MAX_DEPTH_SCALE_COLOUR)
+    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="nearest",
+                         rasterized=True)
+    ax.plot(critical["sigma_w"], critical["sigma_b"], color="white", lw=1.4, label=r"$\chi_1 = 1$")
+    top = float(grid["sigma_b"].max())
+    ax.text(0.5 * (grid["sigma_w"].min() + 1.0), 0.5 * top, "ordered", color="white", ha="center", fontsize=7)
+    ax.text(0.5 * (critical["sigma_w"].max() + grid["sigma_w"].max()), 0.5 * top, "chaotic", color="white",
+            ha="center", fontsize=7)
+    for name, sigma in teachers.items():
+        ax.plot(sigma, 0.0, marker="*", ms=9, color=regime_colour(name), mec="white", mew=0.6, clip_on=False,
+                zorder=5, ls="none", label=f"{name} teacher ($\\sigma_w$ = {sigma:g})")
+    ax.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"bias scale $\sigma_b$",
+           title=r"Depth scale $\xi_c$ and the order-to-chaos line")
+    return mesh
+
+
+def phase_diagram(table, teachers: Mapping[str, float]) -> plt.Figure:
+    """The (sigma_w, sigma_b) plane: xi_c (log colour), the critical line, the teachers and the simulated
+    points (left); simulated chi_1 against the theory's at those points (right)."""
+    fig, (ax_map, ax_sim) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.9), gridspec_kw={"width_ratios": [1.6, 1]})
+    kinds = {kind: rows for kind, rows in table.groupby("kind")}
+    sim = kinds["simulation"]
+    mesh = _depth_scale_map(ax_map, kinds["grid"], kinds["critical"].sort_values("sigma_b"), teachers)
+    ax_map.plot(sim["sigma_w"], sim["sigma_b"], "o", ms=4, mfc="none", mec="white", mew=0.9,
+                label="simulated (right)")
+    ax_map.legend(loc="lower right", fontsize=6, labelcolor="white", facecolor="0.25", framealpha=0.6, frameon=True)
+    fig.colorbar(mesh, ax=ax_map, extend="max", pad=0.02).set_label(r"$\xi_c$ (layers)")
+    chaotic = sim["chi_1"] > 1
+    for mask, colour, label in ((chaotic, regime_colour("chaotic"), "chaotic"),
+                                (~chaotic, regime_colour("quasilinear"), "ordered")):
+        ax_sim.errorbar(sim["chi_1"][mask], sim["chi_1_simulated"][mask], yerr=2 * sim["chi_1_simulated_se"][mask],
+                        fmt="o", ms=3, color=colour, label=label, capsize=1.5, lw=0.8)
+    lim = [0.0, 1.08 * float(max(sim["chi_1"].max(), sim["chi_1_simulated"].max()))]
+    ax_sim.plot(lim, lim, color=NEUTRAL, lw=0.7, ls="--", zorder=0)
+    ax_sim.axhline(1.0, color="0.6", lw=0.6, ls=":", zorder=0)
+    ax_sim.axvline(1.0, color="0.6", lw=0.6, ls=":", zorder=0)
+    ax_sim.set(xlim=lim, ylim=lim, xlabel=r"$\chi_1$, mean-field theory", ylabel=r"$\chi_1$, measured (±2 s.e.)",
+               title="Perturbation growth per layer")
+    ax_sim.legend(loc="upper left")
     fig.tight_layout()
     return fig
 

@@ -13,7 +13,10 @@ to layer:
   per layer: ordered for ``chi_1 < 1``, chaotic for ``chi_1 > 1``. A curve's length grows by
   ``sqrt(chi_1)`` per layer.
 
-Gaussian expectations use Gauss-Hermite quadrature (probabilists' weight ``exp(-z^2/2)``).
+Gaussian expectations use the trapezoid rule on a uniform grid in the pre-activation itself
+(``u = sqrt(q) z``), its step scaled to the narrower of the Gaussian and tanh's own scale, so that
+the accuracy does not depend on q (a fixed rule in z cannot resolve phi'(sqrt(q) z), a peak of
+width ~1/sqrt(q)). Two-input expectations integrate the second pre-activation given the first.
 Only tanh is implemented: the fixed-point search relies on phi being odd, bounded and concave
 on the positive axis.
 """
@@ -21,12 +24,20 @@ on the positive axis.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
 
-QUADRATURE_NODES = 201
+# The trapezoid rule's error for an integrand analytic in the strip |Im u| < d falls like
+# exp(-2 pi d / h) (Trefethen & Weideman 2014). tanh has poles at u = +-i pi/2, so a step of 0.3
+# leaves exp(-pi^2 / 0.3) ~ 5e-15 times a factor growing with the pole's order (tanh'^2 has
+# fourth-order poles: chi_1 is within 3e-10 of a dense reference, the worst case); a Gaussian of
+# standard deviation s alone leaves exp(-2 pi^2 (s / h)^2), ~ 5e-35 at h = s / 2. The grid stops
+# at TAIL standard deviations, where the density has fallen to exp(-TAIL^2 / 2) ~ 3e-18.
+# RESOLUTION divides both steps (the tests double it to show that nothing moves).
+STEP = 0.3
+STEP_PER_SD = 0.5
+TAIL = 9.0
+RESOLUTION = 1.0
 
 
 def _check_phi(phi: str) -> None:
@@ -38,23 +49,30 @@ def _dtanh(u: np.ndarray) -> np.ndarray:
     return 1.0 / np.cosh(u) ** 2
 
 
-@lru_cache(maxsize=4)
-def gauss_normal(n: int = QUADRATURE_NODES) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights with ``sum(w * f(z)) ~ E[f(z)]`` for ``z ~ N(0, 1)``."""
-    z, w = hermegauss(n)
-    return z, w / w.sum()
+def normal_grid(sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes t and weights w with ``sum(w * f(t)) ~ E[f(t)]`` for ``t ~ N(0, sd^2)`` (trapezoid rule).
+
+    A single node at 0 for ``sd = 0``.
+    """
+    if sd <= 0:
+        return np.zeros(1), np.ones(1)
+    h = min(STEP, STEP_PER_SD * sd) / RESOLUTION
+    n = int(np.ceil(TAIL * sd / h))
+    t = h * np.arange(-n, n + 1)
+    w = np.exp(-0.5 * (t / sd) ** 2)
+    return t, w / w.sum()  # normalised: E[1] = 1 exactly, and the sum equals 1 to the rule's accuracy
 
 
-def gauss_mean(f, sqrt_q: float, n: int = QUADRATURE_NODES) -> float:
-    """E[f(sqrt(q) z)], z ~ N(0, 1)."""
-    z, w = gauss_normal(n)
-    return float(w @ f(sqrt_q * z))
+def normal_mean(f, sd: float) -> float:
+    """E[f(u)] for u ~ N(0, sd^2)."""
+    t, w = normal_grid(sd)
+    return float(w @ f(t))
 
 
 def length_map(q: float, sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
     """One layer of the length map: ``sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2``."""
     _check_phi(phi)
-    return sigma_w**2 * gauss_mean(lambda u: np.tanh(u) ** 2, np.sqrt(q)) + sigma_b**2
+    return sigma_w**2 * normal_mean(lambda u: np.tanh(u) ** 2, np.sqrt(q)) + sigma_b**2
 
 
 def length_iterates(q1: float, sigma_w: float, sigma_b: float, layers: int, phi: str = "tanh") -> np.ndarray:
@@ -71,20 +89,37 @@ def length_iterates(q1: float, sigma_w: float, sigma_b: float, layers: int, phi:
 def chi(q: float, sigma_w: float, phi: str = "tanh") -> float:
     """``sigma_w^2 E[phi'(sqrt(q) z)^2]``: the squared-length gain of a perturbation at a layer of variance q."""
     _check_phi(phi)
-    return sigma_w**2 * gauss_mean(lambda u: _dtanh(u) ** 2, np.sqrt(q))
+    return sigma_w**2 * normal_mean(lambda u: _dtanh(u) ** 2, np.sqrt(q))
 
 
-def _bisect(f, lo: float, hi: float, tol: float = 1e-13, max_iter: int = 200) -> float:
-    """A root of f in [lo, hi] given f(lo) >= 0 >= f(hi)."""
+def _root(f, lo: float, hi: float, tol: float = 1e-13, max_iter: int = 200) -> float:
+    """A root of f in [lo, hi] given f(lo) >= 0 >= f(hi), by the Illinois variant of regula falsi.
+
+    Superlinear (a few tens of evaluations rather than bisection's ~45) and never leaves the bracket.
+    """
+    f_lo, f_hi = f(lo), f(hi)
+    side = 0
     for _ in range(max_iter):
-        mid = 0.5 * (lo + hi)
-        if f(mid) >= 0:
-            lo = mid
+        if f_lo == f_hi:
+            mid = 0.5 * (lo + hi)
         else:
-            hi = mid
-        if hi - lo <= tol * max(1.0, abs(hi)):
+            mid = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+        if not lo < mid < hi:
+            mid = 0.5 * (lo + hi)
+        f_mid = f(mid)
+        if f_mid >= 0:
+            lo, f_lo = mid, f_mid
+            if side == -1:  # the same end twice: halve the other's weight so it moves too
+                f_hi *= 0.5
+            side = -1
+        else:
+            hi, f_hi = mid, f_mid
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+        if hi - lo <= tol * max(1.0, abs(hi)) or f_mid == 0:
             break
-    return 0.5 * (lo + hi)
+    return lo if f_lo == 0 else hi if f_hi == 0 else 0.5 * (lo + hi)
 
 
 def q_star(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
@@ -102,8 +137,8 @@ def q_star(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
     if sigma_b == 0:
         if sigma_w <= 1:
             return 0.0
-        return _bisect(lambda q: length_map(q, sigma_w, 0.0, phi) / q - 1.0, 1e-12, upper)
-    return _bisect(lambda q: length_map(q, sigma_w, sigma_b, phi) - q, 0.0, upper)
+        return _root(lambda q: length_map(q, sigma_w, 0.0, phi) / q - 1.0, 1e-12, upper)
+    return _root(lambda q: length_map(q, sigma_w, sigma_b, phi) - q, 0.0, upper)
 
 
 def chi_1(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
@@ -111,28 +146,28 @@ def chi_1(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
     return chi(q_star(sigma_w, sigma_b, phi), sigma_w, phi)
 
 
-def _pair_nodes(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(n*n,) product-grid nodes z1, z2 and weights for E over two independent N(0, 1)."""
-    z, w = gauss_normal(n)
-    z1, z2 = np.meshgrid(z, z, indexing="ij")
-    return z1.ravel(), z2.ravel(), np.outer(w, w).ravel()
+def _pair_means(q1: float, q2: float, c: float) -> tuple[float, float]:
+    """``(E[tanh(u1) tanh(u2)], E[tanh'(u1) tanh'(u2)])`` for (u1, u2) Gaussian, variances q1, q2, correlation c.
 
-
-def _pair_mean(f, q1: float, q2: float, c: float, n: int) -> float:
-    """E[f(u1) f(u2)] for (u1, u2) Gaussian with variances q1, q2 and correlation c."""
-    z1, z2, w = _pair_nodes(n)
-    u1 = np.sqrt(q1) * z1
-    u2 = np.sqrt(q2) * (c * z1 + np.sqrt(max(0.0, 1.0 - c * c)) * z2)
-    return float(w @ (f(u1) * f(u2)))
+    Iterated: u1 ~ N(0, q1), then u2 given u1 ~ N(c sqrt(q2/q1) u1, q2 (1 - c^2)), each on its own
+    trapezoid grid, so the inner Gaussian narrowing as c -> 1 is resolved (and is a point at c = 1).
+    """
+    t1, w1 = normal_grid(np.sqrt(q1))
+    t2, w2 = normal_grid(np.sqrt(q2 * max(0.0, (1.0 - c) * (1.0 + c))))  # (1-c)(1+c): exact near c = 1
+    slope = c * np.sqrt(q2 / q1) if q1 > 0 else 0.0
+    th1, th2 = np.tanh(t1), np.tanh(slope * t1[:, None] + t2)
+    phi_phi = w1 @ (th1 * (th2 @ w2))
+    dphi_dphi = w1 @ ((1.0 - th1**2) * ((1.0 - th2**2) @ w2))
+    return float(phi_phi), float(dphi_dphi)
 
 
 def covariance_map(
-    q1: float, q2: float, q12: float, sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh", n: int = 101
+    q1: float, q2: float, q12: float, sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh"
 ) -> tuple[float, float, float]:
     """One layer for a pair of inputs: (q1, q2, q12) -> the next layer's (q1, q2, q12)."""
     _check_phi(phi)
     c = float(np.clip(q12 / np.sqrt(q1 * q2), -1.0, 1.0)) if q1 > 0 and q2 > 0 else 0.0
-    q12_next = sigma_w**2 * _pair_mean(np.tanh, q1, q2, c, n) + sigma_b**2
+    q12_next = sigma_w**2 * _pair_means(q1, q2, c)[0] + sigma_b**2
     return length_map(q1, sigma_w, sigma_b, phi), length_map(q2, sigma_w, sigma_b, phi), q12_next
 
 
@@ -151,12 +186,45 @@ def correlation_iterates(
     return np.array(cs)
 
 
-def correlation_map(c: float, sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh", n: int = 101) -> float:
+def _c_map_and_slope(c: float, q: float, sigma_w: float, sigma_b: float) -> tuple[float, float]:
+    """The C-map at c for inputs at the fixed point q*, and its slope ``sigma_w^2 E[phi'(u1) phi'(u2)]``.
+
+    The slope follows from Price's theorem, d E[phi(u1) phi(u2)] / d q12 = E[phi'(u1) phi'(u2)].
+    """
+    phi_phi, dphi_dphi = _pair_means(q, q, c)
+    return (sigma_w**2 * phi_phi + sigma_b**2) / q, sigma_w**2 * dphi_dphi
+
+
+def correlation_map(c: float, sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
     """Poole's C-map at the fixed point: ``(sigma_w^2 E[phi(u1) phi(u2)] + sigma_b^2) / q*``."""
+    _check_phi(phi)
     q = q_star(sigma_w, sigma_b, phi)
     if q == 0:
         raise ValueError(f"q* = 0 at sigma_w={sigma_w}, sigma_b={sigma_b}: the correlation map is undefined")
-    return (sigma_w**2 * _pair_mean(np.tanh, q, q, c, n) + sigma_b**2) / q
+    return _c_map_and_slope(c, q, sigma_w, sigma_b)[0]
+
+
+def _c_star_at(q: float, chi1: float, sigma_w: float, sigma_b: float, tol: float = 1e-13) -> float:
+    """c* given q* and chi_1: 1 unless chaotic; then Newton's method on C(c) - c from c = 0.
+
+    C is a power series in c with non-negative coefficients (its Hermite expansion), so C(c) - c is
+    convex on [0, 1], positive at 0 and has slope chi_c - 1 < 0 at c*: Newton's iterates from 0
+    climb to c* without overshooting. They are clipped to [0, 1) against rounding all the same.
+    """
+    if q == 0 or chi1 <= 1:
+        return 1.0
+    c = 0.0
+    for _ in range(100):
+        value, slope = _c_map_and_slope(c, q, sigma_w, sigma_b)
+        g = value - c
+        if g <= 1e-15:  # sigma_b = 0: tanh is odd, so c = 0 is the fixed point itself
+            return c
+        step = g / (1.0 - slope) if slope < 1 else 0.5 * (1.0 - c)
+        c_next = min(c + step, 0.5 * (c + 1.0))  # never at or past c = 1, the unstable fixed point
+        if c_next - c <= tol:
+            return c_next
+        c = c_next
+    return c
 
 
 def c_star(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
@@ -164,34 +232,34 @@ def c_star(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
 
     With ``sigma_b = 0`` and tanh (odd) the chaotic fixed point is c* = 0.
     """
-    if q_star(sigma_w, sigma_b, phi) == 0 or chi_1(sigma_w, sigma_b, phi) <= 1:
-        return 1.0
-    f = lambda c: correlation_map(c, sigma_w, sigma_b, phi) - c  # noqa: E731
-    if f(0.0) <= 1e-12:  # sigma_b = 0: tanh is odd, so c = 0 is the fixed point itself
-        return 0.0
-    return _bisect(f, 0.0, 1.0 - 1e-9, tol=1e-12)
-
-
-def chi_c(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh", n: int = 101) -> float:
-    """``sigma_w^2 E[phi'(u1) phi'(u2)]`` at the correlation fixed point c* (equal to chi_1 when c* = 1)."""
-    c = c_star(sigma_w, sigma_b, phi)
-    if c == 1.0:
-        return chi_1(sigma_w, sigma_b, phi)
     q = q_star(sigma_w, sigma_b, phi)
-    return sigma_w**2 * _pair_mean(_dtanh, q, q, c, n)
+    return _c_star_at(q, chi(q, sigma_w, phi), sigma_w, sigma_b)
+
+
+def _chi_c_at(q: float, chi1: float, c: float, sigma_w: float, sigma_b: float) -> float:
+    """The C-map's slope at c* (chi_1 itself when c* = 1)."""
+    return chi1 if c == 1.0 else _c_map_and_slope(c, q, sigma_w, sigma_b)[1]
+
+
+def chi_c(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
+    """``sigma_w^2 E[phi'(u1) phi'(u2)]`` at the correlation fixed point c*: the C-map's slope there."""
+    return mean_field(sigma_w, sigma_b, phi).chi_c
+
+
+def _depth_scale_of(x: float) -> float:
+    return float("inf") if np.isclose(x, 1.0, rtol=0, atol=1e-12) else -1.0 / np.log(x)
 
 
 def depth_scale(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> float:
     """xi_c = -1 / ln(chi_c): the depth over which correlations reach c*; infinite at the transition."""
-    x = chi_c(sigma_w, sigma_b, phi)
-    return float("inf") if np.isclose(x, 1.0, rtol=0, atol=1e-12) else -1.0 / np.log(x)
+    return mean_field(sigma_w, sigma_b, phi).depth_scale
 
 
 def critical_sigma_w(sigma_b: float = 0.0, phi: str = "tanh") -> float:
     """The sigma_w at which chi_1 = 1 (1 exactly for sigma_b = 0)."""
     if sigma_b == 0:
         return 1.0
-    return _bisect(lambda s: 1.0 - chi_1(s, sigma_b, phi), 1e-3, 10.0, tol=1e-10)
+    return _root(lambda s: 1.0 - chi_1(s, sigma_b, phi), 1e-3, 10.0, tol=1e-12)
 
 
 @dataclass(frozen=True)
@@ -206,12 +274,13 @@ class MeanField:
 
 
 def mean_field(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> MeanField:
-    """Every fixed-point quantity at one (sigma_w, sigma_b)."""
-    return MeanField(
-        sigma_w=float(sigma_w), sigma_b=float(sigma_b), q_star=q_star(sigma_w, sigma_b, phi),
-        chi_1=chi_1(sigma_w, sigma_b, phi), c_star=c_star(sigma_w, sigma_b, phi),
-        chi_c=chi_c(sigma_w, sigma_b, phi), depth_scale=depth_scale(sigma_w, sigma_b, phi),
-    )
+    """Every fixed-point quantity at one (sigma_w, sigma_b), each fixed point found once."""
+    q = q_star(sigma_w, sigma_b, phi)
+    chi1 = chi(q, sigma_w, phi)
+    c = _c_star_at(q, chi1, sigma_w, sigma_b)
+    x = _chi_c_at(q, chi1, c, sigma_w, sigma_b)
+    return MeanField(sigma_w=float(sigma_w), sigma_b=float(sigma_b), q_star=q, chi_1=chi1, c_star=c, chi_c=x,
+                     depth_scale=_depth_scale_of(x))
 
 
 def length_growth(sigma_w: float, q1: float, layers: int, phi: str = "tanh") -> np.ndarray:
@@ -241,5 +310,5 @@ def circle_lengths(sigma_w: float, width: int, layers: int, n_in: int = 2, phi: 
         raise ValueError(f"sigma_w={sigma_w}: the length iterates reached 0")
     first = 2 * np.pi * np.sqrt(width / n_in * chi(qs[0], sigma_w, phi))
     length = first * length_growth(sigma_w, qs[0], layers, phi)
-    radius = np.sqrt([width * gauss_mean(lambda u: np.tanh(u) ** 2, np.sqrt(q)) for q in qs])
+    radius = np.sqrt([width * normal_mean(lambda u: np.tanh(u) ** 2, np.sqrt(q)) for q in qs])
     return length, length / (2 * np.pi * radius)

@@ -93,7 +93,7 @@ def test_report_holds_every_figure_and_the_table_byte_for_byte(report):
     expected = {"results/figures/deep_loss.png", "results/figures/error_vs_width.png",
                 "results/figures/predictions.png", "results/figures/expressivity.png",
                 "results/figures/expressivity.gif", "results/figures/mean_field.png",
-                "results/figures/trajectory_length.png"}
+                "results/figures/phase_diagram.png", "results/figures/trajectory_length.png"}
     assert expected <= figures_made
     assert figures_made | {"results/summary.tsv"} <= set(report.results)
     for path, result in report.results.items():
@@ -110,6 +110,7 @@ def test_every_caption_is_rendered_without_errors(report):
         "results/figures/expressivity.png": "(d) Deep chaotic networks fold their input.",
         "results/figures/expressivity.gif": "(d, animated) The circle, layer by layer.",
         "results/figures/mean_field.png": "Order to chaos: the mean-field theory.",
+        "results/figures/phase_diagram.png": "Order to chaos: the phase diagram.",
         "results/figures/trajectory_length.png": "Order to chaos: the circle's length, layer by layer.",
         "results/summary.tsv": "Summary table.",
     }
@@ -169,7 +170,7 @@ def test_report_has_categories_and_the_workflow_description(report):
     assert set(categories["Expressivity"]["Other"]) == {
         "results/figures/expressivity.png", "results/figures/expressivity.gif"}
     assert set(categories["Transition"]["Other"]) == {
-        "results/figures/mean_field.png", "results/figures/trajectory_length.png"}
+        "results/figures/mean_field.png", "results/figures/phase_diagram.png", "results/figures/trajectory_length.png"}
     description = _text(_script_json(report.html, "workflow-desc"))
     assert "Depth vs width" in description
     assert "widths 5, 15, 45" in description  # the smoke config's, rendered from snakemake.config
@@ -229,6 +230,7 @@ def test_caption_facts_wait_for_their_files(tmp_path):
     assert captions.expressivity(str(tmp_path / "lengths.tsv")) is None
     table = str(tmp_path / "figure.tsv")
     assert captions.mean_field(table, {"chaotic": 2.0}) is None
+    assert captions.phase_diagram(table, {"chaotic": 2.0}) is None
     assert captions.trajectory_length(table) is None and captions.sweep_scaling(table) is None
     assert captions.sweep_error(table, ["deep"]) is None and captions.equal_budget(table, ["deep"]) is None
 
@@ -283,8 +285,28 @@ def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, see
     assert ("no width reaches" in text) == (slope_sign > 0)
 
 
+def test_phase_diagram_caption_quotes_the_critical_line(tmp_path):
+    """The caption quotes the critical sigma_w at the grid's sigma_b among 0, 0.1, 0.3, 0.5, 1 and the simulation's fit."""
+    from docutils.core import publish_doctree
+    from depthwidth import phase, theory
+    from depthwidth.artifacts import write_tsv
+    table = phase.phase_diagram_table(np.linspace(0.5, 3.0, 6), np.linspace(0.0, 1.0, 11), [(0.8, 0.3), (2.0, 0.0)],
+                                      width=300, layers=4, burn_in=1, inputs=2, seed=0)
+    write_tsv(tmp_path / "phase_diagram.tsv", table)
+    facts = captions.phase_diagram(str(tmp_path / "phase_diagram.tsv"), {"chaotic": 2.0, "quasilinear": 0.4})
+    text, rst = _render_caption("phase_diagram", facts, _config())
+    assert not [m for m in publish_doctree(rst, settings_overrides={"report_level": 5}).findall(
+        lambda n: n.tagname == "system_message")], rst
+    for b in (0.0, 0.1, 0.3, 0.5, 1.0):
+        assert f"σ_w = {captions.number(theory.critical_sigma_w(b), 4)} at σ_b = {captions.number(b)}" in text
+    assert f"chaotic (σ_w = 2) has ξ_c = {captions.number(theory.depth_scale(2.0), 3)} layers" in text
+    assert "The 2 simulated points (1 ordered, 1 chaotic)" in text
+    for bad in ("{{", "{%", "n/a", "None", "once the"):
+        assert bad not in text
+
+
 @pytest.mark.parametrize("name", ["deep_loss", "error_vs_width", "predictions", "expressivity",
-                                  "expressivity_animation", "summary", "workflow", "mean_field",
+                                  "expressivity_animation", "summary", "workflow", "mean_field", "phase_diagram",
                                   "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling"])
 def test_captions_render_before_the_numbers_exist(name):
     """While Snakemake plans a run, ``facts`` is None: the captions must still render, cleanly."""

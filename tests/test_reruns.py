@@ -42,14 +42,15 @@ PARAM_CHANGES = {
                        "figure_predictions": 1, "all": 1}),
     "one regime's sigma": ({"regimes": {"quasilinear": {"sigma": 0.5}}},
                            {"teacher": 2, "student": 2, "summary": 1, "figure_predictions": 1, "expressivity": 1,
-                            "figure_expressivity": 1, "all": 1}),
+                            "figure_expressivity": 1, "phase_diagram": 1, "all": 1}),
     # the width figure draws the deep student's error as a reference line
     "deep learning rate": ({"deep": {"lr": 0.02}}, {"student": 2, "summary": 1, "figure_deep_loss": 1,
                                                     "figure_error_vs_width": 1, "all": 1}),
     "expressivity points": ({"expressivity": {"points": 61}}, {"expressivity": 1, "figure_expressivity": 1, "all": 1}),
     "figure style": ({"figures": {"xkcd": True}},
                      {"figure_deep_loss": 1, "figure_error_vs_width": 1, "figure_predictions": 1,
-                      "figure_expressivity": 1, "mean_field": 1, "figure_trajectory_length": 1, "all": 1}),
+                      "figure_expressivity": 1, "mean_field": 1, "phase_diagram": 1, "figure_trajectory_length": 1,
+                      "all": 1}),
 }
 
 
@@ -86,7 +87,7 @@ class edited:
 MODULE_CHANGES = {
     "scaling": {"scaling_fit": 1, "summary": 1, "figure_error_vs_width": 1, "all": 1},
     "figures": {"figure_deep_loss": 1, "figure_error_vs_width": 1, "figure_predictions": 1,
-                "figure_expressivity": 1, "mean_field": 1, "figure_trajectory_length": 1, "all": 1},
+                "figure_expressivity": 1, "mean_field": 1, "phase_diagram": 1, "figure_trajectory_length": 1, "all": 1},
 }
 
 

@@ -127,7 +127,7 @@ def study_run(tmp_path_factory):
 
 def test_study_outputs(study_run):
     figures = study_run / "results" / "figures"
-    for name in ("mean_field", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling"):
+    for name in ("mean_field", "phase_diagram", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling"):
         for ext in ("png", "pdf", "tsv"):
             assert (figures / f"{name}.{ext}").stat().st_size > 0, f"{name}.{ext}"
     config = yaml.safe_load((ROOT / "tests" / "smoke_study.yaml").read_text())
@@ -190,7 +190,7 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
     results = script_json("results")
     text = {path: " ".join(re.sub(r"<[^>]+>", " ", r["caption"]).replace("&amp;", "&").split())
             for path, r in results.items()}
-    names = ("mean_field", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling")
+    names = ("mean_field", "phase_diagram", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling")
     assert set(script_json("categories")["Transition"]["Other"]) == {f"results/figures/{n}.png" for n in names}
     for name in names:
         caption = text[f"results/figures/{name}.png"]

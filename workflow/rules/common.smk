@@ -227,7 +227,7 @@ def widest_students(name):
 
 def study_figure_names():
     """Figures of the study: the cheap theory ones always (tanh), the sweep's when it lists sigmas."""
-    names = ["mean_field", "trajectory_length"] if config["nonlinearity"] == "tanh" else []
+    names = ["mean_field", "phase_diagram", "trajectory_length"] if config["nonlinearity"] == "tanh" else []
     if SWEEP_REGIMES:
         names.append("sweep_error")
         if BUDGET_STUDENTS:

@@ -22,7 +22,8 @@ rule mean_field:
         pdf="results/figures/mean_field.pdf",
         tsv="results/figures/mean_field.tsv",
     params:
-        grid=config["theory"],
+        # only its own keys: the phase diagram's settings share the section
+        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "points")},
         xkcd=config["figures"]["xkcd"],
         facts=lambda wildcards, output: captions.mean_field(
             output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}),
@@ -202,3 +203,37 @@ rule figure_sweep_scaling:
         "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_sweep_scaling.py"
+
+
+rule phase_diagram:
+    """The (sigma_w, sigma_b) plane: xi_c and the line chi_1 = 1 from the theory, chi_1 measured in wide random nets."""
+    input:
+        code=package("style", "figures", "phase", "theory"),
+    output:
+        png=report(
+            "results/figures/phase_diagram.png",
+            caption=f"{CAPTIONS}/phase_diagram.rst",
+            category="Transition",
+            labels=figure_labels("order to chaos: phase diagram",
+                                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}, "
+                                  f"σ_b 0–{config['theory']['sigma_b_max']:g}"],
+                                 str(config["theory"]["simulation"]["width"])),
+        ),
+        pdf="results/figures/phase_diagram.pdf",
+        tsv="results/figures/phase_diagram.tsv",
+    params:
+        # keys in a fixed order: a config file listing them in another must not rerun the job
+        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "phase_sigma_w_points", "sigma_b_max",
+                                               "sigma_b_points")},
+        simulation=dict(sorted(config["theory"]["simulation"].items())),
+        teachers={name: spec["sigma"] for name, spec in NAMED_REGIMES.items()},
+        xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.phase_diagram(
+            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}),
+    log:
+        "results/logs/figures/phase_diagram.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    script:
+        "../../scripts/figure_phase_diagram.py"
