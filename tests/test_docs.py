@@ -104,7 +104,7 @@ def ci_commands() -> list[str]:
     lines = []
     for line in (REPO / ".ci" / "run").read_text().splitlines():
         line = line.strip()
-        if not line or line.startswith("#") or line.startswith(("set ", "cd ")):
+        if not line or line.startswith(("#", "set ", "cd ")):
             continue
         lines.append(line)
     return lines
