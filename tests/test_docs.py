@@ -352,3 +352,28 @@ def test_cluster_requests_are_those_test_slurm_asserts():
     assert re.search(sentence, page), (
         f"docs/cluster.md: tests/test_slurm.py asserts {second} and {longest} min for the two longest students; "
         "update the sentence quoting them")
+
+
+# --- constants the pages quote -----------------------------------------------------------------
+
+# (where the value is set: file and regex with one group, the page, the phrase quoting it with {})
+QUOTED_CONSTANTS = [
+    ("depthwidth", r"^AUTO_COMPILE_WORK = ([\w.+-]+)", "performance.md", "`auto` compiles only a run of at least {}"),
+    ("depthwidth", r"^QUADRATURE_NODES = (\d+)", "theory.md", "Gauss-Hermite quadrature ({} nodes"),
+    ("depthwidth", r"^PNG_DPI = (\d+)", "report.md", "PNG at {} dpi"),
+    ("workflow/rules", r"max_width=(\d+)", "report.md", "scaled to at most {} px"),
+]
+
+
+@pytest.mark.parametrize("where, pattern, page, phrase", QUOTED_CONSTANTS, ids=[c[1] for c in QUOTED_CONSTANTS])
+def test_quoted_constants_are_the_codes(where, pattern, page, phrase):
+    sources = [p for p in sorted((REPO / where).rglob("*")) if p.suffix in (".py", ".smk")]
+    values = {m for p in sources for m in re.findall(pattern, p.read_text(), re.MULTILINE)}
+    assert len(values) == 1, (
+        f"tests/test_docs.py: expected one value of {pattern!r} under {where}/, found {sorted(values)}; "
+        f"point QUOTED_CONSTANTS at where it is set now, or drop the entry if docs/{page} no longer quotes it")
+    value = values.pop()
+    text = " ".join((DOCS / page).read_text().split())
+    assert phrase.format(value) in text, (
+        f"docs/{page}: the code sets {value} ({pattern!r} under {where}/); update the text quoting it, "
+        f"expected '{phrase.format(value)}'")
