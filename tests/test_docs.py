@@ -6,6 +6,7 @@ Fast: these tests only read files; no workflow runs. Each failure message says w
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import shlex
 import unicodedata
@@ -13,8 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from depthwidth.sizes import deep_sizes, n_parameters, shallow_sizes
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
@@ -28,6 +27,19 @@ CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(\s*([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
 REPO_PATH = re.compile(r"^(?:depthwidth|scripts|workflow|tests|profiles|configs|benchmarks|envs|docs|\.ci)/[\w./-]*$")
+
+
+def n_parameters(sizes: list[int]) -> int:
+    """Weights of a bias-free MLP of these layer sizes (as ``depthwidth.sizes``, without importing it)."""
+    return sum(a * b for a, b in itertools.pairwise(sizes))
+
+
+def shallow_sizes(n_in: int, width: int) -> list[int]:
+    return [n_in, width, 1]
+
+
+def deep_sizes(n_in: int, width: int, depth: int) -> list[int]:
+    return [n_in] + [width] * (depth - 1) + [1]
 
 
 def rel(path: Path) -> str:
