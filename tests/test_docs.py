@@ -1,0 +1,391 @@
+"""The README and docs/*.md in step with the code: commands, links, layout, config keys, requests.
+
+Fast: these tests only read files; no workflow runs. Each failure message says what to update.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+import shlex
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+DOCS = REPO / "docs"
+DOC_PAGES = sorted(p for p in DOCS.glob("*.md") if p.name != "README.md")
+MARKDOWN = [README, DOCS / "README.md", *DOC_PAGES]
+MAX_README_LINES = 200
+
+FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+LINK = re.compile(r"\]\(\s*([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
+REPO_PATH = re.compile(r"^(?:depthwidth|scripts|workflow|tests|profiles|configs|benchmarks|envs|docs|\.ci)/[\w./-]*$")
+
+
+def n_parameters(sizes: list[int]) -> int:
+    """Weights of a bias-free MLP of these layer sizes (as ``depthwidth.sizes``, without importing it)."""
+    return sum(a * b for a, b in itertools.pairwise(sizes))
+
+
+def shallow_sizes(n_in: int, width: int) -> list[int]:
+    return [n_in, width, 1]
+
+
+def deep_sizes(n_in: int, width: int, depth: int) -> list[int]:
+    return [n_in] + [width] * (depth - 1) + [1]
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(REPO))
+
+
+def without_code_blocks(text: str) -> str:
+    """The text without fenced code blocks (indented ones stay: they may hold list continuations)."""
+    return FENCE.sub("", text)
+
+
+def section(text: str, title: str) -> str:
+    """The body of the ``## title`` section of ``text``, up to the next heading of level 1 or 2
+    outside a fenced code block (a ``# comment`` in a bash block is no heading)."""
+    body, inside, fenced = [], False, False
+    for line in text.splitlines():
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        if not fenced and re.match(r"^#{1,2} ", line):
+            if inside:
+                break
+            inside = line.strip() == f"## {title}"
+            continue
+        if inside:
+            body.append(line)
+    assert inside, f"README.md: no '## {title}' section; restore it (tests/test_docs.py reads it)"
+    return "\n".join(body) + "\n"
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = heading.replace("`", "")
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link in a heading: its text
+    out = []
+    for ch in text.lower():
+        if ch in " -_" or unicodedata.category(ch)[0] in "LN":
+            out.append("-" if ch == " " else ch)
+    return "".join(out)
+
+
+def anchors(path: Path) -> set[str]:
+    seen: dict[str, int] = {}
+    result = set()
+    for _, title in HEADING.findall(without_code_blocks(path.read_text())):
+        slug = github_slug(title)
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        result.add(slug if n == 0 else f"{slug}-{n}")
+    return result
+
+
+# --- the quick start ---------------------------------------------------------------------------
+
+
+def command_steps(lines: list[str]) -> list[list[str]]:
+    """Each ``&&``-separated command of ``lines`` as a token list, ``--quiet`` left out."""
+    steps = []
+    for line in lines:
+        for part in line.split(" && "):
+            tokens = [t for t in shlex.split(part) if t != "--quiet"]
+            if tokens:
+                steps.append(tokens)
+    return steps
+
+
+def readme_commands() -> list[str]:
+    body = section(README.read_text(), "Quick start")
+    block = re.search(r"```(?:bash|sh)?\n(.*?)```", body, re.DOTALL)
+    assert block, "README.md: the Quick start section has no ```bash block with the two commands"
+    return [line.strip() for line in block.group(1).splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def ci_commands() -> list[str]:
+    lines = []
+    for line in (REPO / ".ci" / "run").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "set ", "cd ")):
+            continue
+        lines.append(line)
+    return lines
+
+
+DEFAULT_RUN = [".venv/bin/snakemake", "--cores", "all"]
+PIP_UPGRADE = [".venv/bin/pip", "install", "--upgrade", "pip"]
+
+
+def test_readme_quick_start_is_two_commands():
+    commands = readme_commands()
+    assert len(commands) == 2, (
+        f"README.md: Quick start should hold exactly two commands (install and run; test), found {commands}")
+    assert command_steps(commands[:1])[-1] == DEFAULT_RUN, (
+        f"README.md: the first Quick start command should end with `{' '.join(DEFAULT_RUN)}`, got {commands[0]!r}")
+
+
+def test_readme_quick_start_is_what_ci_runs():
+    """CI runs the README's steps in order, leaving out the default run and adding a pip upgrade."""
+    readme = [s for s in command_steps(readme_commands()) if s != DEFAULT_RUN]
+    ci = [s for s in command_steps(ci_commands()) if s != PIP_UPGRADE]
+    assert readme == ci, (
+        "README.md's Quick start and .ci/run disagree (compared step by step, `--quiet`, the default run "
+        "and CI's pip upgrade aside): update whichever is stale, and keep the README's sentence on what "
+        f"CI runs true.\nREADME: {[' '.join(s) for s in readme]}\n.ci/run: {[' '.join(s) for s in ci]}")
+
+
+def test_readme_is_short():
+    n = len(README.read_text().splitlines())
+    assert n <= MAX_README_LINES, (
+        f"README.md has {n} lines, more than {MAX_README_LINES}: move the detail into a page of docs/ and link it")
+
+
+# --- the results table -------------------------------------------------------------------------
+
+
+def results_rows() -> list[list[str]]:
+    body = section(README.read_text(), "What the default run gives")
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in body.splitlines() if line.startswith("|")]
+    assert len(rows) > 2, "README.md: 'What the default run gives' has no results table"
+    return rows[2:]  # header and rule
+
+
+def test_results_table_lists_the_students_of_config_yaml():
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    teacher = config["teacher"]
+    expected = []
+    for name, regime in config["regimes"].items():
+        expected += [(name, f"width {w}", n_parameters(shallow_sizes(teacher["n_in"], w)))
+                     for w in regime["shallow_widths"]]
+        if regime.get("deep_student", True):
+            expected.append((name, "deep", n_parameters(deep_sizes(teacher["n_in"], teacher["width"],
+                                                                   teacher["depth"]))))
+    found = []
+    for regime, student, params, *_ in results_rows():
+        name = regime.split("(")[0].strip().replace("-", "")
+        found.append((name, "deep" if student.startswith("deep") else student, int(params)))
+        sigma = re.search(r"σ = ([\d.]+)", regime)
+        if sigma and name in config["regimes"]:
+            assert float(sigma.group(1)) == config["regimes"][name]["sigma"], (
+                f"README.md results table: {regime!r} but config.yaml has sigma {config['regimes'][name]['sigma']}")
+    assert sorted(found) == sorted(expected), (
+        "README.md's results table (regime, student, parameters) does not match the students config.yaml "
+        "trains: remeasure the table with the default run, or restore config.yaml.\n"
+        f"table: {sorted(found)}\nconfig.yaml: {sorted(expected)}")
+
+
+# --- links and paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", MARKDOWN, ids=rel)
+def test_relative_links_point_to_existing_files_and_anchors(page):
+    text = CODE_SPAN.sub("", without_code_blocks(page.read_text()))
+    broken = []
+    for target in LINK.findall(text):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # http:, https:, mailto:
+            continue
+        path_part, _, anchor = target.partition("#")
+        dest = (page.parent / path_part).resolve() if path_part else page
+        if not dest.exists():
+            broken.append(f"{target} (no file {dest})")
+        elif anchor:
+            if dest.suffix != ".md":
+                broken.append(f"{target} (an anchor into a file that is not markdown)")
+            elif anchor not in anchors(dest):
+                broken.append(f"{target} (no heading with anchor #{anchor} in {rel(dest)})")
+    assert not broken, f"{rel(page)}: fix or remove these links:\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize("page", MARKDOWN, ids=rel)
+def test_quoted_repository_paths_exist(page):
+    missing = sorted({span for span in CODE_SPAN.findall(page.read_text())
+                      if REPO_PATH.match(span) and not (REPO / span.rstrip("/")).exists()})
+    assert not missing, (
+        f"{rel(page)} names files that do not exist (renamed or removed?); update the text: {missing}")
+
+
+def test_every_docs_page_is_linked_from_both_indexes():
+    for index in (README, DOCS / "README.md"):
+        text = index.read_text()
+        prefix = "docs/" if index == README else ""
+        unlinked = [p.name for p in DOC_PAGES if f"]({prefix}{p.name}" not in text]
+        assert not unlinked, f"{rel(index)}: add a link to {unlinked}"
+
+
+# --- layout and tests --------------------------------------------------------------------------
+
+
+def rule_names() -> list[str]:
+    sources = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+    return [name for src in sources for name in re.findall(r"^rule (\w+):", src.read_text(), re.MULTILINE)]
+
+
+def test_layout_names_every_module_script_rule_file_and_rule():
+    layout = (DOCS / "layout.md").read_text()
+    wanted = (
+        [rel(p) for p in sorted((REPO / "depthwidth").glob("*.py")) if p.name != "__init__.py"]
+        + [rel(p) for p in sorted((REPO / "scripts").glob("*.py"))]
+        + [rel(p) for p in sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+        + [rel(p) for p in sorted((REPO / "profiles").iterdir()) if p.is_dir()]
+        + [rel(p) for p in sorted((REPO / "benchmarks").glob("*.py"))]
+    )
+    missing = [path for path in wanted if f"`{path}" not in layout]
+    assert not missing, f"docs/layout.md: describe these files (named in backticks, e.g. `{missing[0]}`): {missing}"
+    rules = [r for r in rule_names() if f"`{r}`" not in layout and f"`rule {r}`" not in layout]
+    assert not rules, f"docs/layout.md: name these rules (in backticks) under the rule file that defines them: {rules}"
+
+
+def test_outputs_page_names_every_rule():
+    outputs = (DOCS / "outputs.md").read_text()
+    rules = [r for r in rule_names() if f"`{r}`" not in outputs]
+    assert not rules, f"docs/outputs.md (Rule graph): say what these rules do: {rules}"
+
+
+def test_testing_page_names_every_test_file():
+    testing = (DOCS / "testing.md").read_text()
+    missing = [rel(p) for p in sorted((REPO / "tests").glob("test_*.py")) if f"`{rel(p)}`" not in testing]
+    assert not missing, f"docs/testing.md: add a row saying what these test files check: {missing}"
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+def schema_keys(schema: dict, prefix: str = "") -> list[tuple[str, dict]]:
+    """(dotted key, its schema) for every key; a mapping of free names (``regimes``) as ``<name>``."""
+    keys = []
+    for name, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        keys.append((path, sub))
+        keys += schema_keys(sub, f"{path}.")
+        extra = sub.get("additionalProperties")
+        if isinstance(extra, dict) and "properties" in extra:
+            keys += schema_keys(extra, f"{path}.<name>.")
+    return keys
+
+
+SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+CONFIG_PAGE = DOCS / "configuration.md"
+
+
+def config_rows() -> dict[str, str]:
+    """Key -> default cell of every row of configuration.md's tables."""
+    return dict(re.findall(r"^\| `([\w.<>]+)` \| ([^|]*) \|", CONFIG_PAGE.read_text(), re.MULTILINE))
+
+
+def test_configuration_page_names_every_schema_key():
+    text = CONFIG_PAGE.read_text()
+    rows = config_rows()
+    missing = []
+    for key, sub in schema_keys(SCHEMA):
+        leaf = "properties" not in sub and not isinstance(sub.get("additionalProperties"), dict)
+        if (leaf and key not in rows) or f"`{key}`" not in text:
+            missing.append(key)
+    assert not missing, (
+        f"docs/configuration.md: describe these keys of workflow/schemas/config.schema.yaml "
+        f"(a table row `| \\`key\\` | default | allowed | what |` for each value): {missing}")
+
+
+def test_configuration_page_defaults_are_the_schemas():
+    keys = dict(schema_keys(SCHEMA))
+    wrong = []
+    for key, cell in config_rows().items():
+        if key not in keys:
+            continue
+        sub = keys[key]
+        cell = cell.strip()
+        if "default" not in sub:
+            if cell != "required":
+                wrong.append(f"{key}: the schema has no default, so the page should say 'required', not {cell!r}")
+            continue
+        value = yaml.safe_load(cell.strip("`"))
+        if value != sub["default"]:
+            wrong.append(f"{key}: page says {cell}, schema says {sub['default']!r}")
+    assert not wrong, "docs/configuration.md: update these defaults from the schema:\n" + "\n".join(wrong)
+
+
+def test_configuration_page_has_no_stale_keys():
+    keys = {key for key, _ in schema_keys(SCHEMA)}
+    stale = sorted(set(config_rows()) - keys)
+    assert not stale, f"docs/configuration.md describes keys the schema no longer has; remove or rename: {stale}"
+
+
+def test_config_yaml_holds_the_defaults():
+    """configuration.md says config.yaml's values are the schema's defaults."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    keys = dict(schema_keys(SCHEMA))
+    differ = []
+
+    def walk(value, prefix):
+        sub = keys.get(prefix)
+        if isinstance(value, dict) and sub is not None and "properties" in sub:
+            for name, inner in value.items():
+                walk(inner, f"{prefix}.{name}")
+        elif sub is not None and "default" in sub and value != sub["default"]:
+            differ.append(f"{prefix}: config.yaml {value!r}, schema default {sub['default']!r}")
+
+    for name, value in config.items():
+        walk(value, name)
+    assert not differ, ("config.yaml and the schema's defaults differ; docs/configuration.md says they agree: "
+                        "make them agree or change that sentence:\n" + "\n".join(differ))
+
+
+# --- cluster requests --------------------------------------------------------------------------
+
+
+def test_cluster_requests_are_those_test_slurm_asserts():
+    source = (REPO / "tests" / "test_slurm.py").read_text()
+    asserted = {}
+    for rule, literal in re.findall(r'assert asked\["(\w+)"\] == (\{[^}]*\})', source):
+        asserted[rule] = ast.literal_eval(literal)
+    assert {"teacher", "student", "expressivity"} <= set(asserted), (
+        "tests/test_slurm.py no longer asserts the requests of teacher, student and expressivity as "
+        "`assert asked[\"rule\"] == {(mem_mb, runtime), ...}`: update this test to read them")
+    page = " ".join((DOCS / "cluster.md").read_text().split())
+    quoted = re.search(r"that is (\d+) to (\d+) MB for every teacher, student and expressivity job", page)
+    assert quoted, "docs/cluster.md: the sentence quoting config.yaml's requests ('that is A to B MB ...') is gone"
+    low, high = int(quoted.group(1)), int(quoted.group(2))
+    mems = [mem for reqs in asserted.values() for mem, _ in reqs]
+    assert low <= min(mems) and max(mems) <= high, (
+        f"docs/cluster.md quotes {low} to {high} MB; tests/test_slurm.py asserts {sorted(mems)}: update the page")
+    runtimes = sorted(runtime for _, runtime in asserted["student"])
+    longest, second = runtimes[-1], runtimes[-2]
+    sentence = rf"{second} minutes for the width-135 student and {longest} minutes for the deep one"
+    assert re.search(sentence, page), (
+        f"docs/cluster.md: tests/test_slurm.py asserts {second} and {longest} min for the two longest students; "
+        "update the sentence quoting them")
+
+
+# --- constants the pages quote -----------------------------------------------------------------
+
+# (where the value is set: file and regex with one group, the page, the phrase quoting it with {})
+QUOTED_CONSTANTS = [
+    ("depthwidth", r"^AUTO_COMPILE_WORK = ([\w.+-]+)", "performance.md", "`auto` compiles only a run of at least {}"),
+    ("depthwidth", r"^QUADRATURE_NODES = (\d+)", "theory.md", "Gauss-Hermite quadrature ({} nodes"),
+    ("depthwidth", r"^PNG_DPI = (\d+)", "report.md", "PNG at {} dpi"),
+    ("workflow/rules", r"max_width=(\d+)", "report.md", "scaled to at most {} px"),
+]
+
+
+@pytest.mark.parametrize("where, pattern, page, phrase", QUOTED_CONSTANTS, ids=[c[1] for c in QUOTED_CONSTANTS])
+def test_quoted_constants_are_the_codes(where, pattern, page, phrase):
+    sources = [p for p in sorted((REPO / where).rglob("*")) if p.suffix in (".py", ".smk")]
+    values = {m for p in sources for m in re.findall(pattern, p.read_text(), re.MULTILINE)}
+    assert len(values) == 1, (
+        f"tests/test_docs.py: expected one value of {pattern!r} under {where}/, found {sorted(values)}; "
+        f"point QUOTED_CONSTANTS at where it is set now, or drop the entry if docs/{page} no longer quotes it")
+    value = values.pop()
+    text = " ".join((DOCS / page).read_text().split())
+    assert phrase.format(value) in text, (
+        f"docs/{page}: the code sets {value} ({pattern!r} under {where}/); update the text quoting it, "
+        f"expected '{phrase.format(value)}'")
