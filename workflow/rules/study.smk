@@ -208,7 +208,7 @@ rule figure_sweep_scaling:
 rule phase_diagram:
     """The (sigma_w, sigma_b) plane: xi_c and the line chi_1 = 1 from the theory, chi_1 measured in wide random nets."""
     input:
-        code=package("style", "figures", "phase", "theory"),
+        code=code("figure_phase_diagram.py"),
     output:
         png=report(
             "results/figures/phase_diagram.png",
