@@ -6,6 +6,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
+from depthwidth import checkpoint
+
 min_version("9.0")
 
 
@@ -32,6 +34,8 @@ rule all:
 
 
 onsuccess:
+    for path in finished_checkpoints():
+        checkpoint.remove(path)
     # Where to look, and the report command for this very run (same Snakefile and config files).
     report_cmd = ["snakemake"]
     if Path(workflow.main_snakefile).resolve() != Path("Snakefile").resolve():

@@ -4,6 +4,7 @@
     python benchmarks/bench_training.py --dtype float64
     python benchmarks/bench_training.py --float32-deep  # can float32 reach ~1e-7 for the deep student?
     python benchmarks/bench_training.py --workflow      # the default config's training, end to end
+    python benchmarks/bench_training.py --batch         # the study's students: one process each vs batched
 
 Per-step mode, in one run: (1) on the tutorial's teacher data in float64, the engine (with the
 options being timed) and ``torch.optim.Adam`` with autograd (``reference.adam_reference``) start
@@ -21,7 +22,17 @@ compile cache and again with it warm. It prints the wall times and ratios, and e
 test error both ways, which must agree within ``BANDS`` (for a student whose error still spikes
 at the end, the lowest training error of its last steps: see ``SPIKY``).
 
-Reads nothing but ``config.yaml`` (workflow mode); writes only to a temporary folder.
+Batch mode trains the study's students of one architecture (``--student``, default ``deep``:
+the first 40 teachers of ``configs/study.yaml``'s sweep, its schedule divided by ``--shorten``)
+as the workflow did before batching, one process per student (``--solo`` of them, timed and
+scaled to 40), and as batches of K = 5 and K = 40 in one process each, every process started
+afresh with a warm compile cache. It first checks, in float64, that every student of a K = 5
+batch equals that student trained alone (1e-9 relative, over ``--check-steps`` steps), and
+prints the students per minute of each way and their ratios, and the time per student step.
+
+Reads ``config.yaml`` (and ``configs/study.yaml`` in batch mode), validated and with the
+schema's defaults, as the workflow does; writes only to a temporary folder (batch mode: the
+compile cache, ``--compile-cache``).
 """
 
 from __future__ import annotations
@@ -46,15 +57,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from depthwidth import engine, nets, students, study, teacher  # noqa: E402
-from depthwidth.engine import Phase  # noqa: E402
+from depthwidth import config as configuration  # noqa: E402
+from depthwidth import engine, nets, plan, students, teacher  # noqa: E402
+from depthwidth.plan import Phase  # noqa: E402
 from depthwidth.reference import adam_reference, tutorial_train  # noqa: E402
 
-TEACHER = [5, 5, 5, 5, 5, 1]
-SHAPES = {"shallow w5": [5, 5, 1], "shallow w135": [5, 135, 1], "deep 5x5": TEACHER}
+CONFIG = configuration.load(ROOT / "config.yaml")
+STUDY_FILES = (ROOT / "config.yaml", ROOT / "configs" / "study.yaml")
+TEACHER = plan.teacher_sizes(CONFIG["teacher"])
+SHAPES = {"shallow w5": [TEACHER[0], 5, 1], "shallow w135": [TEACHER[0], 135, 1], "deep 5x5": TEACHER}
 TARGETS = {"shallow w5": 10, "shallow w135": 4, "deep 5x5": 8}  # per-step speed-ups asked for
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 
 
 def tutorial_data(n_train: int, n_test: int = 1000) -> dict[str, np.ndarray]:
@@ -135,7 +148,7 @@ def float32_deep(args) -> int:
     torch.set_num_threads(1)
     cfg = CONFIG
     d = cfg["deep"]
-    schedule = engine.phased_schedule(d["phases"], d["steps_per_phase"] // args.shorten, d["lr"], d["lr_decay"])
+    schedule = plan.phased_schedule(d["phases"], d["steps_per_phase"] // args.shorten, d["lr"], d["lr_decay"])
     data = tutorial_data(cfg["data"]["n_train"], cfg["data"]["n_test"])
     print(f"deep student, schedule {[(p.steps, p.lr) for p in schedule]}")
     for dt in ("float32", "float64"):
@@ -176,35 +189,28 @@ def _tutorial_job(job: tuple) -> tuple[str, float, float, np.ndarray, float]:
     spec, cfg = CONFIG["regimes"][regime], CONFIG
     dtype = DTYPES[cfg["dtype"]]
     t0 = time.perf_counter()
-    sizes_teacher = study.teacher_sizes(cfg["teacher"])
+    sizes_teacher = plan.teacher_sizes(cfg["teacher"])
     n_train, n_test = cfg["data"]["n_train"], cfg["data"]["n_test"]
     _, data = teacher.draw_teacher_and_data(sizes_teacher, spec["sigma"], seed, n_train, n_test, dtype)
-    if cfg["data"].get("standardise_targets"):
+    if cfg["data"]["standardise_targets"]:
         data = teacher.standardise_targets(data)
     stream = {"sizes": sizes_teacher, "sigma": spec["sigma"], "n_train": n_train, "n_test": n_test}
-    preceding = study.preceding_students(spec, name, cfg["teacher"]) if cfg["student_seeding"] == "tutorial" else []
+    preceding = plan.member(cfg, regime, seed, name).preceding
     g = students.student_generator(cfg["student_seeding"], seed, name, stream, preceding)
-    sizes = study.student_sizes(name, cfg["teacher"])
+    sizes = plan.student_sizes(name, cfg["teacher"])
     w0 = nets.make_student(sizes, spec["student_init"], spec["sigma"], g)
-    weights, losses = tutorial_train(w0, data["X_train"], data["y_train"], _schedule(name), dtype)
+    weights, losses = tutorial_train(w0, data["X_train"], data["y_train"], plan.schedule(name, cfg), dtype)
     errors = students.relative_errors(weights, data)
     return target, time.perf_counter() - t0, errors["test_relative_error"], losses, errors["var_y_test"]
-
-
-def _schedule(name: str) -> list[Phase]:
-    if study.uses_deep_schedule(name, CONFIG["teacher"]):
-        d = CONFIG["deep"]
-        return list(engine.phased_schedule(d["phases"], d["steps_per_phase"], d["lr"], d["lr_decay"]))
-    return [Phase(CONFIG["shallow"]["steps"], CONFIG["shallow"]["lr"])]
 
 
 def workflow(args) -> int:
     """The default workflow against the tutorial's procedure, 2 parallel jobs each, same numbers."""
     jobs = [(f"results/{regime}/seed{seed}/{name}/metrics.json", regime, seed, name)
             for regime, spec in CONFIG["regimes"].items() for seed in CONFIG["seeds"]
-            for name in study.regime_students(spec)]
+            for name in plan.regime_students(spec)]
     # longest first, which favours the tutorial: its deep student alone sets its wall time
-    jobs.sort(key=lambda j: -sum(p.steps for p in _schedule(j[3])) * max(study.student_sizes(j[3], CONFIG["teacher"])))
+    jobs.sort(key=lambda j: -plan.total_steps(j[3], CONFIG) * max(plan.student_sizes(j[3], CONFIG["teacher"])))
     print(f"config.yaml: {len(jobs)} students in {CONFIG['dtype']}; the tutorial's procedure (teacher, data and "
           "the tutorial's loop per student) as 2 parallel jobs ...", flush=True)
     t0 = time.perf_counter()
@@ -219,7 +225,8 @@ def workflow(args) -> int:
         env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
         for label in ("cold cache", "warm cache"):
             shutil.rmtree(Path(tmp, "results"), ignore_errors=True)
-            cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
+            # this interpreter's snakemake: the benchmark runs from a venv that is not activated
+            cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
                    "--cores", "2", "--config", f"compile_cache={cache}", "--quiet"]
             t0 = time.perf_counter()
             run = subprocess.run(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -256,15 +263,128 @@ def workflow(args) -> int:
     return 0 if in_bands else 1
 
 
+# --- batch mode: the study's students of one architecture, one process each against batched -------
+
+
+def _study_members(student: str, k: int) -> tuple[dict, list[plan.Member]]:
+    config = configuration.load(*STUDY_FILES)
+    plan.check_sweep(config)
+    members = plan.batch(config, student, list(plan.sweep_regimes(config))).members
+    if len(members) < k:
+        raise SystemExit(f"configs/study.yaml has {len(members)} teachers for {student}, fewer than {k}")
+    return config, list(members[:k])
+
+
+def _batch_inputs(config: dict, student: str, members: list[plan.Member], dtype: torch.dtype):
+    """The teachers' data and the students' initial weights, as the workflow's jobs make them."""
+    sizes = plan.student_sizes(student, config["teacher"])
+    stream = {k: v for k, v in plan.teacher_stream(config, members[0].regime).items() if k != "sigma"}
+    datas, inits = [], []
+    for m in members:
+        _, data = teacher.draw_teacher_and_data(stream["sizes"], m.sigma, m.seed, stream["n_train"], stream["n_test"],
+                                                dtype)
+        datas.append(teacher.standardise_targets(data) if config["data"]["standardise_targets"] else data)
+        inits.append(students.initial_weights(sizes, student, vars(m), config["student_seeding"], stream))
+    return sizes, datas, inits
+
+
+def _shortened(config: dict, student: str, shorten: int) -> list[Phase]:
+    return [Phase(max(1, p.steps // shorten), p.lr) for p in plan.schedule(student, config)]
+
+
+def batch_worker(args) -> int:
+    """One job's work (a fresh process): train ``--worker`` students from member ``--first`` on; print JSON."""
+    torch.set_num_threads(1)
+    config, members = _study_members(args.student, args.first + args.worker)
+    members = members[args.first:]
+    dtype = DTYPES[config["dtype"]]
+    sizes, datas, inits = _batch_inputs(config, args.student, members, dtype)
+    schedule = _shortened(config, args.student, args.shorten)
+    result, _ = students.train_students(sizes, datas, schedule, inits, dtype=dtype, device=args.device,
+                                        compile=config["compile"], compile_cache=args.compile_cache)
+    steps = sum(p.steps for p in schedule)
+    print(json.dumps({"k": len(members), "steps": steps, "seconds": result.seconds, "backend": result.backend,
+                      "compile_seconds": result.compile_seconds}))
+    return 0
+
+
+def _worker(args, k: int, first: int = 0) -> tuple[float, dict]:
+    cmd = [sys.executable, __file__, "--worker", str(k), "--first", str(first), "--student", args.student,
+           "--shorten", str(args.shorten), "--compile-cache", args.compile_cache, "--device", args.device]
+    t0 = time.perf_counter()
+    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if run.returncode:
+        raise SystemExit(f"worker {cmd} failed:\n{run.stderr[-3000:]}")
+    return wall, json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def batch_equivalence(args) -> bool:
+    """float64: every student of a K = 5 batch of the study's teachers against that student alone."""
+    torch.set_num_threads(1)
+    config, members = _study_members(args.student, 5)
+    sizes, datas, inits = _batch_inputs(config, args.student, members, torch.float64)
+    schedule = [Phase(args.check_steps, plan.schedule(args.student, config)[0].lr)]
+    opts = dict(dtype=torch.float64, compile=config["compile"], compile_cache=args.compile_cache)
+    batch, _ = students.train_students(sizes, datas, schedule, inits, **opts)
+    ok, bitwise = True, True
+    for k, (data, init) in enumerate(zip(datas, inits)):
+        alone = engine.train(init, data["X_train"], data["y_train"], schedule, **opts)
+        rel = float(np.max(np.abs(batch.losses[:, k] - alone.losses) / np.abs(alone.losses)))
+        bitwise &= bool(np.array_equal(batch.losses[:, k], alone.losses))
+        ok &= rel <= 1e-9
+        print(f"   {members[k].regime} seed {members[k].seed}: max relative difference {rel:.2e} "
+              f"({batch.backend}) {'ok' if rel <= 1e-9 else 'FAILED'}")
+    print(f"   {'bitwise identical' if bitwise else 'not bitwise identical'} to training alone")
+    return ok
+
+
+def batch_mode(args) -> int:
+    print(f"torch {torch.__version__}, 1 thread per process; the study's {args.student} students, schedule / "
+          f"{args.shorten}, device {args.device}")
+    print(f"\n1. equivalence in float64 over {args.check_steps} steps (a K = 5 batch against each student alone):")
+    if not batch_equivalence(args):
+        print("\nA batch does not reproduce its students trained alone: no speed-up reported.")
+        return 1
+    print("\n2. warming the compile cache (one process per batch size, not timed) ...", flush=True)
+    for k in (1, 5, 40):
+        _worker(args, k)
+    print(f"\n3. students per minute, each process started afresh:")
+    solo_walls, solo = [], None
+    for j in range(args.solo):
+        wall, solo = _worker(args, 1, first=j)
+        solo_walls.append(wall)
+    rows = [("one process each", args.solo, sum(solo_walls), solo)]
+    for k in (5, 40):
+        wall, info = _worker(args, k)
+        rows.append((f"batch of {k}", k, wall, info))
+    base = args.solo / sum(solo_walls)
+    print(f"   {'way':18s} {'students':>8s} {'wall s':>8s} {'per min':>8s} {'ratio':>6s} {'us/student-step':>16s} "
+          f"{'fixed s/process':>16s}")
+    for label, n, wall, info in rows:
+        per_step = (info["seconds"] - info["compile_seconds"]) / (info["k"] * info["steps"]) * 1e6
+        processes = n if label == "one process each" else 1
+        fixed = (wall - info["k"] * info["steps"] * per_step / 1e6 * (n / info["k"])) / processes
+        print(f"   {label:18s} {n:8d} {wall:8.1f} {60 * n / wall:8.1f} {n / wall / base:5.2f}x {per_step:16.1f} "
+              f"{fixed:16.1f}  ({info['backend']})")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workflow", action="store_true", help="time the default config's training end to end")
     parser.add_argument("--float32-deep", action="store_true", help="deep student's error in float32 vs float64")
-    parser.add_argument("--shorten", type=int, default=1, help="--float32-deep: divide the phases' steps by this")
+    parser.add_argument("--batch", action="store_true", help="the study's students: one process each vs batched")
+    parser.add_argument("--student", default="deep", help="--batch: the architecture (a student name)")
+    parser.add_argument("--solo", type=int, default=5, help="--batch: how many one-student processes to time")
+    parser.add_argument("--device", default="cpu", help="--batch: cpu or cuda")
+    parser.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--shorten", type=int, default=1, help="--float32-deep, --batch: divide the phases' steps by this")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default=CONFIG["dtype"],
                         help="dtype of the timing (default: config.yaml's)")
     parser.add_argument("--compile", default="true", help="engine option: auto, true or false")
-    parser.add_argument("--steps-per-call", type=int, default=10, help="engine option")
+    parser.add_argument("--steps-per-call", type=int, default=engine.STEPS_PER_CALL, help="engine option")
     parser.add_argument("--compile-cache", default=str(ROOT / "results" / ".cache" / "inductor"),
                         help="Inductor cache folder (default: the workflow's)")
     parser.add_argument("--n", type=int, default=4000, help="training points")
@@ -272,6 +392,10 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=500, help="steps per timing round (width 135: a fifth)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
     args = parser.parse_args()
+    if args.worker:
+        return batch_worker(args)
+    if args.batch:
+        return batch_mode(args)
     if args.workflow:
         return workflow(args)
     if args.float32_deep:

@@ -4,6 +4,12 @@ A checkpoint holds the flat weights and Adam moments of every student of a batch
 step within it, the losses so far, and a ``key``: what the run must agree on to resume from it
 (sizes, batch size, schedule, dtype, nonlinearity, fingerprints of the initial weights and the
 data). Files are written atomically, so one that cannot be read was damaged after the fact.
+
+A finished group keeps its final state until the job's outputs are written, and the job keeps it
+after that too: Snakemake, stopped by SIGINT, lets a running job finish and then deletes its
+outputs as incomplete, and the rerun then resumes at the end instead of retraining. A successful
+run deletes the checkpoints of every batch whose outputs exist (``remove``, from the
+Snakefile's ``onsuccess``). Paths and removal need no torch, so that step stays cheap.
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
+from typing import TYPE_CHECKING
 
 from . import artifacts
+
+if TYPE_CHECKING:
+    import torch
 
 FORMAT = 2  # 2: batched students, losses (steps, K)
 
@@ -37,6 +46,7 @@ class Position:
 
 
 def fingerprint(*tensors: torch.Tensor) -> str:
+    """A hash of the tensors' shapes, dtypes and bytes."""
     h = hashlib.sha256()
     for t in tensors:
         h.update(str((tuple(t.shape), str(t.dtype))).encode())
@@ -68,6 +78,7 @@ def save(
     steps_per_call: int,
 ) -> None:
     """Write the state: ``tensors`` (p, m, v), the position, the first ``at.done`` rows of ``losses``."""
+    import torch
     state = {
         "key": key,
         "backend": backend,
@@ -90,6 +101,8 @@ def load(path: str | os.PathLike, key: dict) -> dict | None:
     run goes. One that cannot be read raises :class:`CheckpointError`: atomic writes mean it was
     damaged after the fact, which a person should look at.
     """
+    import torch
+
     path = Path(path)
     if not path.exists():
         return None
@@ -120,7 +133,7 @@ def group_path(path: str | os.PathLike | None, index: int) -> Path | None:
 
 
 def remove(path: str | os.PathLike | None) -> None:
-    """Delete a finished job's checkpoints, every group's (call once the job's outputs are written)."""
+    """Delete a job's checkpoints, every group's (once the job's outputs are known to be complete)."""
     if path is None:
         return
     path = Path(path)

@@ -116,3 +116,27 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"config key 'expressivity.regimes': {unknown} not among the configured regimes {sorted(regimes)}"
         )
+
+
+def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Snakemake's ``--configfile`` merge: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in overlay.items():
+        both = isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
+        out[key] = merged(out[key], value) if both else value
+    return out
+
+
+def load(*paths: str | os.PathLike) -> dict[str, Any]:
+    """The config the workflow sees for ``--configfile``s ``paths`` (``config.yaml`` first): merged,
+    checked, with the schema's defaults filled in. For programs beside the workflow (the benchmark)."""
+    from snakemake.utils import validate
+
+    config: dict[str, Any] = {}
+    for path in paths:
+        with open(path) as fh:
+            config = merged(config, yaml.safe_load(fh) or {})
+    check_schema(config)
+    validate(config, str(SCHEMA_PATH), set_default=True)
+    check_config(config)
+    return config

@@ -6,11 +6,12 @@ Writes, per student in the same order: ``weights`` (.pt) and its ``sidecar`` (.j
 regime, seed, sigma_w and depth, whether the targets were standardised and their scale; no
 timing, so that reruns give identical files) and ``loss`` (.npz: ``train_mse``, the training MSE
 before every step). Keeps ``checkpoint`` (.pt, one per group of students trained side by side)
-while training, resumes from it after an interruption, and deletes it once the outputs are written.
+while training and after (``depthwidth.checkpoint``: a successful run deletes it), and resumes
+from it after an interruption.
 The training and compile times go to the log (and Snakemake's benchmark file times the job).
 """
 
-from depthwidth import artifacts, checkpoint, runtime
+from depthwidth import artifacts, runtime
 from depthwidth.nets import derived_seed
 from depthwidth.plan import Phase
 from depthwidth.students import initial_weights, save_student, train_students
@@ -42,4 +43,3 @@ with runtime.job(snakemake) as log:
                  m["test_relative_error"], m["train_relative_error"])
         files = {"weights": out.weights[k], "metrics": out.metrics[k], "loss": out.loss[k]}
         save_student(files, result.weights[k], result.losses[:, k], {**identity, **m, **target_scaling(data)})
-    checkpoint.remove(p.checkpoint)

@@ -129,6 +129,20 @@ def batch_params(wildcards):
     return [asdict(m) for m in student_batch(wildcards).members]
 
 
+def checkpoint_path(regime, student):
+    """A batch's checkpoint (``regime`` None: the sweep's batch, under ``batch: sweep``)."""
+    return f"results/checkpoints/{regime or 'sweep'}/{student}.checkpoint.pt"
+
+
+def finished_checkpoints():
+    """Checkpoints of the batches whose outputs all exist: what a successful run deletes."""
+    return [
+        checkpoint_path(None if SWEEP_BATCHED and b.regimes[0] in SWEEP_REGIMES else b.regimes[0], b.student)
+        for b in plan.batches(config)
+        if all(Path(regime_dir(m.regime, m.seed), b.student, "metrics.json").exists() for m in b.members)
+    ]
+
+
 def student_sizes(wildcards):
     """Layer sizes of a student (``depthwidth.plan.student_sizes``)."""
     return plan.student_sizes(wildcards.student, TEACHER)

@@ -33,7 +33,7 @@ rule student:
         nonlinearity=config["nonlinearity"],
         compile=config["compile"],
         compile_cache=config["compile_cache"],
-        checkpoint=lambda wildcards: f"results/checkpoints/{getattr(wildcards, 'regime', 'sweep')}/{wildcards.student}.pt",
+        checkpoint=lambda wildcards: checkpoint_path(getattr(wildcards, "regime", None), wildcards.student),
         checkpoint_every=config["checkpoint_every"],
     log:
         "results/logs/{regime}/{student}.log",
