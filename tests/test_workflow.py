@@ -106,10 +106,14 @@ def test_figures(smoke_run):
 
 
 def test_every_rule_has_a_log(smoke_run):
-    logs = list((smoke_run.workdir / "results/logs").rglob("*.log"))
-    assert len(logs) >= len(list(students())) + 2 * 2 + 1 + 1 + 4 + 1
-    student_log = (smoke_run.workdir / "results/logs/chaotic/seed-1/deep.log").read_text()
-    assert "relative test error" in student_log
+    logs = {str(p.relative_to(smoke_run.workdir / "results/logs")) for p in (smoke_run.workdir / "results/logs").rglob("*.log")}
+    # one job per regime and student (every seed in it), one teacher job per regime
+    batches = {f"{regime}/{name}.log" for regime, _, name, _ in students()}
+    assert batches | {"chaotic/teacher.log", "quasilinear/teacher.log", "chaotic/scaling_fit.log", "summary.log"} <= logs
+    assert len(logs) >= len(batches) + 2 + 1 + 1 + 4 + 1
+    student_log = (smoke_run.workdir / "results/logs/chaotic/deep.log").read_text()
+    assert "deep: 2 student(s)" in student_log
+    assert "deep, chaotic seed 7: relative test error" in student_log
 
 
 def test_second_run_has_nothing_to_do(smoke_run):
