@@ -5,6 +5,9 @@ rule summary:
     """Every student's errors and every scaling fit in one table."""
     input:
         metrics=all_metrics(),
+        # read for their checksums only: a damaged student.pt fails the summary, not silently nothing
+        weights=[m.replace("metrics.json", "student.pt") for m in all_metrics()],
+        sidecars=[m.replace("metrics.json", "student.pt.json") for m in all_metrics()],
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
         code=package("results"),
     output:
