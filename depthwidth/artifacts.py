@@ -253,6 +253,13 @@ def read_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) ->
     return weights
 
 
+def missing_upstream(output: str | os.PathLike, inputs: Sequence[str | os.PathLike]) -> list[str]:
+    """The ``inputs`` that are gone while ``output``, made from them, is still there ([] if it is not)."""
+    if not Path(output).exists():
+        return []
+    return [str(p) for p in inputs if not Path(p).exists()]
+
+
 def write_tsv(path: str | os.PathLike, frame) -> None:
     """Write a pandas DataFrame as TSV with full float precision."""
     with atomic_path(path) as tmp:

@@ -20,7 +20,9 @@ Integers are strict (``5.0`` is not an integer here, unlike in JSON schema) and 
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import math
 import os
 import re
@@ -57,6 +59,13 @@ StrictValidator = validators.extend(
 
 
 def load_schema(path: str | os.PathLike = SCHEMA_PATH) -> dict[str, Any]:
+    """The schema as a fresh dict (parsed once per file version: validate runs it for every config)."""
+    stat = os.stat(path)
+    return copy.deepcopy(_parsed_schema(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_schema(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
     with open(path) as fh:
         return yaml.safe_load(fh)
 
@@ -106,7 +115,22 @@ def _describe(error: ValidationError) -> list[str]:
 def schema_errors(config: Any, schema: Mapping[str, Any]) -> list[str]:
     """Every schema violation of ``config``, one line each, sorted by key."""
     validator = StrictValidator(schema)
-    return sorted({line for error in validator.iter_errors(config) for line in _describe(error)})
+    lines = {line for error in validator.iter_errors(config) for line in _describe(error)}
+    lines.update(f"config key '{key_name(path)}': {value} does not fit a 64-bit integer"
+                 for path, value in _huge_integers(config))
+    return sorted(lines)
+
+
+def _huge_integers(value: Any, path: tuple = ()) -> Iterable[tuple[tuple, int]]:
+    """Integers that numpy and torch cannot hold (|n| >= 2**63), wherever they are."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _huge_integers(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _huge_integers(v, (*path, i))
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        yield path, value
 
 
 def check_schema(config: Any, schema: Mapping[str, Any] | str | os.PathLike = SCHEMA_PATH) -> None:
@@ -221,15 +245,36 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
     ]
 
 
+class CliLoader(yaml.SafeLoader):
+    """YAML with the 1.2 core schema's scalars: ``true``/``false`` are booleans but ``on``/``yes``
+    stay words, and ``1e-3`` is a number (PyYAML's 1.1 rules need a dot: ``1.0e-3``)."""
+
+
+CliLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+CliLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                list("tTfF"))
+CliLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+
+
 def coerce_cli(config: dict[str, Any], args: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
     """Re-read the ``--config key=value`` values as YAML where Snakemake's parsing left strings.
 
     Snakemake 9 parses each value with ``int``, ``float``, ``True``/``False``, then YAML's
     BaseLoader, which keeps every scalar a string: ``seeds=[-1,7]`` arrives as ``['-1', '7']`` and
-    ``shallow={steps: 50}`` as ``{'steps': '50'}``. Here each value is parsed again with YAML's
-    safe loader and, key by key, the parse the schema accepts wins (Snakemake's where both are
-    fine, so ``compile_cache=on`` stays the string ``on``); where neither is, the YAML parse is
-    kept, so that the error shows the value as typed. ``config`` is changed in place.
+    ``shallow={steps: 50}`` as ``{'steps': '50'}``. Here each value is parsed again as YAML 1.2
+    (:class:`CliLoader`) and, key by key, that parse wins where the schema accepts it, or where it
+    is ``true``, ``false`` or ``null`` (never a string meant as such); else Snakemake's, where
+    the schema accepts that (``checkpoint_every='7'``, which Snakemake unquotes to 7); where
+    neither is accepted the YAML parse is kept, so that the error shows the value as typed.
+    ``config`` is changed in place.
     """
     for arg in args:
         if not isinstance(arg, str) or "=" not in arg:
@@ -238,7 +283,7 @@ def coerce_cli(config: dict[str, Any], args: Iterable[str], schema: Mapping[str,
         if key not in config or raw == "":
             continue
         try:
-            parsed = yaml.safe_load(raw)
+            parsed = yaml.load(raw, Loader=CliLoader)  # noqa: S506 - a safe loader
         except yaml.YAMLError:
             continue
         config[key] = _overlay(config[key], parsed, _subschema(schema, key))
@@ -263,7 +308,7 @@ def _overlay(current: Any, parsed: Any, schema: Mapping[str, Any] | None) -> Any
     if schema is None:
         return parsed
     fits = StrictValidator(schema)
-    if fits.is_valid(parsed) or not fits.is_valid(current):
+    if parsed is None or isinstance(parsed, bool) or fits.is_valid(parsed) or not fits.is_valid(current):
         return parsed
     return current
 
