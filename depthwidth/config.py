@@ -98,7 +98,8 @@ def _describe(error: ValidationError) -> list[str]:
         return [f"config key '{key_name([*path, missing])}': missing, and it has no default"]
     where = f"config key '{key_name(path)}'" if path else "config"
     value = error.instance
-    if error.validator == "type" and isinstance(value, float) and not math.isfinite(value):
+    numeric = any(t in str(error.validator_value) for t in ("number", "integer"))
+    if error.validator == "type" and isinstance(value, float) and not math.isfinite(value) and numeric:
         return [f"{where}: {value} is not a finite number"]
     if error.validator == "type" and isinstance(value, float) and value.is_integer() and "integer" in str(error.validator_value):
         return [f"{where}: {value!r} is not of type 'integer' (write {int(value)}, without a decimal point)"]

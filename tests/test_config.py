@@ -467,6 +467,21 @@ def test_snakemake_takes_lists_and_nested_keys_in_config_arguments(cli_workdir, 
     assert "results/chaotic/seed7/shallow_w5/metrics.json" in output
 
 
+def test_cuda_without_a_gpu_is_refused_before_the_first_job(cli_workdir, workflow_repo):
+    """Checked when the run starts (the executor is known then: a cluster's jobs check on their node)."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    target = "results/quasilinear/seed-1/data.npz"
+    proc = run_snakemake(workflow_repo, cli_workdir, target, "--config", "device=cuda", cores=1, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "config key 'device': cuda, but torch" in output and "sees no GPU on this machine" in output
+    assert "Traceback" not in output
+    assert not (cli_workdir / target).exists()
+
+
 def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):
     """Without the bad overlay the same start gets past validation, so the failures above are the values'."""
     proc = run_snakemake(workflow_repo, cli_workdir, "-n", cores=1)
