@@ -11,6 +11,7 @@ with ``cmp``. Every reader checks what it loaded (keys, shapes, dtypes, finitene
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -171,7 +172,38 @@ def write_weights(path: str | os.PathLike, weights: Sequence[torch.Tensor], meta
         # the (random) temporary name, and identical weights would give different files.
         with open(tmp, "wb") as fh:
             torch.save(state, fh)
-    write_json(sidecar_path(path), {**meta, "shapes": [list(w.shape) for w in weights]})
+        digest = file_sha256(tmp)
+    write_json(sidecar_path(path), {**meta, "shapes": [list(w.shape) for w in weights], "sha256": digest})
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_weights(path: str | os.PathLike) -> None:
+    """Check a weights file against the SHA-256 its sidecar records (files written before sidecars
+    recorded one are checked for being readable weights instead)."""
+    path = Path(path)
+    side = read_json(sidecar_path(path))
+    if "sha256" not in side:
+        read_weights(path)
+        return
+    try:
+        digest = file_sha256(path)
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: file not found") from None
+    except OSError as err:
+        raise ArtifactError(f"{path}: cannot be read ({err.strerror or err})") from None
+    if digest != side["sha256"]:
+        raise ArtifactError(
+            f"{path}: its SHA-256 {digest[:16]}... is not the {side['sha256'][:16]}... its sidecar "
+            f"{sidecar_path(path).name} recorded when it was written: damaged or replaced; remake it with "
+            f"snakemake --cores all --forcerun {path}"
+        )
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:
@@ -219,6 +251,13 @@ def read_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) ->
         if not torch.isfinite(w).all():
             raise ArtifactError(f"{path}: layer {i} holds non-finite values")
     return weights
+
+
+def missing_upstream(output: str | os.PathLike, inputs: Sequence[str | os.PathLike]) -> list[str]:
+    """The ``inputs`` that are gone while ``output``, made from them, is still there ([] if it is not)."""
+    if not Path(output).exists():
+        return []
+    return [str(p) for p in inputs if not Path(p).exists()]
 
 
 def write_tsv(path: str | os.PathLike, frame) -> None:

@@ -1,26 +1,37 @@
 """Checking the workflow's config before any job runs, with errors that name the key.
 
-Two layers, both run when the Snakefile is parsed (``workflow/rules/common.smk``):
+Everything runs, in one order, from :func:`validate`, which ``workflow/rules/common.smk`` calls
+when the Snakefile is parsed (and the tests call the same way):
+
+- :func:`coerce_cli` re-reads the values given with ``--config key=value`` as YAML where
+  Snakemake's own parsing left strings (``seeds=[-1,7]`` arrives as ``['-1', '7']``).
 
 - :func:`check_schema` validates the config against ``workflow/schemas/config.schema.yaml``
   (types, ranges, unknown or misspelt keys) and reports every problem as
   ``config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0``;
   Snakemake's own ``validate`` then fills in the defaults.
 - :func:`check_config` relates keys to each other, which a JSON schema cannot express:
-  widths strictly increasing, enough training points per parameter, the expressivity
-  regimes among the configured ones.
+  widths strictly increasing, more training points per parameter than the floor, the
+  expressivity regimes among the configured ones, a deep student that is not a shallow one.
+
+Integers are strict (``5.0`` is not an integer here, unlike in JSON schema) and numbers finite
+(``.nan`` and ``.inf`` are refused, whatever bounds a key has).
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
+import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .sizes import deep_sizes, n_parameters, shallow_sizes
 
@@ -31,7 +42,30 @@ class ConfigError(ValueError):
     """The config is invalid or inconsistent; the message names the key."""
 
 
+def _is_integer(checker, instance) -> bool:
+    # JSON schema counts 5.0 as an integer; the workflow would then build paths like seed7.0
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _is_number(checker, instance) -> bool:
+    # NaN fails every comparison, so it would slip past any minimum; inf means nothing either
+    return isinstance(instance, (int, float)) and not isinstance(instance, bool) and math.isfinite(instance)
+
+
+StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
+)
+
+
 def load_schema(path: str | os.PathLike = SCHEMA_PATH) -> dict[str, Any]:
+    """The schema as a fresh dict (parsed once per file version: validate runs it for every config)."""
+    stat = os.stat(path)
+    return copy.deepcopy(_parsed_schema(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_schema(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
     with open(path) as fh:
         return yaml.safe_load(fh)
 
@@ -63,13 +97,41 @@ def _describe(error: ValidationError) -> list[str]:
         missing = error.message.split("'")[1] if error.message.count("'") >= 2 else "?"
         return [f"config key '{key_name([*path, missing])}': missing, and it has no default"]
     where = f"config key '{key_name(path)}'" if path else "config"
+    value = error.instance
+    numeric = any(t in str(error.validator_value) for t in ("number", "integer"))
+    if error.validator == "type" and isinstance(value, float) and not math.isfinite(value) and numeric:
+        return [f"{where}: {value} is not a finite number"]
+    if error.validator == "type" and isinstance(value, float) and value.is_integer() and "integer" in str(error.validator_value):
+        return [f"{where}: {value!r} is not of type 'integer' (write {int(value)}, without a decimal point)"]
+    if error.validator == "type" and isinstance(value, str):
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parsed = value
+        if not isinstance(parsed, str) and StrictValidator({"type": error.validator_value}).is_valid(parsed):
+            return [f"{where}: {error.message} (a quoted value is a string: write {value} without quotes)"]
     return [f"{where}: {error.message}"]
 
 
 def schema_errors(config: Any, schema: Mapping[str, Any]) -> list[str]:
     """Every schema violation of ``config``, one line each, sorted by key."""
-    validator = Draft202012Validator(schema)
-    return sorted({line for error in validator.iter_errors(config) for line in _describe(error)})
+    validator = StrictValidator(schema)
+    lines = {line for error in validator.iter_errors(config) for line in _describe(error)}
+    lines.update(f"config key '{key_name(path)}': {value} does not fit a 64-bit integer"
+                 for path, value in _huge_integers(config))
+    return sorted(lines)
+
+
+def _huge_integers(value: Any, path: tuple = ()) -> Iterable[tuple[tuple, int]]:
+    """Integers that numpy and torch cannot hold (|n| >= 2**63), wherever they are."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _huge_integers(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _huge_integers(v, (*path, i))
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        yield path, value
 
 
 def check_schema(config: Any, schema: Mapping[str, Any] | str | os.PathLike = SCHEMA_PATH) -> None:
@@ -81,21 +143,55 @@ def check_schema(config: Any, schema: Mapping[str, Any] | str | os.PathLike = SC
         raise ConfigError("\n".join(problems))
 
 
-def check_config(config: Mapping[str, Any]) -> None:
-    """Raise :class:`ConfigError` for the first cross-key rule the (schema-valid, defaults filled) config breaks."""
+def points_per_parameter_problem(key: str, sizes: list[int], what: str, n_train: int, floor: float) -> str | None:
+    """The message for a student with too few training points per weight, or None.
+
+    Strict, as the tutorial's ``assert N_train > 3 * P``: exactly ``floor`` points per weight is refused.
+    """
+    params = n_parameters(sizes)
+    ratio = n_train / params
+    if ratio > floor:
+        return None
+    where = "below" if ratio < floor else "only equal to"
+    return (f"config key '{key}': {what} has {params} parameters, so data.n_train={n_train} gives "
+            f"{ratio:.2f} training points per parameter, {where} min_points_per_parameter={floor} "
+            "(it must exceed it)")
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    guess = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{guess[0]}'?" if guess else ""
+
+
+def near_miss_regimes(names: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs of regime names that look like one misspelt as the other (``chaotic``, ``chaotc``).
+
+    Names that differ only in digits (``sigma1``, ``sigma2``) or by a suffix after the other name
+    (``chaotic``, ``chaotic_wide``) are the usual way of naming related regimes and are not reported.
+    """
+    names = sorted(names)
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if re.sub(r"\d", "", a) == re.sub(r"\d", "", b) or a.startswith(b) or b.startswith(a):
+                continue
+            if difflib.SequenceMatcher(None, a, b).ratio() >= 0.8:
+                pairs.append((a, b))
+    return pairs
+
+
+def check_config(config: Mapping[str, Any]) -> list[str]:
+    """Raise :class:`ConfigError` for the first cross-key rule the (schema-valid, defaults filled)
+    config breaks; return warnings (regime names that look misspelt)."""
     regimes = config["regimes"]
     teacher = config["teacher"]
     n_train = config["data"]["n_train"]
     floor = config["min_points_per_parameter"]
 
     def check_budget(key: str, sizes: list[int], what: str) -> None:
-        params = n_parameters(sizes)
-        if n_train / params < floor:
-            raise ConfigError(
-                f"config key '{key}': {what} has {params} parameters, so data.n_train={n_train} gives "
-                f"{n_train / params:.2f} training points per parameter, below "
-                f"min_points_per_parameter={floor}"
-            )
+        problem = points_per_parameter_problem(key, sizes, what, n_train, floor)
+        if problem:
+            raise ConfigError(problem)
 
     for name, regime in regimes.items():
         widths = regime["shallow_widths"]
@@ -111,11 +207,169 @@ def check_config(config: Mapping[str, Any]) -> None:
         if regime["deep_student"]:
             sizes = deep_sizes(teacher["n_in"], teacher["width"], teacher["depth"])
             check_budget(f"regimes.{name}.deep_student", sizes, "the deep student")
+    sweep = config.get("sweep") or {}
+    deep_trainers = [f"regimes.{n}" for n, r in regimes.items() if r["deep_student"]]
+    if sweep.get("sigmas") and sweep.get("deep_student"):
+        deep_trainers.append("sweep")
+    if teacher["depth"] == 2 and deep_trainers:
+        raise ConfigError(
+            f"config key 'teacher.depth': 2 makes the deep student a net of one hidden layer of width "
+            f"{teacher['width']}, the same net as shallow_w{teacher['width']}, trained twice under two names "
+            f"(deep_student is true in {', '.join(deep_trainers)}); set teacher.depth to 3 or more, or "
+            "deep_student: false"
+        )
+    if sweep.get("sigmas"):
+        from .plan import regime_students, student_sizes, sweep_regimes  # plan imports this module
+
+        spec = next(iter(sweep_regimes(config).values()))
+        for name in regime_students(spec):
+            key = "sweep.budget_depths" if name in spec["budget_students"] else "sweep.shallow_widths"
+            if name == "deep" and name not in spec["budget_students"]:
+                key = "sweep.deep_student"
+            check_budget(key, student_sizes(name, teacher), f"the sweep student {name}")
+    theory = config.get("theory") or {}
+    if "sigma_min" in theory and "sigma_max" in theory and theory["sigma_min"] >= theory["sigma_max"]:
+        raise ConfigError(
+            f"config key 'theory.sigma_min': {theory['sigma_min']} is not below theory.sigma_max="
+            f"{theory['sigma_max']}; the grid runs from sigma_min up to sigma_max"
+        )
     unknown = [r for r in config["expressivity"]["regimes"] if r not in regimes]
     if unknown:
         raise ConfigError(
             f"config key 'expressivity.regimes': {unknown} not among the configured regimes {sorted(regimes)}"
+            + _did_you_mean(unknown[0], regimes)
         )
+    return [
+        f"config keys 'regimes.{a}' and 'regimes.{b}': two regimes whose names are a letter or two apart "
+        f"(a misspelling? did you mean one of them?); both are trained, each under its own name"
+        for a, b in near_miss_regimes(regimes)
+    ]
+
+
+class CliLoader(yaml.SafeLoader):
+    """YAML with the 1.2 core schema's scalars: ``true``/``false`` are booleans but ``on``/``yes``
+    stay words, and ``1e-3`` is a number (PyYAML's 1.1 rules need a dot: ``1.0e-3``)."""
+
+
+CliLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+CliLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                list("tTfF"))
+CliLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+
+
+def coerce_cli(config: dict[str, Any], args: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Re-read the ``--config key=value`` values as YAML where Snakemake's parsing left strings.
+
+    Snakemake 9 parses each value with ``int``, ``float``, ``True``/``False``, then YAML's
+    BaseLoader, which keeps every scalar a string: ``seeds=[-1,7]`` arrives as ``['-1', '7']`` and
+    ``shallow={steps: 50}`` as ``{'steps': '50'}``. Here each value is parsed again as YAML 1.2
+    (:class:`CliLoader`) and, key by key, that parse wins where the schema accepts it, or where it
+    is ``true``, ``false`` or ``null`` (never a string meant as such); else Snakemake's, where
+    the schema accepts that (``checkpoint_every='7'``, which Snakemake unquotes to 7); where
+    neither is accepted the YAML parse is kept, so that the error shows the value as typed.
+    ``config`` is changed in place.
+    """
+    for arg in args:
+        if not isinstance(arg, str) or "=" not in arg:
+            continue
+        key, raw = arg.split("=", 1)
+        if key not in config or raw == "":
+            continue
+        try:
+            parsed = yaml.load(raw, Loader=CliLoader)  # noqa: S506 - a safe loader
+        except yaml.YAMLError:
+            continue
+        config[key] = _overlay(config[key], parsed, _subschema(schema, key))
+    return config
+
+
+def _subschema(schema: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
+    if not isinstance(schema, Mapping):
+        return None
+    if key in schema.get("properties", {}):
+        return schema["properties"][key]
+    extra = schema.get("additionalProperties")
+    return extra if isinstance(extra, Mapping) else None
+
+
+def _overlay(current: Any, parsed: Any, schema: Mapping[str, Any] | None) -> Any:
+    if isinstance(current, dict) and isinstance(parsed, dict):
+        for k, v in parsed.items():
+            k = str(k)
+            current[k] = _overlay(current.get(k), v, _subschema(schema, k)) if k in current else v
+        return current
+    if schema is None:
+        return parsed
+    fits = StrictValidator(schema)
+    if parsed is None or isinstance(parsed, bool) or fits.is_valid(parsed) or not fits.is_valid(current):
+        return parsed
+    return current
+
+
+def cli_config(config: dict[str, Any], args: Iterable[str]) -> dict[str, Any]:
+    """``config`` with ``--config`` arguments applied as Snakemake 9 applies them (for tests)."""
+    from snakemake.cli import parse_config
+    from snakemake.utils import update_config
+
+    update_config(config, parse_config(list(args)))
+    return config
+
+
+def check_device(config: Mapping[str, Any]) -> None:
+    """Refuse ``device: cuda`` where torch sees no GPU (imports torch, so only when cuda is asked for)."""
+    if config.get("device") != "cuda":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        built = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        raise ConfigError(
+            f"config key 'device': cuda, but torch {torch.__version__} ({built}) sees no GPU on this machine; "
+            "use device=auto or device=cpu, or run where a GPU is (on a cluster, jobs check it on their node)"
+        )
+
+
+def validate(
+    config: dict[str, Any],
+    schema_path: str | os.PathLike = SCHEMA_PATH,
+    cli_args: Iterable[str] = (),
+    check_cuda: bool = False,
+) -> list[str]:
+    """Every check, in the workflow's order; fills in the defaults and returns warnings.
+
+    ``cli_args`` are the raw ``--config`` arguments (``workflow.config_settings.config_args``);
+    ``check_cuda`` refuses ``device: cuda`` when this machine has no GPU (the main process of a
+    local run; cluster jobs run elsewhere). Raises :class:`ConfigError` naming the key.
+    """
+    schema = load_schema(schema_path)
+    coerce_cli(config, cli_args or (), schema)
+    problems = schema_errors(config, schema)
+    if problems:
+        regimes = config.get("regimes") if isinstance(config, Mapping) else None
+        if isinstance(regimes, Mapping):  # a regime missing its sigma is often a misspelt name
+            for i, line in enumerate(problems):
+                m = re.match(r"config key 'regimes\.(\w+)\.sigma': missing", line)
+                if m:
+                    problems[i] = line + _did_you_mean(m[1], [r for r in regimes if r != m[1]])
+        raise ConfigError("\n".join(problems))
+    from snakemake.utils import validate as fill_defaults
+
+    fill_defaults(config, str(schema_path))  # Snakemake's own validation, which fills in the defaults
+    warnings = check_config(config)
+    from .plan import check_sweep  # plan imports this module
+
+    check_sweep(config)
+    if check_cuda:
+        check_device(config)
+    return warnings
 
 
 def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,13 +384,9 @@ def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any
 def load(*paths: str | os.PathLike) -> dict[str, Any]:
     """The config the workflow sees for ``--configfile``s ``paths`` (``config.yaml`` first): merged,
     checked, with the schema's defaults filled in. For programs beside the workflow (the benchmark)."""
-    from snakemake.utils import validate
-
     config: dict[str, Any] = {}
     for path in paths:
         with open(path) as fh:
             config = merged(config, yaml.safe_load(fh) or {})
-    check_schema(config)
-    validate(config, str(SCHEMA_PATH), set_default=True)
-    check_config(config)
+    validate(config, SCHEMA_PATH)
     return config

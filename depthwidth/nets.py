@@ -8,11 +8,13 @@ is the tutorial's teacher: depth 5 counting the input layer, 105 weights (see ``
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 @dataclass(frozen=True)
@@ -132,14 +134,74 @@ def make_student(
     return weights
 
 
-def derived_seed(seed: int, *names: object) -> int:
-    """A stable 63-bit seed for one job, from the teacher seed and the job's name.
+# torch's CPU generator (mt19937) seeds from the low 32 bits of manual_seed's value alone: seeds
+# 2**32 apart (-1 and 2**64 - 1, 5 and 5 + 2**32) give one stream. Teacher seeds are therefore
+# 32-bit signed integers (the schema's range), which manual_seed keeps apart.
+SEED_MIN, SEED_MAX = -(2**31), 2**31 - 1
+# derived_seed's values lie in [2**62, 2**63): above any teacher or expressivity seed, so
+# ``generator`` tells them apart and seeds them from all their bits.
+DERIVED_MIN = 2**62
 
+
+def derived_seed(seed: int, *names: object) -> int:
+    """A stable seed in [2**62, 2**63) for one job: 62 bits of a BLAKE2b hash of the whole key.
+
+    The key is the teacher seed and every name (``derived_seed(seed, name)`` for a student,
+    ``derived_seed(seed, name, "restart", k)`` for a restart), so any two keys differ in all the
+    generator sees, unlike a CRC of the name above the seed's bits, of which torch kept one bit.
     Each job seeds its own generator, so its numbers do not depend on what ran before it.
     """
-    key = "/".join(str(n) for n in (seed, *names)).encode()
-    return (zlib.crc32(key) << 31) ^ (seed & 0x7FFFFFFF)
+    key = json.dumps([seed, *names], default=str, separators=(",", ":")).encode()
+    digest = hashlib.blake2b(key, digest_size=8, person=b"depthwidth").digest()
+    return DERIVED_MIN | (int.from_bytes(digest, "big") >> 2)
 
 
 def generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+    """A CPU generator seeded ``seed``.
+
+    Seeds of up to 32 bits (-2**31 .. 2**32 - 1: teachers, the expressivity nets) go to
+    ``manual_seed`` as they always did, so -1 still gives the tutorial's numbers. The larger seeds
+    of :func:`derived_seed` would lose all but their low 32 bits there; their generator starts
+    instead from the mt19937 state that seeding with all 64 bits gives (MT's ``init_by_array``,
+    as numpy's ``RandomState`` does), so distinct derived seeds give distinct streams.
+    """
+    if SEED_MIN <= seed < 2**32:
+        return torch.Generator().manual_seed(seed)
+    if not 2**32 <= seed < 2**64:
+        raise ValueError(f"seed {seed} is out of range: expected -2**31 .. 2**64 - 1")
+    words = np.array([seed & 0xFFFFFFFF, seed >> 32], dtype=np.uint32)
+    state = np.random.RandomState(words).get_state()[1]  # 624 words of mt19937 state
+    g = torch.Generator()
+    g.set_state(_torch_state(seed, state))
+    return g
+
+
+def _torch_state(seed: int, mt_state: np.ndarray) -> torch.Tensor:
+    """torch's CPU generator state for a freshly seeded mt19937 ``mt_state`` (layout checked once)."""
+    _check_state_layout()
+    raw = bytearray(torch.Generator().manual_seed(0).get_state().numpy().tobytes())
+    raw[0:8] = np.array([seed], dtype="<u8").tobytes()  # what initial_seed() reports
+    raw[_MT_OFFSET:_MT_OFFSET + 624 * 8] = mt_state.astype("<u8").tobytes()
+    return torch.frombuffer(raw, dtype=torch.uint8).clone()
+
+
+# torch's CPU generator state: initial seed (u64), left, seeded (int32), next (u64), then the
+# 624 words of mt19937 state as u64 (at byte 24), then the cached normal samples.
+_MT_OFFSET = 24
+_LAYOUT_CHECKED = False
+
+
+def _check_state_layout() -> None:
+    """Check that the state layout above is torch's: rebuild manual_seed(12345)'s state from
+    numpy's mt19937 seeded alike and compare byte for byte."""
+    global _LAYOUT_CHECKED
+    if _LAYOUT_CHECKED:
+        return
+    want = torch.Generator().manual_seed(12345).get_state().numpy().tobytes()
+    raw = bytearray(torch.Generator().manual_seed(0).get_state().numpy().tobytes())
+    raw[0:8] = np.array([12345], dtype="<u8").tobytes()
+    raw[_MT_OFFSET:_MT_OFFSET + 624 * 8] = np.random.RandomState(12345).get_state()[1].astype("<u8").tobytes()
+    if bytes(raw) != want:
+        raise RuntimeError(f"torch {torch.__version__}'s CPU generator state has an unknown layout; "
+                           "depthwidth.nets.generator cannot seed derived streams")
+    _LAYOUT_CHECKED = True

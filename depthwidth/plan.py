@@ -182,7 +182,7 @@ def check_sweep(config: Mapping[str, Any]) -> None:
     n_train, floor = config["data"]["n_train"], config["min_points_per_parameter"]
     for name in regime_students(spec):
         params = n_parameters(student_sizes(name, config["teacher"]))
-        if n_train / params < floor:
+        if n_train / params <= floor:
             raise ConfigError(
                 f"sweep: student {name} has {params} parameters, so data.n_train={n_train} gives "
                 f"{n_train / params:.2f} training points per parameter, below min_points_per_parameter={floor}"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .artifacts import read_dataset, read_json, read_npz, read_weights
+from .artifacts import ArtifactError, read_dataset, read_json, read_npz, read_weights, verify_weights
 
 # What every student's metrics.json must hold (students.train_student writes more).
 METRIC_KEYS = (
@@ -17,9 +20,43 @@ METRIC_KEYS = (
 )
 
 
-def load_metrics(path: str) -> dict[str, Any]:
-    """A student's metrics.json, checked for ``METRIC_KEYS``."""
-    return read_json(path, METRIC_KEYS)
+# results/<regime>/seed<seed>/<student>/metrics.json: the identity a metrics file's path gives it
+_METRICS_PATH = re.compile(r"(?:^|/)results/(?P<regime>[^/]+)/seed(?P<seed>-?\d+)/(?P<name>[^/]+)/metrics\.json$")
+
+
+def load_metrics(path: str, expected: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A student's (or linear fit's) metrics.json, checked for ``METRIC_KEYS``, identity and range.
+
+    Identity: the ``regime``, ``seed`` and ``name`` it records must be those of ``expected``, or
+    else those its path names (``results/<regime>/seed<seed>/<name>/metrics.json``), so a file
+    copied over another student's is refused. Range: errors and the test variance finite, errors
+    at least 0, the variance, parameter count and points per parameter above 0.
+    """
+    m = read_json(path, METRIC_KEYS)
+    if expected is None:
+        match = _METRICS_PATH.search(Path(path).as_posix())
+        expected = {**match.groupdict(), "seed": int(match["seed"])} if match else {}
+    wrong = {k: v for k, v in expected.items() if m.get(k) != v}
+    if wrong:
+        got = ", ".join(f"{k} {m.get(k)!r}" for k in wrong)
+        want = ", ".join(f"{k} {v!r}" for k, v in wrong.items())
+        raise ArtifactError(
+            f"{path}: records {got}, but is read as that of {want}: a copied or misplaced file; "
+            f"remake it with snakemake --cores all --forcerun {path}"
+        )
+    for key, least, strict in (("train_relative_error", 0, False), ("test_relative_error", 0, False),
+                               ("var_y_test", 0, True), ("n_parameters", 0, True),
+                               ("points_per_parameter", 0, True)):
+        value = m[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ArtifactError(f"{path}: {key} is {value!r}, expected a finite number")
+        if value < least or (strict and value == least):
+            raise ArtifactError(f"{path}: {key} is {value!r}, expected {'above' if strict else 'at least'} {least}")
+    sizes = m["sizes"]
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)):
+        raise ArtifactError(f"{path}: sizes is {sizes!r}, expected a list of at least two positive layer widths")
+    return m
 
 
 # Columns of summary.tsv, with units; errors are relative: MSE / Var(y_test) (unbiased variance).
@@ -62,8 +99,17 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
     return pd.DataFrame(rows)
 
 
-def summary_table(metrics_paths: Sequence[str], fit_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
-    """summary.tsv: one row per student, and one ``scaling_fit`` row per fitted regime."""
+def summary_table(
+    metrics_paths: Sequence[str], fit_paths: Sequence[str], sigmas: Mapping[str, float],
+    weight_paths: Sequence[str] = (),
+) -> pd.DataFrame:
+    """summary.tsv: one row per student, and one ``scaling_fit`` row per fitted regime.
+
+    ``weight_paths`` (the students' ``student.pt``) are checked against the SHA-256 their sidecars
+    record, so a damaged weights file, which no other job of a finished run reads, fails the summary.
+    """
+    for path in weight_paths:
+        verify_weights(path)
     students = student_rows(metrics_paths, sigmas)
     fits = []
     for path in fit_paths:

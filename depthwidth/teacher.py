@@ -33,7 +33,45 @@ def draw_teacher_and_data(
             X = X.to(dtype)
             data[f"X_{split}"] = X.numpy()
             data[f"y_{split}"] = forward(weights, X, phi).numpy()
+    check_teacher_data(weights, data, sigma)
     return weights, data
+
+
+class TeacherError(ValueError):
+    """A teacher whose weights or data are non-finite or degenerate; the message names the key to change."""
+
+
+SIGMA_KEY = "regimes.<name>.sigma (or sweep.sigmas)"
+
+
+def check_teacher_data(weights: Sequence[torch.Tensor], data: dict[str, np.ndarray], sigma: float) -> None:
+    """Refuse a teacher whose weights or targets are non-finite, or whose targets are degenerate.
+
+    Degenerate: the targets' standard deviation (train and test together) is at most the
+    machine epsilon of their dtype. Inputs and students' initial weights are of order 1, so a
+    student's outputs carry rounding errors of about eps; targets smaller than that are rounding
+    noise to it (sigma 1e-8 at depth 5 gives Var(y) ~ 1e-80, and relative errors of 1e48).
+    Zero variance (a constant teacher) and underflow are caught by the same bound.
+    """
+    for i, w in enumerate(weights):
+        if not torch.isfinite(w).all():
+            raise TeacherError(
+                f"teacher sigma={sigma:g}: layer {i}'s weights are non-finite (overflow of "
+                f"N(0, sigma^2/fan_in), drawn in float32); lower the teacher's sigma, config key {SIGMA_KEY}"
+            )
+    y = np.concatenate([data["y_train"].ravel(), data["y_test"].ravel()])
+    if not np.isfinite(y).all():
+        raise TeacherError(
+            f"teacher sigma={sigma:g}: its targets are non-finite; lower the teacher's sigma, config key {SIGMA_KEY}"
+        )
+    eps = float(np.finfo(y.dtype).eps)
+    std = float(np.std(y.astype(np.float64)))
+    if not std > eps:
+        raise TeacherError(
+            f"teacher sigma={sigma:g}: its targets have standard deviation {std:.3g}, not above the {y.dtype} "
+            f"resolution {eps:.3g} at the inputs' unit scale, so the data are degenerate (no student error would "
+            f"mean anything); raise the teacher's sigma, config key {SIGMA_KEY}"
+        )
 
 
 def _draw(sizes, sigma, seed, n_train, n_test):

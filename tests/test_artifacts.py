@@ -431,3 +431,137 @@ def test_outputs_get_the_usual_file_mode(tmp_path):
     os.umask(umask)
     artifacts.write_json(tmp_path / "a.json", {"x": 1})
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# --- artifacts that say what they are ---------------------------------------------------------
+
+
+def _metrics(tmp_path: Path, regime="chaotic", seed=-1, name="shallow_w45", **changes) -> Path:
+    path = tmp_path / "results" / regime / f"seed{seed}" / name / "metrics.json"
+    m = {"name": name, "regime": regime, "seed": seed, "sizes": [5, 45, 1], "n_parameters": 270,
+         "points_per_parameter": 14.8, "var_y_test": 2.0, "train_relative_error": 1e-3, "test_relative_error": 2e-3}
+    artifacts.write_json(path, {**m, **changes})
+    return path
+
+
+def test_metrics_copied_over_another_students_are_refused(tmp_path):
+    good = _metrics(tmp_path)
+    assert load_metrics(str(good))["name"] == "shallow_w45"
+    other = tmp_path / "results" / "chaotic" / "seed-1" / "shallow_w15" / "metrics.json"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(good.read_bytes())
+    with pytest.raises(ArtifactError) as err:
+        load_metrics(str(other))
+    assert str(err.value) == (f"{other}: records name 'shallow_w45', but is read as that of name 'shallow_w15': a copied "
+                              f"or misplaced file; remake it with snakemake --cores all --forcerun {other}")
+    seven = tmp_path / "results" / "chaotic" / "seed7" / "shallow_w45" / "metrics.json"
+    seven.parent.mkdir(parents=True)
+    seven.write_bytes(good.read_bytes())
+    with pytest.raises(ArtifactError, match="records seed -1, but is read as that of seed 7"):
+        load_metrics(str(seven))
+    with pytest.raises(ArtifactError, match="records regime 'chaotic', but is read as that of regime 'quasilinear'"):
+        load_metrics(str(good), expected={"regime": "quasilinear"})
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("test_relative_error", -0.5, "test_relative_error is -0.5, expected at least 0"),
+    ("train_relative_error", None, "train_relative_error is None, expected a finite number"),  # NaN is written null
+    ("test_relative_error", float("inf"), "test_relative_error is 'inf', expected a finite number"),
+    ("var_y_test", 0.0, "var_y_test is 0.0, expected above 0"),
+    ("n_parameters", "270", "n_parameters is '270', expected a finite number"),
+    ("sizes", [5, 0, 1], "sizes is [5, 0, 1], expected a list of at least two positive layer widths"),
+])
+def test_metrics_out_of_range_are_refused(tmp_path, key, value, words):
+    path = _metrics(tmp_path, **{key: value})
+    with pytest.raises(ArtifactError) as err:
+        load_metrics(str(path))
+    assert str(err.value) == f"{path}: {words}"
+
+
+@pytest.mark.parametrize("sigma, words", [
+    (1e-8, "teacher sigma=1e-08: its targets have standard deviation 7.36e-41, not above the float64 resolution 2.22e-16"),
+    (1e300, "teacher sigma=1e+300: layer 0's weights are non-finite"),
+])
+def test_teacher_refuses_degenerate_or_non_finite_data(sigma, words):
+    from depthwidth.teacher import TeacherError
+
+    with pytest.raises(TeacherError) as err:
+        draw_teacher_and_data(TEACHER_SIZES, sigma, -1, n_train=100, n_test=20)
+    assert str(err.value).startswith(words)
+    assert "config key regimes.<name>.sigma (or sweep.sigmas)" in str(err.value)
+
+
+def test_teacher_at_the_quasilinear_scale_in_float32_is_kept():
+    _, data = draw_teacher_and_data(TEACHER_SIZES, 0.4, -1, n_train=100, n_test=20, dtype=torch.float32)
+    assert data["y_test"].std() > np.finfo(np.float32).eps
+
+
+def test_weights_sidecar_records_the_files_checksum(teacher):
+    path, _ = teacher
+    artifacts.verify_weights(path)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 3] ^= 0xFF  # random damage anywhere, also where torch would not look
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ArtifactError, match=f"^{path}: its SHA-256 .* is not the .* its sidecar teacher.pt.json recorded"):
+        artifacts.verify_weights(path)
+
+
+def test_summary_fails_on_a_damaged_student_file_nothing_else_reads(smoke_clone):
+    from depthwidth.results import summary_table
+
+    results = smoke_clone.results
+    metrics = sorted(str(p) for p in results.glob("*/seed*/*/metrics.json"))
+    weights = [m.replace("metrics.json", "student.pt") for m in metrics]
+    fits = [str(results / "chaotic" / "scaling_fit.json")]
+    sigmas = {"chaotic": 2.0, "quasilinear": 0.4}
+    assert len(summary_table(metrics, fits, sigmas, weights)) == 10 + 1
+    damaged = Path(weights[0])
+    damaged.write_bytes(np.random.default_rng(0).bytes(damaged.stat().st_size))
+    with pytest.raises(ArtifactError, match=f"^{damaged}: its SHA-256"):
+        summary_table(metrics, fits, sigmas, weights)
+
+
+# --- repairs that repair ----------------------------------------------------------------------
+
+
+def _science(results: Path) -> dict[str, bytes]:
+    from conftest import files_under
+
+    # logs/ holds the summary's marker too (logs/summary_upstream_present), which records what was gone
+    return {k: v for k, v in files_under(results).items() if not k.startswith(("logs/", "benchmarks/", "figures/"))}
+
+
+def _fail_students_on_a_truncated_dataset(run) -> Path:
+    data = run.results / "chaotic" / "seed7" / "data.npz"
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+    later = time.time() + 5
+    os.utime(data, (later, later))
+    proc = run.snakemake("results/chaotic/seed7/shallow_w5/metrics.json", cores=1, check=False)
+    assert proc.returncode != 0
+    assert not (run.results / "chaotic" / "seed7" / "shallow_w5" / "metrics.json").exists()
+    return data
+
+
+def test_deleting_a_damaged_file_and_rerunning_rebuilds_it_and_everything_downstream(smoke_run, smoke_clone):
+    """Snakemake 9 alone would say "Nothing to be done" here: the summary, made from the deleted
+    student, is present. The summary's marker makes a plain run remake them."""
+    data = _fail_students_on_a_truncated_dataset(smoke_clone)
+    data.unlink()
+    summary = smoke_clone.results / "summary.tsv"
+    before = summary.stat().st_mtime
+    proc = smoke_clone.snakemake(cores=1)
+    assert ("results/summary.tsv is there, but 5 file(s) it is made from are missing (results/chaotic/seed7/data.npz"
+            in proc.stderr)
+    assert _science(smoke_clone.results) == _science(smoke_run.results)
+    assert summary.stat().st_mtime > before
+    for figure in ("error_vs_width.png", "deep_loss.png"):
+        assert (smoke_clone.results / "figures" / figure).stat().st_mtime > before
+    again = smoke_clone.snakemake("-n", cores=1)
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_forcerun_repairs_a_damaged_file_in_place(smoke_run, smoke_clone):
+    """The README's repair command for a file that is damaged but still there."""
+    _fail_students_on_a_truncated_dataset(smoke_clone)
+    smoke_clone.snakemake("--forcerun", "results/chaotic/seed7/data.npz", cores=1)
+    assert _science(smoke_clone.results) == _science(smoke_run.results)

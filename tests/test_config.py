@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import validate
 
-from depthwidth.config import SCHEMA_PATH, ConfigError, check_config, check_schema, load_schema
+from depthwidth.config import SCHEMA_PATH, ConfigError, check_schema, load_schema, validate
 from conftest import REPO, job_counts, merged, run_snakemake
 
 SCHEMA = load_schema()
@@ -37,9 +36,7 @@ WRONG_TYPE[("integer", "null")] = "7"
 
 def validate_config(config: dict) -> dict:
     """What workflow/rules/common.smk does before any job: schema, Snakemake's defaults, cross-key rules."""
-    check_schema(config, SCHEMA)
-    validate(config, str(SCHEMA_PATH))
-    check_config(config)
+    validate(config, SCHEMA_PATH)
     return config
 
 
@@ -187,9 +184,9 @@ def test_cases_cover_every_schema_key():
                if {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "enum"} & set(s)}
     assert bounded <= by_kind["below minimum"] | by_kind["at exclusive minimum"] | by_kind["not in enum"]
     assert len(by_kind["misspelt key"]) == len(KEYS) - 1  # all but the regime's own name (it is free)
-    # 65 keys today; a new key adds its cases by itself, and this count reminds to look at them.
-    assert len(KEYS) == 65
-    assert len(CASES) == 228
+    # 66 keys today; a new key adds its cases by itself, and this count reminds to look at them.
+    assert len(KEYS) == 66
+    assert len(CASES) == 233
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -264,6 +261,134 @@ CROSS_KEY = {
 }
 
 
+# The probe's findings on tests/smoke.yaml, each now refused before any job, naming the key.
+SMOKE = yaml.safe_load((REPO / "tests" / "smoke.yaml").read_text())
+PROBE = {
+    "integer key given 5.0": ({"teacher": {"depth": 5.0}},
+                              "config key 'teacher.depth': 5.0 is not of type 'integer' (write 5, without a decimal point)"),
+    "integer width 5.0": ({"teacher": {"width": 5.0}}, "config key 'teacher.width': 5.0 is not of type 'integer'"),
+    "seed 7.0": ({"seeds": [-1, 7.0]}, "config key 'seeds[1]': 7.0 is not of type 'integer'"),
+    "seed beyond 32 bits": ({"seeds": [10**30]}, "config key 'seeds[0]': 1000000000000000000000000000000 is greater "
+                                                  "than the maximum of 2147483647"),
+    "seed aliasing -1 in torch": ({"seeds": [-1, 2**63 - 1]},
+                                  "config key 'seeds[1]': 9223372036854775807 is greater than the maximum of 2147483647"),
+    "seed below 32 bits": ({"seeds": [-(2**31) - 1]}, "config key 'seeds[0]': -2147483649 is less than the minimum"),
+    "NaN learning rate": ({"shallow": {"lr": float("nan")}}, "config key 'shallow.lr': nan is not a finite number"),
+    "inf sigma_max": ({"theory": {"sigma_max": float("inf")}}, "config key 'theory.sigma_max': inf is not a finite number"),
+    "NaN points floor": ({"min_points_per_parameter": float("nan")},
+                         "config key 'min_points_per_parameter': nan is not a finite number"),
+    "NaN sweep sigma": ({"sweep": {"sigmas": [float("nan")]}}, "config key 'sweep.sigmas[0]': nan is not a finite number"),
+    "-inf sigma": ({"regimes": {"chaotic": {"sigma": float("-inf")}}},
+                   "config key 'regimes.chaotic.sigma': -inf is not a finite number"),
+    "quoted integer": ({"shallow": {"steps": "50"}},
+                       "config key 'shallow.steps': '50' is not of type 'integer' (a quoted value is a string: write 50"),
+    "deep student of depth 2": ({"teacher": {"depth": 2}},
+                                "config key 'teacher.depth': 2 makes the deep student a net of one hidden layer of width 5, "
+                                "the same net as shallow_w5"),
+    "theory grid upside down": ({"theory": {"sigma_min": 3.0, "sigma_max": 1.0}},
+                                "config key 'theory.sigma_min': 3.0 is not below theory.sigma_max=1.0"),
+    "expressivity depth 1": ({"expressivity": {"depth": 1}},
+                             "config key 'expressivity.depth': 1 is less than the minimum of 2"),
+    "expressivity seed beyond numpy": ({"expressivity": {"seed": 2**32}},
+                                       "config key 'expressivity.seed': 4294967296 is greater than the maximum of 4294967295"),
+    # width 5: 30 weights; 90 training points give exactly 3.0 per weight, which the tutorial's
+    # assert N_train > 3 * P refuses
+    "exactly 3 points per weight": ({"data": {"n_train": 90}, "regimes": {"chaotic": {"shallow_widths": [5],
+                                                                                       "deep_student": False}},
+                                     "deep": {}},
+                                    "config key 'regimes.chaotic.shallow_widths': the width-5 student has 30 parameters, "
+                                    "so data.n_train=90 gives 3.00 training points per parameter, only equal to "
+                                    "min_points_per_parameter=3 (it must exceed it)"),
+    "expressivity regime misspelt": ({"expressivity": {"regimes": ["chaotc"]}},
+                                     "config key 'expressivity.regimes': ['chaotc'] not among the configured regimes "
+                                     "['chaotic', 'quasilinear']; did you mean 'chaotic'?"),
+    "new regime without sigma, misspelt": ({"regimes": {"chaotc": {"shallow_widths": [5]}}},
+                                           "config key 'regimes.chaotc.sigma': missing, and it has no default; "
+                                           "did you mean 'chaotic'?"),
+}
+
+
+@pytest.mark.parametrize("name", PROBE)
+def test_probe_findings_are_refused_naming_the_key(name):
+    overlay, message = PROBE[name]
+    with pytest.raises(ConfigError) as err:
+        validate_config(merged(SMOKE, overlay))
+    assert message in str(err.value)
+
+
+def test_points_per_parameter_just_above_the_floor_pass():
+    config = merged(SMOKE, {"data": {"n_train": 91}, "expressivity": {"regimes": ["chaotic"]}})
+    config["regimes"] = {"chaotic": {"sigma": 2.0, "shallow_widths": [5], "deep_student": False}}
+    validate_config(config)
+    config["data"]["n_train"] = 90
+    with pytest.raises(ConfigError, match="gives 3.00 training points per parameter, only equal to"):
+        validate_config(config)
+
+
+def test_a_regime_named_like_another_warns():
+    config = merged(SMOKE, {"regimes": {"chaotc": {"sigma": 2.0, "shallow_widths": [5], "deep_student": False}}})
+    warnings = validate(config)
+    assert warnings == ["config keys 'regimes.chaotc' and 'regimes.chaotic': two regimes whose names are a letter or "
+                        "two apart (a misspelling? did you mean one of them?); both are trained, each under its own name"]
+    # names that differ in digits, or by a suffix, are how related regimes are named: no warning
+    assert validate(merged(SMOKE, {"regimes": {"chaotic2": {"sigma": 2.5, "shallow_widths": [5]}, "chaotic_wide": {"sigma": 2.0, "shallow_widths": [5]}}})) == []
+
+
+def test_cuda_is_refused_where_torch_sees_no_gpu(monkeypatch):
+    import torch
+
+    from depthwidth.config import check_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="^config key 'device': cuda, but torch .* sees no GPU on this machine"):
+        validate(merged(SMOKE, {"device": "cuda"}), check_cuda=True)
+    validate(merged(SMOKE, {"device": "cuda"}), check_cuda=False)  # a cluster run: the job's node decides
+    check_device(merged(SMOKE, {"device": "cpu"}))  # no torch import needed, nothing to refuse
+
+
+# --config key=value: Snakemake 9.27 parses a value with int, float, True/False, then YAML's
+# BaseLoader, which keeps scalars strings; validate re-reads the values as YAML.
+CLI_GOOD = {
+    "list of seeds": (["seeds=[-1,7]"], {"seeds": [-1, 7]}),
+    "nested mapping": (["shallow={steps: 50, lr: 0.01}"], {"shallow": {"steps": 50, "lr": 0.01}}),
+    "one nested key, the rest kept": (["deep={phases: 3}"], {"deep": {"phases": 3, "steps_per_phase": 150}}),
+    "boolean": (["figures={xkcd: true}"], {"figures": {"xkcd": True}}),
+    "a regime": (["regimes={chaotic: {sigma: 3, shallow_widths: [5, 15]}}"],
+                 {"regimes": {"chaotic": {"sigma": 3, "shallow_widths": [5, 15], "deep_student": True,
+                                          "student_init": "default"}}}),
+    "a string that YAML would make a boolean": (["compile_cache=on"], {"compile_cache": "on"}),
+    "plain scalars": (["device=cpu", "dtype=float32", "checkpoint_every=0"],
+                      {"device": "cpu", "dtype": "float32", "checkpoint_every": 0}),
+}
+
+
+@pytest.mark.parametrize("name", CLI_GOOD)
+def test_config_arguments_are_read_as_typed(name):
+    from depthwidth.config import cli_config
+
+    args, expect = CLI_GOOD[name]
+    config = cli_config(copy.deepcopy(SMOKE), args)
+    validate(config, cli_args=args)
+    for key, value in expect.items():
+        if isinstance(value, dict):
+            assert {k: config[key][k] for k in value} == value
+        else:
+            assert config[key] == value
+
+
+def test_every_default_passes_through_config_arguments():
+    """Each key of config.yaml given back as ``--config key=<its YAML>`` validates to the same config."""
+    from depthwidth.config import cli_config
+
+    base = yaml.safe_load((REPO / "config.yaml").read_text())
+    want = validate_config(copy.deepcopy(base))
+    for key, value in base.items():
+        args = [f"{key}={yaml.safe_dump(value, default_flow_style=True).strip()}"]
+        config = cli_config(copy.deepcopy(base), args)
+        validate(config, cli_args=args)
+        assert config == want, key
+
+
 @pytest.mark.parametrize("name", CROSS_KEY)
 def test_cross_key_rules(name):
     overlay, message = CROSS_KEY[name]
@@ -312,6 +437,49 @@ def test_snakemake_refuses_bad_config_before_any_job(name, cli_workdir, workflow
     assert snapshot(cli_workdir / "results") == before
     assert not (cli_workdir / ".snakemake" / "incomplete").exists() or not any(
         (cli_workdir / ".snakemake" / "incomplete").iterdir())
+
+
+CLI_ARGS = {
+    "NaN through --config": (["shallow={lr: .nan}"], "config key 'shallow.lr': nan is not a finite number"),
+    "a fractional seed through --config": (["seeds=[-1, 7.0]"], "config key 'seeds[1]': 7.0 is not of type 'integer'"),
+}
+
+
+@pytest.mark.parametrize("name", CLI_ARGS)
+def test_snakemake_refuses_bad_config_arguments(name, cli_workdir, workflow_repo):
+    args, message = CLI_ARGS[name]
+    proc = run_snakemake(workflow_repo, cli_workdir, "-n", "--config", *args, cores=1, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert message in output, output
+    assert "Traceback" not in output
+
+
+def test_snakemake_takes_lists_and_nested_keys_in_config_arguments(cli_workdir, workflow_repo):
+    """The forms a user types: a list, and a nested mapping that changes some keys of a section."""
+    proc = run_snakemake(workflow_repo, cli_workdir, "-n", "--config", "seeds=[-1,7]", "shallow={steps: 50, lr: 0.01}",
+                         "regimes={quasilinear: {shallow_widths: [10, 20]}}", cores=1)
+    output = proc.stdout + proc.stderr
+    assert "invalid config" not in output
+    # config.yaml: chaotic 5, 15, 45, 135, deep; quasilinear 10, 20: one job each, for both seeds
+    assert job_counts(proc.stdout)["student"] == 7
+    assert job_counts(proc.stdout)["teacher"] == 2
+    assert "results/chaotic/seed7/shallow_w5/metrics.json" in output
+
+
+def test_cuda_without_a_gpu_is_refused_before_the_first_job(cli_workdir, workflow_repo):
+    """Checked when the run starts (the executor is known then: a cluster's jobs check on their node)."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    target = "results/quasilinear/seed-1/data.npz"
+    proc = run_snakemake(workflow_repo, cli_workdir, target, "--config", "device=cuda", cores=1, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "config key 'device': cuda, but torch" in output and "sees no GPU on this machine" in output
+    assert "Traceback" not in output
+    assert not (cli_workdir / target).exists()
 
 
 def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from depthwidth import nets
+from depthwidth import nets, plan
 from depthwidth.sizes import deep_sizes, n_parameters, shallow_sizes
 from depthwidth.teacher import draw_teacher_and_data
 
@@ -149,3 +149,67 @@ def test_independent_seeding_ignores_other_students():
     assert torch.equal(torch.rand(5, generator=a), torch.rand(5, generator=b))
     with pytest.raises(ValueError, match="unknown student seeding 'random'"):
         student_generator("random", 3, "deep", spec)
+
+
+# --- seeds that cannot alias ---------------------------------------------------------------------
+
+
+def first_numbers(g: torch.Generator) -> tuple[float, ...]:
+    return tuple(torch.rand(4, generator=g, dtype=torch.float64).tolist())
+
+
+def test_torch_keeps_only_32_bits_of_a_seed():
+    """Why teacher seeds are 32-bit: manual_seed(-1) and manual_seed(2**63 - 1) are one stream."""
+    def stream(s):
+        return first_numbers(torch.Generator().manual_seed(s))
+
+    assert stream(-1) == stream(2**63 - 1) == stream(2**32 - 1)
+    assert stream(5) == stream(5 + 2**32)
+    # within the schema's range (-2**31 .. 2**31 - 1) seeds keep their low 32 bits apart
+    assert len({stream(s) for s in (-(2**31), -2, -1, 0, 1, 2**31 - 1)}) == 6
+
+
+def test_derived_seeds_use_every_bit():
+    """Derived seeds above 32 bits get a generator from all their bits: the old CRC-above-the-seed
+    scheme gave every independent student of a teacher one of two streams."""
+    a, b = nets.derived_seed(7, "shallow_w5"), nets.derived_seed(7, "shallow_w15")
+    assert a & 0xFFFFFFFF != b & 0xFFFFFFFF or a != b
+    assert first_numbers(nets.generator(a)) != first_numbers(nets.generator(b))
+    # two seeds that agree in their low 32 bits still give two streams
+    low = nets.DERIVED_MIN + 12345
+    assert first_numbers(nets.generator(low)) != first_numbers(nets.generator(low + 2**32))
+    assert nets.generator(a).initial_seed() == a
+    with pytest.raises(ValueError, match="out of range"):
+        nets.generator(-(2**31) - 1)
+
+
+def test_seed_minus_one_is_still_the_tutorials():
+    assert first_numbers(nets.generator(-1)) == first_numbers(torch.Generator().manual_seed(-1))
+
+
+def test_every_stream_of_the_study_is_distinct():
+    """Teachers per seed, independent students per (seed, student) and restarts: no two streams of
+    configs/study.yaml over config.yaml begin alike. Regimes share a seed's streams by design: the
+    tutorial's regimes draw the same inputs, and students the same initial weights (common random
+    numbers across sigma), under either student_seeding."""
+    import yaml
+
+    from conftest import REPO, merged
+    from depthwidth import plan
+    from depthwidth.config import validate
+
+    config = merged(yaml.safe_load((REPO / "config.yaml").read_text()),
+                    yaml.safe_load((REPO / "configs" / "study.yaml").read_text()))
+    validate(config)
+    regimes = {**config["regimes"], **plan.sweep_regimes(config)}
+    students = sorted({name for spec in regimes.values() for name in plan.regime_students(spec)})
+    streams = {}
+    for seed in config["seeds"]:
+        streams[("teacher", seed)] = first_numbers(nets.generator(seed))
+        for name in students:
+            streams[("student", seed, name)] = first_numbers(nets.generator(nets.derived_seed(seed, name)))
+            for k in range(3):
+                key = ("restart", seed, name, k)
+                streams[key] = first_numbers(nets.generator(nets.derived_seed(seed, name, "restart", k)))
+    assert len(students) == 10 and len(streams) == 5 * (1 + 10 * 4)  # 200 streams
+    assert len(set(streams.values())) == len(streams)

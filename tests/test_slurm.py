@@ -205,9 +205,9 @@ def test_dry_run_needs_no_slurm(profile, tmp_path):
     config = yaml.safe_load(SMOKE.read_text())
     for rule, n in expected_slurm_jobs(config).items():
         assert int(counts[rule]) == n, f"{rule}: {counts}"
-    local = {"scaling_fit": 1, "summary": 1, "all": 1, "figure_deep_loss": 1, "figure_error_vs_width": 1,
-             "figure_predictions": 1, "figure_expressivity": 1, "mean_field": 1, "phase_diagram": 1,
-             "figure_trajectory_length": 1}
+    local = {"scaling_fit": 1, "summary": 1, "summary_upstream_present": 1, "all": 1, "figure_deep_loss": 1,
+             "figure_error_vs_width": 1, "figure_predictions": 1, "figure_expressivity": 1, "mean_field": 1,
+             "phase_diagram": 1, "figure_trajectory_length": 1}
     assert int(counts["total"]) == sum(expected_slurm_jobs(config).values()) + sum(local.values()), counts
     # Only the GPU profile asks a GPU, and only for students.
     asked = job_resources(out)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from depthwidth import study
+from depthwidth import plan, study
 from depthwidth.config import ConfigError
 from depthwidth.sizes import n_parameters
 from depthwidth.scaling import bootstrap_fit
@@ -31,29 +31,29 @@ def sweep_config(**sweep):
 
 
 def test_budget_widths_at_the_teachers_105_weights():
-    widths = {d: study.budget_width(5, d, 105) for d in range(2, 7)}
+    widths = {d: plan.budget_width(5, d, 105) for d in range(2, 7)}
     assert widths == {2: 17, 3: 8, 4: 6, 5: 5, 6: 4}
-    assert study.budget_students(sweep_config()) == ["shallow_w17", "d3_w8", "d4_w6", "deep", "d6_w4"]
-    assert [n_parameters(study.student_sizes(n, TEACHER)) for n in study.budget_students(sweep_config())] == \
+    assert plan.budget_students(sweep_config()) == ["shallow_w17", "d3_w8", "d4_w6", "deep", "d6_w4"]
+    assert [n_parameters(plan.student_sizes(n, TEACHER)) for n in plan.budget_students(sweep_config())] == \
         [102, 112, 108, 105, 88]
 
 
 def test_student_names_and_sizes():
-    assert study.student_sizes("shallow_w17", TEACHER) == [5, 17, 1]
-    assert study.student_sizes("deep", TEACHER) == [5, 5, 5, 5, 5, 1]
-    assert study.student_sizes("d3_w8", TEACHER) == [5, 8, 8, 1]
-    assert study.student_name(5, 5, TEACHER) == "deep" and study.student_name(2, 9, TEACHER) == "shallow_w9"
-    assert study.uses_deep_schedule("d3_w8", TEACHER) and not study.uses_deep_schedule("shallow_w5", TEACHER)
+    assert plan.student_sizes("shallow_w17", TEACHER) == [5, 17, 1]
+    assert plan.student_sizes("deep", TEACHER) == [5, 5, 5, 5, 5, 1]
+    assert plan.student_sizes("d3_w8", TEACHER) == [5, 8, 8, 1]
+    assert plan.student_name(5, 5, TEACHER) == "deep" and plan.student_name(2, 9, TEACHER) == "shallow_w9"
+    assert plan.uses_deep_schedule("d3_w8", TEACHER) and not plan.uses_deep_schedule("shallow_w5", TEACHER)
     with pytest.raises(ValueError, match="unknown student 'd1_w5'"):
-        study.student_sizes("d1_w5", TEACHER)
+        plan.student_sizes("d1_w5", TEACHER)
 
 
 def test_sweep_regimes_are_named_by_sigma_and_carry_the_budget_students():
-    regimes = study.sweep_regimes(sweep_config(budget_depths=[3]))
+    regimes = plan.sweep_regimes(sweep_config(budget_depths=[3]))
     assert list(regimes) == ["sigma0.40", "sigma1.00", "sigma2.00"]
     assert regimes["sigma0.40"]["sigma"] == 0.4
-    assert study.regime_students(regimes["sigma1.00"]) == ["shallow_w5", "shallow_w15", "deep", "d3_w8"]
-    assert study.sweep_regimes({**sweep_config(), "sweep": {"sigmas": []}}) == {}
+    assert plan.regime_students(regimes["sigma1.00"]) == ["shallow_w5", "shallow_w15", "deep", "d3_w8"]
+    assert plan.sweep_regimes({**sweep_config(), "sweep": {"sigmas": []}}) == {}
 
 
 @pytest.mark.parametrize("change, message", [
@@ -63,12 +63,12 @@ def test_sweep_regimes_are_named_by_sigma_and_carry_the_budget_students():
 ])
 def test_check_sweep_rejects_bad_sweeps(change, message):
     with pytest.raises(ConfigError, match=message):
-        study.check_sweep(sweep_config(**change))
+        plan.check_sweep(sweep_config(**change))
 
 
 def test_check_sweep_needs_tanh():
     with pytest.raises(ConfigError, match="nonlinearity is 'relu'"):
-        study.check_sweep({**sweep_config(), "nonlinearity": "relu"})
+        plan.check_sweep({**sweep_config(), "nonlinearity": "relu"})
 
 
 def test_linear_fit_recovers_a_linear_teacher_and_is_relative():
@@ -234,10 +234,10 @@ def test_preceding_students_follow_the_tutorial_stream():
     teacher = {"n_in": 5, "width": 5, "depth": 5}
     spec = {"shallow_widths": [5, 15], "deep_student": True, "student_init": "default",
             "budget_students": ["d3_w8", "shallow_w15"]}
-    assert study.preceding_students(spec, "deep", teacher) == []
-    assert study.preceding_students(spec, "shallow_w15", teacher) == [
+    assert plan.preceding_students(spec, "deep", teacher) == []
+    assert plan.preceding_students(spec, "shallow_w15", teacher) == [
         ([5, 5, 5, 5, 5, 1], "default"), ([5, 5, 1], "default")]
-    assert [sizes for sizes, _ in study.preceding_students(spec, "d3_w8", teacher)] == [
+    assert [sizes for sizes, _ in plan.preceding_students(spec, "d3_w8", teacher)] == [
         [5, 5, 5, 5, 5, 1], [5, 5, 1], [5, 15, 1]]
     # a student outside the regime draws after all of them
-    assert len(study.preceding_students(spec, "shallow_w99", teacher)) == 4
+    assert len(plan.preceding_students(spec, "shallow_w99", teacher)) == 4

@@ -6,23 +6,36 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.logging import logger
 
 import depthwidth
 from depthwidth import plan, sources
-from depthwidth.config import ConfigError, check_config, check_schema
+from depthwidth.config import ConfigError, check_device, validate as validate_config
 from depthwidth.sizes import deep_sizes, n_parameters
 
-# Before any job: our own schema check first, for messages that name each bad key (Snakemake's
-# names the schema path and prints the whole config), then Snakemake's, which fills in the
-# defaults, then the cross-key rules, which need them.
+# Before any job, every check in one order (depthwidth.config.validate, which the tests call
+# too): --config values re-read as YAML, our schema check (messages that name each bad key),
+# Snakemake's (which fills in the defaults), then the cross-key rules.
 try:
-    check_schema(config, Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
-    validate(config, "../schemas/config.schema.yaml")
-    check_config(config)
-    plan.check_sweep(config)
+    for warning in validate_config(
+        config,
+        Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
+        cli_args=workflow.config_settings.config_args or (),
+    ):
+        logger.warning(f"config warning: {warning}")
 except ConfigError as err:
     raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
+
+
+onstart:
+    # device: cuda is checked against this machine once the executor is known (not at parse time)
+    # and before any job starts, where jobs run here: not for a cluster executor, whose jobs check
+    # on their node, nor in a dry run.
+    if workflow.local_exec:
+        try:
+            check_device(config)
+        except ConfigError as err:
+            raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
 
 
 # The named regimes (config's `regimes`, the tutorial's figures) and every regime trained: the

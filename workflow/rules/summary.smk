@@ -1,10 +1,55 @@
+import time
+
 from depthwidth import captions
+from depthwidth.artifacts import missing_upstream
+
+
+# Every file results/summary.tsv is made from, directly or through a job: teachers' data and
+# weights, students' files, scaling fits.
+SUMMARY_UPSTREAM = (
+    [f"{regime_dir(r, s)}/{name}" for r in REGIMES for s in SEEDS for name in ("data.npz", "teacher.pt", "teacher.pt.json")]
+    + [f"{m.rsplit('/', 1)[0]}/{name}" for m in all_metrics()
+       for name in ("metrics.json", "student.pt", "student.pt.json", "loss.npz")]
+    + expand("results/{regime}/scaling_fit.json", regime=fitted_regimes())
+)
+
+
+# A finished run that then lost a file (a failed job's outputs are deleted; a damaged file is
+# removed by hand): Snakemake 9 reruns nothing for a missing intermediate file while what was
+# made from it is present, so summary.tsv and the figures would keep showing numbers from files
+# that no longer exist. The summary therefore also takes a marker file, which the main process
+# rewrites when any of the summary's upstream files is gone: newer than summary.tsv, it makes the
+# summary rerun, so Snakemake makes every missing file the summary needs, and reruns everything
+# made from them. Once rebuilt, the summary is newer than the marker and nothing reruns.
+UPSTREAM_MARKER = "results/logs/summary_upstream_present"  # bookkeeping, beside the logs
+if workflow.is_main_process:
+    _missing = missing_upstream("results/summary.tsv", SUMMARY_UPSTREAM)
+    if _missing:
+        logger.warning(
+            f"results/summary.tsv is there, but {len(_missing)} file(s) it is made from are missing "
+            f"({', '.join(_missing[:3])}{', ...' if len(_missing) > 3 else ''}): they, the summary and what is "
+            "made from them will be (re)made"
+        )
+        # new content, not just a new mtime: Snakemake 9 ignores a newer input whose checksum it recorded
+        Path(UPSTREAM_MARKER).parent.mkdir(parents=True, exist_ok=True)
+        Path(UPSTREAM_MARKER).write_text(f"{time.time_ns()}: gone\n" + "\n".join(_missing) + "\n")
+
+
+rule summary_upstream_present:
+    """A marker: rewritten, it makes the summary, and every missing file it is made from, be remade."""
+    output:
+        touch(UPSTREAM_MARKER),
+    localrule: True
 
 
 rule summary:
     """Every student's errors and every scaling fit in one table."""
     input:
         metrics=all_metrics(),
+        # read for their checksums only: a damaged student.pt fails the summary, not silently nothing
+        weights=[m.replace("metrics.json", "student.pt") for m in all_metrics()],
+        sidecars=[m.replace("metrics.json", "student.pt.json") for m in all_metrics()],
+        upstream_present=UPSTREAM_MARKER,
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
         code=code("summary.py"),
     output:
