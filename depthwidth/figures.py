@@ -372,3 +372,18 @@ def sweep_scaling(fits) -> plt.Figure:
         _mark_transition(ax)
     fig.tight_layout()
     return fig
+
+
+def animation_page(gif_path: str | Path, html_path: str | Path, title: str) -> None:
+    """An HTML page that plays the GIF: Snakemake's report shows PNG, SVG, PDF and HTML results in
+    place but offers a GIF only as a download, so the animation goes into it as this page."""
+    import base64
+    import html
+
+    data = base64.b64encode(Path(gif_path).read_bytes()).decode()
+    page = (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            "<style>body { margin: 0; display: flex; justify-content: center; background: #fff; }"
+            " img { max-width: 100%; height: auto; }</style></head>\n"
+            f'<body><img alt="{html.escape(title)}" src="data:image/gif;base64,{data}"></body></html>\n')
+    with atomic_path(html_path) as tmp:
+        Path(tmp).write_text(page, encoding="utf-8")

@@ -89,13 +89,18 @@ def report(finished_smoke, tmp_path_factory):
 def test_report_holds_every_figure_and_the_table_byte_for_byte(report):
     results_dir = Path(report.run.workdir)
     figures_made = {str(p.relative_to(results_dir)) for p in (results_dir / "results" / "figures").iterdir()
-                    if p.suffix in (".png", ".gif")}
+                    if p.suffix in (".png", ".html")}
     expected = {"results/figures/deep_loss.png", "results/figures/error_vs_width.png",
                 "results/figures/predictions.png", "results/figures/expressivity.png",
-                "results/figures/expressivity.gif", "results/figures/mean_field.png",
+                "results/figures/expressivity_animation.html", "results/figures/mean_field.png",
                 "results/figures/trajectory_length.png"}
     assert expected <= figures_made
-    assert figures_made | {"results/summary.tsv"} <= set(report.results)
+    # the table and the animation go in as HTML pages (the report shows HTML in place, not TSV or GIF)
+    assert figures_made | {"results/summary.html"} == set(report.results)
+    page = (results_dir / "results" / "summary.html").read_text()
+    assert base64.b64encode((results_dir / "results" / "summary.tsv").read_bytes()).decode() in page
+    animation = (results_dir / "results" / "figures" / "expressivity_animation.html").read_text()
+    assert base64.b64encode((results_dir / "results" / "figures" / "expressivity.gif").read_bytes()).decode() in animation
     for path, result in report.results.items():
         header, data = result["data_uri"].split(",", 1)
         assert header.startswith(f"data:{result['mime_type']};"), path
@@ -108,10 +113,10 @@ def test_every_caption_is_rendered_without_errors(report):
         "results/figures/error_vs_width.png": "(b) How wide must a shallow network be?",
         "results/figures/predictions.png": "(c) Predictions on held-out inputs.",
         "results/figures/expressivity.png": "(d) Deep chaotic networks fold their input.",
-        "results/figures/expressivity.gif": "(d, animated) The circle, layer by layer.",
+        "results/figures/expressivity_animation.html": "(d, animated) The circle, layer by layer.",
         "results/figures/mean_field.png": "Order to chaos: the mean-field theory.",
         "results/figures/trajectory_length.png": "Order to chaos: the circle's length, layer by layer.",
-        "results/summary.tsv": "Summary table.",
+        "results/summary.html": "Summary table.",
     }
     for path, heading in headings.items():
         text = report.captions[path]
@@ -145,7 +150,7 @@ def test_captions_quote_the_run_numbers(report):
     last_chaotic = [row for row in lengths if row[0] == "chaotic"][-1]
     assert f"×{captions.number(float(last_chaotic[4]))} at hidden layer {last_chaotic[2]}" in report.captions[
         "results/figures/expressivity.png"]
-    assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.tsv"]
+    assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.html"]
 
     theory = pd.read_csv(results / "figures" / "mean_field.tsv", sep="\t")
     crossing = theory["sigma_w"][theory["chi_1"] >= 1].iloc[0]
@@ -167,7 +172,7 @@ def test_report_has_categories_and_the_workflow_description(report):
     assert set(categories["Tutorial"]["Other"]) == {
         "results/figures/deep_loss.png", "results/figures/error_vs_width.png", "results/figures/predictions.png"}
     assert set(categories["Expressivity"]["Other"]) == {
-        "results/figures/expressivity.png", "results/figures/expressivity.gif"}
+        "results/figures/expressivity.png", "results/figures/expressivity_animation.html"}
     assert set(categories["Transition"]["Other"]) == {
         "results/figures/mean_field.png", "results/figures/trajectory_length.png"}
     description = _text(_script_json(report.html, "workflow-desc"))
@@ -241,12 +246,18 @@ def test_unreachable_target_is_said_not_extrapolated(tmp_path):
     assert facts["reachable"] is False and facts["predicted_width"] == "∞"
 
 
+class _Params(list):
+    """Snakemake's params: a list whose items may have names."""
+
+
 def _render_caption(name: str, facts, config: dict, deep_inputs=()) -> str:
     """A caption as Snakemake renders it: Jinja2 (trim_blocks, lstrip_blocks), then docutils to HTML."""
     from docutils.core import publish_parts
     from jinja2 import Environment
 
-    smk = SimpleNamespace(config=config, params=SimpleNamespace(facts=facts), input=SimpleNamespace(deep=list(deep_inputs)),
+    params = _Params([facts])  # the rules pass the numbers as their first, unnamed param
+    params.facts = facts  # (mean_field's, still by name)
+    smk = SimpleNamespace(config=config, params=params, input=SimpleNamespace(deep=list(deep_inputs)),
                           wildcards=SimpleNamespace())
     rst = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
         (REPORT_DIR / f"{name}.rst").read_text()).render(snakemake=smk, categories={}, files=[])
@@ -423,7 +434,7 @@ def test_every_caption_file_is_used_by_a_rule():
     for rst in REPORT_DIR.glob("*.rst"):
         if rst.name != "workflow.rst":
             assert f"/{rst.name}" in rules or f"{rst.stem}.rst" in rules, f"{rst.name} is not any result's caption"
-    assert 'report: "workflow/report/workflow.rst"' in (REPO / "Snakefile").read_text()
+    assert 'report: "report/workflow.rst"' in (REPO / "workflow" / "Snakefile").read_text()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")

@@ -1,5 +1,6 @@
 # Config validation, wildcard constraints and the input functions shared by the rules.
 import math
+import os
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +16,7 @@ from depthwidth.sizes import deep_sizes, n_parameters
 # names the schema path and prints the whole config), then Snakemake's, which fills in the
 # defaults, then the cross-key rules, which need them.
 try:
-    check_schema(config, Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
+    check_schema(config, WORKFLOW_ROOT / "workflow" / "schemas" / "config.schema.yaml")
     validate(config, "../schemas/config.schema.yaml")
     check_config(config)
     study.check_sweep(config)
@@ -31,7 +32,7 @@ REGIMES = {**NAMED_REGIMES, **SWEEP_REGIMES}
 SEEDS = config["seeds"]
 TEACHER = config["teacher"]
 TEACHER_SIZES = deep_sizes(TEACHER["n_in"], TEACHER["width"], TEACHER["depth"])
-PACKAGE_DIR = Path(workflow.basedir, "depthwidth")
+PACKAGE_DIR = WORKFLOW_ROOT / "depthwidth"
 
 
 wildcard_constraints:
@@ -83,12 +84,88 @@ def figure_names():
     return names
 
 
-def all_outputs():
+def tutorial_outputs():
+    """The tutorial's figures, the animation and the summary table (``snakemake tutorial``)."""
     return (
-        ["results/summary.tsv", "results/figures/expressivity.gif"]
+        ["results/summary.tsv", "results/summary.html", "results/figures/expressivity.gif",
+         "results/figures/expressivity_animation.html"]
         + expand("results/figures/{name}.{ext}", name=figure_names(), ext=["png", "pdf"])
-        + expand("results/figures/{name}.{ext}", name=study_figure_names(), ext=["png", "pdf", "tsv"])
     )
+
+
+def study_outputs():
+    """The order-to-chaos figures and their tables (``snakemake study``)."""
+    return expand("results/figures/{name}.{ext}", name=study_figure_names(), ext=["png", "pdf", "tsv"])
+
+
+def all_outputs():
+    return tutorial_outputs() + study_outputs()
+
+
+# Why a figure may be missing from a config's results, for the message naming it as a target.
+FIGURE_NEEDS = {
+    "deep_loss": "a named regime with deep_student: true",
+    "error_vs_width": "a named regime with at least two shallow_widths",
+    "mean_field": "nonlinearity: tanh",
+    "trajectory_length": "nonlinearity: tanh",
+    "sweep_error": "a `sweep` section with sigmas (e.g. --configfile configs/study.yaml)",
+    "equal_budget": "a `sweep` section with sigmas and budget_depths (configs/study.yaml)",
+    "sweep_scaling": "a `sweep` section with sigmas and at least two shallow_widths (configs/study.yaml)",
+    "study": "nonlinearity: tanh, or a `sweep` section with sigmas (configs/study.yaml)",
+}
+
+
+def undefined_target(name):
+    return WorkflowError(
+        f"{name} is not a result of this config: it needs {FIGURE_NEEDS[name]}.\n"
+        "This config makes: " + ", ".join(["summary", *figure_names(), *study_figure_names()])
+        + " (targets: all, tutorial, study, figures)."
+    )
+
+
+def defined_outputs(name, files):
+    """Input function: ``files``, or a clear error if the config defines none (a target it does not make)."""
+
+    def inputs(wildcards):
+        if not files:
+            raise undefined_target(name)
+        return files
+
+    return inputs
+
+
+def figure_defined(name):
+    """Input function of a figure's rule: nothing, or a clear error when the config does not make the figure
+    (asked for by rule name, e.g. `snakemake figure_sweep_error` without a sweep)."""
+
+    def inputs(wildcards):
+        if name not in figure_names() + study_figure_names():
+            raise undefined_target(name)
+        return []
+
+    return inputs
+
+
+def made_message(dag, started, report_cmd):
+    """The end-of-run message: the tables and figures this run wrote (from the DAG's jobs), and where."""
+    def is_result(f):
+        return (f.startswith("results/figures/") and Path(f).suffix in (".png", ".gif", ".tsv")) \
+            or f.startswith("results/summary.")
+
+    outputs = {str(f) for job in dag.jobs for f in job.output}
+    made = sorted(f for f in outputs if is_result(f) and Path(f).exists() and Path(f).stat().st_mtime >= started)
+    where = Path("results").resolve()
+    if not made:
+        return f"\nNothing new: every result in {where} was up to date.\nThe report: {report_cmd}\n"
+    figures = list(dict.fromkeys(Path(f).stem for f in made if f.endswith((".png", ".gif"))))
+    tables = [f for f in made if f.endswith((".tsv", ".html"))]
+    lines = [f"\nThis run made, in {where}:"]
+    if figures:
+        lines.append(f"  figures/ ({len(figures)}, PNG for the web, PDF for print): " + ", ".join(figures))
+    if tables:
+        lines.append("  tables: " + ", ".join(os.path.relpath(f, "results") for f in tables))
+    lines.append(f"A report with every figure and its caption: {report_cmd}\n")
+    return "\n".join(lines)
 
 
 def student_sizes(wildcards):
@@ -233,6 +310,40 @@ def figure_labels(figure, regimes, widths=None):
     if widths is not None:
         labels["width"] = widths
     return labels
+
+
+def _toggle_label(results):
+    """The label Snakemake's report would turn into a toggle among ``results`` (one category's labels,
+    in order), or None. Its template (report/html_reporter/template/components/abstract_results.js)
+    does that to any label but the first that takes exactly two values, each in half of the results,
+    and then looks up the result with the other value for each row."""
+    names = list(dict.fromkeys(name for labels in results for name in labels))
+    for name in names[1:]:
+        values = [labels[name] for labels in results if name in labels]
+        if len(set(values)) == 2 and all(values.count(v) * 2 == len(results) for v in set(values)):
+            return name
+    return None
+
+
+def settle_report_labels(rules, outputs):
+    """Fold any label that the report would make a toggle into the ``figure`` label of its results.
+
+    Our results never come in pairs differing by one label, so a toggle finds no partner result and
+    the category's page stays blank (``Cannot read properties of undefined (reading 'mime_type')``).
+    Only the results of ``outputs`` (those the report will hold) count; the labels are changed in place.
+    """
+    made = set(map(str, outputs))
+    categories = {}
+    for rule in rules:
+        for f in rule.output:
+            flag = getattr(f, "flags", {}).get("report")
+            if flag is not None and flag.labels and str(f) in made:
+                categories.setdefault((flag.category, flag.subcategory), []).append(flag.labels)
+    for results in categories.values():
+        while (name := _toggle_label(results)) is not None:
+            for labels in results:
+                if name in labels:
+                    labels["figure"] = f"{labels['figure']} ({labels.pop(name)})"
 
 
 def shallow_widths_text(regimes):
