@@ -332,7 +332,7 @@ def test_error_vs_width_labels_normalisation_seeds_and_off_axis_extrapolation():
     ax = fig.axes[0]
     text = _axes_texts(fig)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    assert "MSE / Var(y_test)" in ax.get_ylabel()
+    assert figures.REL in ax.get_ylabel() and "y_\\mathrm{test}" in ax.get_ylabel()  # mathtext subscript
     assert "test (2 seeds)" in text and "deep student, 105 parameters" in text
     assert "target at W ≈ 6.6×10¹⁵ →" in text  # beyond 10⁶ × the widest: an arrow, not a star
     assert ax.get_xlim()[1] < 45 * 1e7
@@ -350,7 +350,7 @@ def test_deep_loss_names_regime_seeds_and_schedule():
     ax = fig.axes[0]
     text = _axes_texts(fig)
     assert "chaotic, training (2 seeds)" in text and "chaotic, test at end" in text
-    assert ax.get_yscale() == "log" and "MSE / Var(y_test)" in ax.get_ylabel()
+    assert ax.get_yscale() == "log" and figures.REL in ax.get_ylabel()
     assert "÷ 3" in ax.get_xlabel()
     assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":") == [100, 200, 300]
     plt.close(fig)

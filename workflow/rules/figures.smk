@@ -1,6 +1,6 @@
 from depthwidth import captions
 
-FIGURE_CODE = package("style", "figures", "captions", "results", "sizes", "nets")
+FIGURE_CODE = package("style", "figures", "captions", "results", "sizes", "nets", "study", "config")
 # Each PNG goes into `snakemake --report`, its caption (workflow/report/<figure>.rst) quoting the
 # numbers `params[0]` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
 # for print and stay out of the report.
