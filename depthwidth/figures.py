@@ -318,7 +318,7 @@ def _sigma_axis(ax, sigmas: Sequence[float]) -> None:
     they crowd near 1), with an unlabelled tick at each sigma drawn."""
     sigmas = sorted(float(x) for x in sigmas)
     lo, hi = sigmas[0], sigmas[-1]
-    nice = [v for v in (0.1, 0.2, 0.25, 0.5, 1, 2, 3, 4, 5, 10) if lo / 1.05 <= v <= hi * 1.05] or sigmas
+    nice = [v for v in (0.1, 0.2, 0.5, 1, 2, 4, 8) if lo / 1.05 <= v <= hi * 1.05] or sigmas
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(ticker.FixedLocator(nice))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))

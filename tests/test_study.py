@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +14,8 @@ import yaml
 
 from depthwidth import study
 from depthwidth.config import ConfigError
-from depthwidth.sizes import n_parameters
 from depthwidth.scaling import bootstrap_fit
+from depthwidth.sizes import n_parameters
 from depthwidth.teacher import standardise_targets, target_scaling
 
 ROOT = Path(__file__).resolve().parents[1]
