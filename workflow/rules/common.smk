@@ -334,8 +334,8 @@ def settle_report_labels(rules, outputs):
     """
     made = set(map(str, outputs))
     categories = {}
-    for rule in rules:
-        for f in rule.output:
+    for r in rules:
+        for f in r.output:
             flag = getattr(f, "flags", {}).get("report")
             if flag is not None and flag.labels and str(f) in made:
                 categories.setdefault((flag.category, flag.subcategory), []).append(flag.labels)
@@ -344,6 +344,12 @@ def settle_report_labels(rules, outputs):
             for labels in results:
                 if name in labels:
                     labels["figure"] = f"{labels['figure']} ({labels.pop(name)})"
+
+
+def budget_widths_text():
+    """The equal-budget students' widths, with their depths (layers counting the input), for the report."""
+    sizes = [study.student_sizes(s, TEACHER) for s in BUDGET_STUDENTS]
+    return ", ".join(f"{max(s[1:-1])} (depth {len(s) - 1})" for s in sizes) or "none"
 
 
 def shallow_widths_text(regimes):

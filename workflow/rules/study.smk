@@ -1,6 +1,6 @@
 # The order-to-chaos study: mean-field theory, circle length against depth, and (with a `sweep`
 # section, configs/study.yaml) students of teachers over a range of sigma, with a linear reference.
-STUDY_CODE = package("style", "figures", "captions", "sizes", "nets", "study", "config", "theory")
+STUDY_CODE = package("style", "figures", "captions", "sizes", "study", "config", "theory")
 # Each figure's PNG goes into `snakemake --report` under "Transition", its caption
 # (workflow/report/<figure>.rst) quoting `params.facts`, which depthwidth/captions.py reads from the
 # TSV the rule writes beside the figure.
@@ -162,7 +162,7 @@ rule figure_equal_budget:
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
             labels=figure_labels("order to chaos: depth at an equal budget", list(SWEEP_REGIMES),
-                                 ", ".join(BUDGET_STUDENTS)),
+                                 budget_widths_text()),
         ),
         pdf="results/figures/equal_budget.pdf",
         tsv="results/figures/equal_budget.tsv",
