@@ -415,7 +415,7 @@ def sweep_scaling(fits) -> plt.Figure:
     s = fits["sigma_w"]
     ax1.errorbar(s, fits["slope"], yerr=[fits["slope"] - fits["slope_ci_low"], fits["slope_ci_high"] - fits["slope"]],
                  color=regime_colour(0), marker="o", ms=3, capsize=2, lw=0.9)
-    ax1.set(xlabel=r"teacher weight scale $\sigma_w$", ylabel=r"slope $d \ln E / d \ln W$",
+    ax1.set(xlabel=r"teacher weight scale $\sigma_w$", ylabel=r"slope $d\,\ln E\,/\,d\,\ln W$",
             title="Scaling exponent of shallow error in width")
     finite = np.isfinite(fits["predicted_width"])
     f = fits[finite]
@@ -426,7 +426,7 @@ def sweep_scaling(fits) -> plt.Figure:
                  color=regime_colour(1), marker="o", ms=3, capsize=2, lw=0.9)
     target = float(fits["target_error"].iloc[0])
     ax2.set(yscale="log", xlabel=r"teacher weight scale $\sigma_w$",
-            ylabel=f"width for E = {target:g}", title="Extrapolated width needed")
+            ylabel=f"width W for E = {number(target)}", title="Extrapolated width needed")
     for ax in (ax1, ax2):
         _sigma_axis(ax, s)
         _mark_transition(ax)
