@@ -101,7 +101,7 @@ def per_step(args) -> int:
     X, y = data["X_train"], data["y_train"]
     print(f"torch {torch.__version__}, 1 thread, N={args.n}, engine options {opts}")
 
-    print(f"\n1. equivalence in float64 (engine vs torch.optim.Adam):")
+    print("\n1. equivalence in float64 (engine vs torch.optim.Adam):")
     ok = True
     for name, sizes, schedule in check_cases(args.check_steps):
         _, ref = adam_reference(student(sizes), X, y, schedule)

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import animation
+import seaborn as sns
+from matplotlib import animation, ticker
 from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
 from .artifacts import atomic_path
 from .captions import number
 from .sizes import n_parameters
+from .study import SEED_BANDS
 from .style import COLUMN_WIDTH, FULL_WIDTH, NEUTRAL, regime_colour
 
-REL = "MSE / Var(y_test)"
+REL = r"MSE / Var($y_\mathrm{test}$)"
 # Extrapolations further than this factor beyond the widest student are drawn to the axis edge
 # only, so the measured points keep most of the axis.
 MAX_EXTRAPOLATION = 1e6
@@ -54,12 +56,17 @@ def deep_loss(
     total = max(len(c) for runs in curves.values() for c in runs)
     for boundary in range(phase_steps, total, phase_steps):
         ax.axvline(boundary, color="0.75", lw=0.6, ls=":", zorder=0)
-    ax.set(yscale="log", xlim=(0, total * 1.02), xlabel=f"Adam step (dotted: learning rate ÷ {lr_decay:g})",
+    thousands = total >= 10_000  # 200000 as "200" thousand, not "2" and a "1e5" offset at the axis end
+    if thousands:
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v / 1000:g}"))
+    else:
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    steps = "Adam step (thousands)" if thousands else "Adam step"
+    ax.set(yscale="log", xlim=(0, total * 1.02), xlabel=f"{steps}; dotted: learning rate ÷ {lr_decay:g}",
            ylabel=f"training error, {REL}", title="Deep student (the teacher's architecture)")
     if sizes is not None:
         hidden = sizes[1:-1]
         ax.set_title(f"Deep student: {len(hidden)} hidden layers × {max(hidden)}, {n_parameters(sizes)} parameters")
-    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
     ax.legend(loc="upper right")
     return fig
 
@@ -185,8 +192,17 @@ def expressivity_grid(
                           ha="center", va="top", fontsize=7)
         # The net's name to the left of its row, centred on it; "name (detail)" on two lines to fit short rows.
         fig.text(0.005, top - (r + 0.5) * (top - bottom) / n_rows, label.replace(" (", "\n(", 1), ma="center", rotation=90, ha="left", va="center", fontsize=8)
-    fig.subplots_adjust(left=0.045, right=1.0, bottom=bottom, top=top, wspace=0.02, hspace=0.12)
+    fig.subplots_adjust(left=0.045, right=0.93, bottom=bottom, top=top, wspace=0.02, hspace=0.12)
+    _circle_key(fig, fig.add_axes((0.945, bottom + 0.1 * (top - bottom), 0.012, 0.8 * (top - bottom))))
     return fig
+
+
+def _circle_key(fig, cax) -> None:
+    """What the colours of the curves mean: the angle of the input point on the circle."""
+    bar = fig.colorbar(plt.cm.ScalarMappable(cmap=plt.cm.hsv, norm=plt.Normalize(0, 2 * np.pi)), cax=cax)
+    bar.set_ticks([0, np.pi, 2 * np.pi], labels=["0", r"$\pi$", r"$2\pi$"])
+    bar.ax.tick_params(labelsize=6)
+    bar.set_label("angle on the input circle", fontsize=7)
 
 
 def expressivity_animation(
@@ -311,38 +327,70 @@ def phase_diagram(table, teachers: Mapping[str, float]) -> plt.Figure:
 
 def trajectory_length(table) -> plt.Figure:
     """Circle length (log) and normalised length against layer: measured over nets, and the mean-field theory."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.8))
+    from matplotlib.lines import Line2D
+
+    ncol = 3
+    rows = -(-(table["sigma_w"].nunique() + 3) // ncol)  # legend rows: a colour per sigma, 3 kinds of line
+    height = 2.6 + 0.16 * rows
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, height))
     for i, (sigma, g) in enumerate(table.groupby("sigma_w", sort=True)):
         c = regime_colour(i)
         n_nets = int(g["n_nets"].iloc[0])
         ax1.fill_between(g["layer"], g["length_min"], g["length_max"], color=c, alpha=0.2, lw=0)
         ax1.plot(g["layer"], g["length_geomean"], "o", ms=2.5, color=c,
-                 label=f"σ={sigma:g} (χ₁={g['chi_1'].iloc[0]:.2f})")
+                 label=rf"$\sigma_w$ = {sigma:g} ($\chi_1$ = {g['chi_1'].iloc[0]:.2f})")
         ax1.plot(g["layer"], g["theory_length"], color=c, lw=0.9)
         ax1.plot(g["layer"], g["theory_fixed_point_length"], color=c, lw=0.7, ls="--")
         ax2.plot(g["layer"], g["normalised_length_mean"], "o", ms=2.5, color=c)
         ax2.plot(g["layer"], g["theory_normalised_length"], color=c, lw=0.9)
-    ax1.set(yscale="log", xlabel="hidden layer l", ylabel="length of the circle's image",
-            title=f"Measured ({n_nets} nets: geo. mean, range), mean field (line), √χ₁^l (dashed)")
-    ax1.title.set_fontsize(7)
-    ax1.legend(fontsize=6)
-    ax2.set(yscale="log", xlabel="hidden layer l", ylabel="length / (2π RMS radius)",
-            title="Normalised length: 1 for a circle")
-    fig.tight_layout()
+    ax1.set(yscale="log", xlabel="hidden layer $l$", ylabel="length of the circle's image",
+            title="Circle length against depth")
+    ax2.set(yscale="log", xlabel="hidden layer $l$", ylabel=r"length / ($2\pi$ RMS radius)",
+            title="Normalised length (1 for a circle)")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # layers are whole numbers
+        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    kinds = [Line2D([], [], color="0.3", marker="o", ms=2.5, ls="none",
+                    label=f"measured: geometric mean of {n_nets} nets (band: range)"),
+             Line2D([], [], color="0.3", lw=0.9, label="mean field, from the input"),
+             Line2D([], [], color="0.3", lw=0.7, ls="--", label=r"growth by $\sqrt{\chi_1}$ per layer")]
+    handles = ax1.get_legend_handles_labels()[0] + kinds
+    # below the panels: inside them, the legend would cover the curves
+    fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=6, frameon=False)
+    fig.tight_layout(rect=(0, (0.05 + 0.16 * rows) / height, 1, 1))
     return fig
 
 
-def _band(ax, g, colour, label, **line):
-    ax.fill_between(g["sigma_w"], g["test_error_ci95_low"], g["test_error_ci95_high"], color=colour, alpha=0.2, lw=0)
-    ax.plot(g["sigma_w"], g["test_error_median"], color=colour, label=label, marker="o", ms=2.5, **line)
+def _band(ax, runs, colour, label, **line):
+    """One student's median test error over teacher seeds against sigma, with its bootstrap 95% band:
+    seaborn's lineplot on the runs (one row per seed), with the settings ``study.error_bands`` uses
+    for the TSV beside the figure, so the band drawn is the one tabulated."""
+    sns.lineplot(data=runs, x="sigma_w", y="test_relative_error", ax=ax, color=colour, label=label, marker="o",
+                 markersize=4, markeredgewidth=0, err_kws={"alpha": 0.2, "linewidth": 0}, **SEED_BANDS, **line)
+
+
+def _sigma_axis(ax, sigmas: Sequence[float]) -> None:
+    """A log sigma axis labelled at round values only (labels at every sigma of a sweep overlap where
+    they crowd near 1), with an unlabelled tick at each sigma drawn."""
+    sigmas = sorted(float(x) for x in sigmas)
+    lo, hi = sigmas[0], sigmas[-1]
+    nice = [v for v in (0.1, 0.2, 0.5, 1, 2, 4, 8) if lo / 1.05 <= v <= hi * 1.05] or sigmas
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(ticker.FixedLocator(nice))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(ticker.FixedLocator([x for x in sigmas if x not in nice]))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xlim(lo / 1.1, hi * 1.1)
 
 
 def _chi_axis(ax, chi_curve) -> None:
     """chi_1 against sigma on a twin axis, chi_1 = 1 marked."""
     twin = ax.twinx()
-    twin.plot(chi_curve["sigma_w"], chi_curve["chi_1"], color="0.35", lw=0.8, ls="-.", label="χ₁ (theory)")
+    twin.plot(chi_curve["sigma_w"], chi_curve["chi_1"], color="0.35", lw=0.8, ls="-.", label="$\\chi_1$ (theory)")
     twin.axhline(1.0, color="0.35", lw=0.6, ls=":")
-    twin.set_ylabel("χ₁ (mean-field theory)", fontsize=7)
+    twin.set_ylabel("$\\chi_1$ (mean-field theory)", fontsize=7)
     twin.legend(loc="lower right")
     _mark_transition(ax)
 
@@ -355,55 +403,66 @@ def _student_label(student: str, width: int, depth: int) -> str:
     return f"width {width}" if student.startswith("shallow_w") else f"depth {depth}, width {width}"
 
 
-def sweep_error(bands, chi_curve, shallow: Sequence[str]) -> plt.Figure:
-    """Relative test error against teacher sigma: each shallow width, the deep student, the linear floor."""
+def _seeds_title(runs) -> str:
+    return f"median over {seeds_text(int(runs.groupby(['student', 'sigma_w'])['seed'].nunique().max()))}, bootstrap 95% band"
+
+
+def sweep_error(runs, chi_curve, shallow: Sequence[str]) -> plt.Figure:
+    """Relative test error against teacher sigma: each shallow width, the deep student, the linear floor.
+
+    ``runs``: one row per student, sigma and teacher seed (``study.sweep_runs``)."""
     fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.75, 3.2))
     colours = plt.cm.viridis(np.linspace(0.1, 0.85, max(len(shallow), 1)))
     for colour, student in zip(colours, shallow):
-        g = bands[bands["student"] == student]
+        g = runs[runs["student"] == student]
         _band(ax, g, colour, f"shallow, {_student_label(student, g['width'].iloc[0], g['depth'].iloc[0])}")
     for student, colour, ls in (("deep", "k", "-"), ("linear", "0.55", "--")):
-        g = bands[bands["student"] == student]
+        g = runs[runs["student"] == student]
         if len(g):
-            _band(ax, g, colour, _student_label(student, g["width"].iloc[0], g["depth"].iloc[0]), ls=ls)
-    n = int(bands["n_seeds"].max())
-    ax.set(xscale="log", yscale="log", xlabel="teacher weight scale σ_w", ylabel=f"test {REL}",
-           title=f"Error against teacher σ (median, bootstrap 95% band over {n} teacher seeds)")
+            _band(ax, g, colour, _student_label(student, g["width"].iloc[0], g["depth"].iloc[0]), linestyle=ls)
+    ax.set_yscale("log")
+    _sigma_axis(ax, runs["sigma_w"].unique())
+    ax.set(xlabel="teacher weight scale $\\sigma_w$", ylabel=f"test {REL}",
+           title=f"Error against teacher $\\sigma_w$ ({_seeds_title(runs)})")
     ax.legend(loc="upper left", fontsize=6)
     _chi_axis(ax, chi_curve)
     fig.tight_layout()
     return fig
 
 
-def equal_budget(bands, chi_curve, budget_students: Sequence[str], shallow_match: str | None) -> plt.Figure:
+def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match: str | None) -> plt.Figure:
     """(a) deep student against the shallow one of the same parameter count over sigma;
-    (b) error against depth at that budget, one line per sigma."""
+    (b) error against depth at that budget, one line per sigma (median and bootstrap 95% interval over seeds).
+
+    ``runs``: one row per student, sigma and teacher seed (``study.sweep_runs``)."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     for student, colour in (("deep", "k"), (shallow_match, regime_colour(1)), ("linear", "0.55")):
-        g = bands[bands["student"] == student] if student else bands.iloc[:0]
+        g = runs[runs["student"] == student] if student else runs.iloc[:0]
         if len(g):
             label = _student_label(student, g["width"].iloc[0], g["depth"].iloc[0])
             if student != "linear":
                 label += f", {g['n_parameters'].iloc[0]} weights"
-            _band(ax1, g, colour, label, ls="--" if student == "linear" else "-")
-    ax1.set(xscale="log", yscale="log", xlabel="teacher weight scale σ_w", ylabel=f"test {REL}",
+            _band(ax1, g, colour, label, linestyle="--" if student == "linear" else "-")
+    ax1.set_yscale("log")
+    _sigma_axis(ax1, runs["sigma_w"].unique())
+    ax1.set(xlabel="teacher weight scale $\\sigma_w$", ylabel=f"test {REL}",
             title="Deep vs shallow at an equal parameter budget")
     ax1.legend(loc="upper left", fontsize=6)
     _chi_axis(ax1, chi_curve)
-    at_budget = bands[bands["student"].isin(budget_students)]
+    at_budget = runs[runs["student"].isin(budget_students)]
     sigmas = sorted(at_budget["sigma_w"].unique())
-    colours = plt.cm.plasma(np.linspace(0.05, 0.9, max(len(sigmas), 1)))
-    for colour, sigma in zip(colours, sigmas):
-        g = at_budget[at_budget["sigma_w"] == sigma].sort_values("depth")
-        ax2.errorbar(g["depth"], g["test_error_median"],
-                     yerr=[g["test_error_median"] - g["test_error_ci95_low"], g["test_error_ci95_high"] - g["test_error_median"]],
-                     color=colour, marker="o", ms=2.5, lw=0.9, capsize=1.5, label=f"σ={sigma:g}")
+    palette = dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.9, max(len(sigmas), 1)))))
     if len(at_budget):
+        sns.lineplot(data=at_budget.assign(sigma=at_budget["sigma_w"].map("$\\sigma_w$ = {:g}".format)), x="depth",
+                     y="test_relative_error", hue="sigma", palette={f"$\\sigma_w$ = {k:g}": v for k, v in palette.items()},
+                     ax=ax2, marker="o", markersize=4, markeredgewidth=0, err_style="bars",
+                     err_kws={"capsize": 1.5, "elinewidth": 0.8}, linewidth=0.9, **SEED_BANDS)
         g0 = at_budget.drop_duplicates("depth").sort_values("depth")
         ax2.set_xticks(g0["depth"], [f"{d}\nW={w}\n{p}" for d, w, p in zip(g0["depth"], g0["width"], g0["n_parameters"])])
-    ax2.set(yscale="log", xlabel="depth (layers incl. input) / width / weights", ylabel=f"test {REL}",
+        ax2.legend(fontsize=5, ncol=2, title=None)
+    ax2.set_yscale("log")
+    ax2.set(xlabel="depth (layers incl. input) / width / weights", ylabel=f"test {REL}",
             title="Depth at a fixed parameter budget")
-    ax2.legend(fontsize=5, ncol=2)
     fig.tight_layout()
     return fig
 
@@ -414,7 +473,7 @@ def sweep_scaling(fits) -> plt.Figure:
     s = fits["sigma_w"]
     ax1.errorbar(s, fits["slope"], yerr=[fits["slope"] - fits["slope_ci_low"], fits["slope_ci_high"] - fits["slope"]],
                  color=regime_colour(0), marker="o", ms=3, capsize=2, lw=0.9)
-    ax1.set(xscale="log", xlabel="teacher weight scale σ_w", ylabel="slope d ln E / d ln W",
+    ax1.set(xlabel=r"teacher weight scale $\sigma_w$", ylabel=r"slope $d\,\ln E\,/\,d\,\ln W$",
             title="Scaling exponent of shallow error in width")
     finite = np.isfinite(fits["predicted_width"])
     f = fits[finite]
@@ -424,9 +483,25 @@ def sweep_scaling(fits) -> plt.Figure:
                        - f["predicted_width"]],
                  color=regime_colour(1), marker="o", ms=3, capsize=2, lw=0.9)
     target = float(fits["target_error"].iloc[0])
-    ax2.set(xscale="log", yscale="log", xlabel="teacher weight scale σ_w",
-            ylabel=f"width for E = {target:g}", title="Extrapolated width needed")
+    ax2.set(yscale="log", xlabel=r"teacher weight scale $\sigma_w$",
+            ylabel=f"width W for E = {number(target)}", title="Extrapolated width needed")
     for ax in (ax1, ax2):
+        _sigma_axis(ax, s)
         _mark_transition(ax)
     fig.tight_layout()
     return fig
+
+
+def animation_page(gif_path: str | Path, html_path: str | Path, title: str) -> None:
+    """An HTML page that plays the GIF: Snakemake's report shows PNG, SVG, PDF and HTML results in
+    place but offers a GIF only as a download, so the animation goes into it as this page."""
+    import base64
+    import html
+
+    data = base64.b64encode(Path(gif_path).read_bytes()).decode()
+    page = (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            "<style>body { margin: 0; display: flex; justify-content: center; background: #fff; }"
+            " img { max-width: 100%; height: auto; }</style></head>\n"
+            f'<body><img alt="{html.escape(title)}" src="data:image/gif;base64,{data}"></body></html>\n')
+    with atomic_path(html_path) as tmp:
+        Path(tmp).write_text(page, encoding="utf-8")

@@ -155,3 +155,37 @@ def prediction_panels(
         title = f"{m['regime']}, width {m['sizes'][1]}: E = {m['test_relative_error']:.2g}"
         panels.append((title, data["y_test"].ravel(), y_pred.ravel()))
     return panels
+
+
+SUMMARY_CSS = """
+body { font-family: system-ui, sans-serif; font-size: 13px; margin: 1em; color: #111; background: #fff; }
+table { border-collapse: collapse; }
+th, td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
+th { position: sticky; top: 0; background: #f3f3f3; text-align: center; }
+td:nth-child(-n+4) { text-align: left; }
+tr.fit td { background: #eef5fb; }
+"""
+
+
+def summary_html(table: pd.DataFrame, tsv_name: str, tsv_bytes: bytes) -> str:
+    """summary.tsv as a page of its own: the table (3 significant digits; the TSV holds them all), the
+    scaling-fit rows shaded, and a link that downloads the TSV itself (embedded, so that the page works
+    inside the report's single file)."""
+    import base64
+    import html
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float | np.floating):
+            return "" if np.isnan(value) else f"{value:.3g}"
+        return html.escape(str(value))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    fit = ' class="fit"'
+    rows = [f"<tr{fit if row['model'] == 'scaling_fit' else ''}>"
+            + "".join(f"<td>{cell(v)}</td>" for v in row.to_numpy()) + "</tr>" for _, row in table.iterrows()]
+    link = (f'<a download="{html.escape(tsv_name)}" href="data:text/tab-separated-values;base64,'
+            f'{base64.b64encode(tsv_bytes).decode()}">{html.escape(tsv_name)}</a>')
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(tsv_name)}</title>'
+            f"<style>{SUMMARY_CSS}</style></head><body>\n"
+            f"<p>{len(table)} rows, errors relative (MSE / Var(y_test)); every digit in {link}</p>\n"
+            f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n</body></html>\n")

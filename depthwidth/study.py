@@ -37,15 +37,27 @@ def linear_fit(data: Mapping[str, np.ndarray]) -> dict[str, Any]:
 # --- tables for the figures ---------------------------------------------------------------------
 
 
-def median_band(values: Sequence[float], n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
-    """Median and a percentile-bootstrap interval of the median (resampling the values, e.g. teacher seeds)."""
-    x = np.asarray(values, float)
-    if x.size == 0:
+# The bands over teacher seeds: the median and a percentile-bootstrap 95% interval of it, as
+# seaborn's lineplot draws them (depthwidth.figures passes it these settings); the TSVs beside the
+# figures hold the same numbers, from the same seaborn estimator with the same seed.
+SEED_BANDS = {"estimator": "median", "errorbar": ("ci", 95), "n_boot": 2000, "seed": 0}
+
+
+def median_band(values: Sequence[float], n_boot: int = SEED_BANDS["n_boot"], seed: int = SEED_BANDS["seed"],
+                level: float = 0.95) -> tuple[float, float, float]:
+    """Median and bootstrap interval of the median of ``values`` (e.g. over teacher seeds), computed by
+    seaborn's estimator (``seaborn.lineplot(estimator="median", errorbar=("ci", 95), ...)``): each call
+    starts its generator from ``seed``, as lineplot does for each point, so the numbers are the drawn ones."""
+    from seaborn._statistics import EstimateAggregator  # what lineplot aggregates with (seaborn is pinned)
+
+    x = pd.DataFrame({"v": np.asarray(values, float)})
+    if x.empty:
         raise ValueError("median_band: no values")
-    rng = np.random.default_rng(seed)
-    medians = np.median(x[rng.integers(x.size, size=(n_boot, x.size))], axis=1)
-    lo, hi = np.percentile(medians, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return float(np.median(x)), float(lo), float(hi)
+    if len(x) == 1:  # lineplot draws a single value without a band
+        v = float(x["v"].iloc[0])
+        return v, v, v
+    est = EstimateAggregator(SEED_BANDS["estimator"], ("ci", 100 * level), n_boot=n_boot, seed=seed)(x, "v")
+    return float(est["v"]), float(est["vmin"]), float(est["vmax"])
 
 
 def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float]) -> pd.DataFrame:
@@ -60,7 +72,7 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float
     return pd.DataFrame(rows)
 
 
-def error_bands(runs: pd.DataFrame, chi_1: Mapping[float, float], n_boot: int = 2000) -> pd.DataFrame:
+def error_bands(runs: pd.DataFrame, chi_1: Mapping[float, float], n_boot: int = SEED_BANDS["n_boot"]) -> pd.DataFrame:
     """Per student and sigma: median relative test error over seeds and its bootstrap 95% interval, with chi_1."""
     rows = []
     for (student, sigma), g in runs.groupby(["student", "sigma_w"], sort=True):

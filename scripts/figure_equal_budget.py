@@ -1,7 +1,8 @@
 """Figure: the deep student against a shallow one of equal parameter count over sigma, and depth at that budget.
 
 Reads: ``metrics`` of every sweep student and ``linear`` fit. Writes: PNG, PDF and the plotted
-numbers (TSV: median and bootstrap 95% interval over teacher seeds per student and sigma).
+numbers (TSV: median and bootstrap 95% interval over teacher seeds per student and sigma, as
+seaborn draws them from the runs).
 """
 
 from depthwidth import figures, runtime, style
@@ -20,4 +21,4 @@ with runtime.job(snakemake) as log:
     png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, bands)
     with style.figure_style(p.xkcd):
-        style.save(figures.equal_budget(bands, chi_curve(list(p.sigmas.values())), budget, shallow), [png, pdf])
+        style.save(figures.equal_budget(runs, chi_curve(list(p.sigmas.values())), budget, shallow), [png, pdf])

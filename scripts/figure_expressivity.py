@@ -1,6 +1,7 @@
 """Figure (d): the circle through deep random nets, as a grid of layers and as an animated GIF.
 
-Reads: ``trajectories`` (.npz). Writes: ``png`` and ``pdf`` (the grid) and ``animation`` (GIF).
+Reads: ``trajectories`` (.npz). Writes: ``png`` and ``pdf`` (the grid), ``animation`` (GIF) and
+``animation_page`` (HTML playing the GIF, for the report).
 """
 
 from depthwidth import figures, runtime, style
@@ -16,3 +17,5 @@ with runtime.job(snakemake):
         fig = figures.expressivity_grid(projected, labels, layers, stretch)
         style.save(fig, [snakemake.output["png"], snakemake.output["pdf"]])
         figures.expressivity_animation(projected, labels, snakemake.output["animation"], stretch=stretch)
+    figures.animation_page(snakemake.output["animation"], snakemake.output["animation_page"],
+                           "The circle through deep nets, layer by layer")

@@ -1,7 +1,8 @@
 """Figure: relative test error against teacher sigma, per student, with the linear reference and chi_1.
 
 Reads: ``metrics`` of every sweep student and ``linear`` fit. Writes: PNG, PDF and the plotted
-numbers (TSV: median and bootstrap 95% interval over teacher seeds per student and sigma).
+numbers (TSV: median and bootstrap 95% interval over teacher seeds per student and sigma, as
+seaborn draws them from the runs).
 """
 
 from depthwidth import figures, runtime, style
@@ -18,4 +19,4 @@ with runtime.job(snakemake) as log:
     png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, bands)
     with style.figure_style(p.xkcd):
-        style.save(figures.sweep_error(bands, curve, [s for s in p.shallow if s in set(bands["student"])]), [png, pdf])
+        style.save(figures.sweep_error(runs, curve, [s for s in p.shallow if s in set(runs["student"])]), [png, pdf])

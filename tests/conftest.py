@@ -20,7 +20,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-WORKFLOW_PARTS = ("Snakefile", "config.yaml", "workflow", "scripts", "depthwidth", "envs", "profiles", "pyproject.toml")
+WORKFLOW_PARTS = (
+    "Snakefile", "config.yaml", "config", "workflow", "scripts", "depthwidth", "envs", "profiles", "pyproject.toml",
+)
 SMOKE_CONFIG = REPO / "tests" / "smoke.yaml"
 
 
@@ -128,6 +130,20 @@ def smoke_run(workflow_repo, tmp_path_factory) -> Run:
     run = Run(workflow_repo, workdir, configfile)
     run.snakemake()
     return run
+
+
+@pytest.fixture(scope="session")
+def study_run(tmp_path_factory) -> Path:
+    """tests/smoke_study.yaml (3 sigmas, 2 seeds, a few steps) run once per session in a temporary
+    folder, with the checkout's workflow; the folder it ran in (results/ inside). Read-only."""
+    work = tmp_path_factory.mktemp("study")
+    shutil.copy(REPO / "tests" / "smoke_study.yaml", work)
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env.pop("SNAKEMAKE_PROFILE", None)
+    run = subprocess.run(snakemake_command(REPO, "--configfile", "smoke_study.yaml", "--quiet"), cwd=work, env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return work
 
 
 @pytest.fixture

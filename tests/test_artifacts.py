@@ -19,13 +19,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-
 from conftest import REPO, snakemake_env  # noqa: E402
+
 from depthwidth import artifacts, figures, style  # noqa: E402
 from depthwidth.artifacts import ArtifactError  # noqa: E402
 from depthwidth.nets import generator, make_teacher  # noqa: E402
-from depthwidth.sizes import deep_sizes  # noqa: E402
 from depthwidth.results import load_metrics  # noqa: E402
+from depthwidth.sizes import deep_sizes  # noqa: E402
 from depthwidth.teacher import draw_teacher_and_data  # noqa: E402
 
 TEACHER_SIZES = deep_sizes(5, 5, 5)

@@ -10,7 +10,6 @@ All are checked by calling the validation directly; a sample goes through the sn
 from __future__ import annotations
 
 import copy
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, job_counts, merged, run_snakemake
 
 from depthwidth.config import SCHEMA_PATH, ConfigError, check_schema, load_schema, validate
-from conftest import REPO, job_counts, merged, run_snakemake
 
 SCHEMA = load_schema()
 # The study's config merged over the tutorial's, as Snakemake merges them: every schema key has a

@@ -12,7 +12,7 @@ import shutil
 
 from conftest import Run, files_under
 
-COMPARED_TARGETS = ("results/summary.tsv", "results/expressivity/lengths.tsv", "results/expressivity/length_vs_depth.tsv")
+COMPARED_TARGETS = ("results/summary.tsv", "results/summary.html", "results/expressivity/lengths.tsv", "results/expressivity/length_vs_depth.tsv")
 
 
 def result_files(run: Run) -> dict[str, bytes]:
@@ -30,8 +30,8 @@ def test_two_clean_runs_are_byte_identical(smoke_run, tmp_path):
     assert sorted(second) == sorted(first)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
-    # 10 students x 4 files, 4 teachers x 3 files, 1 fit, 3 expressivity tables, the summary
-    assert len(first) == 10 * 4 + 4 * 3 + 1 + 3 + 1
+    # 10 students x 4 files, 4 teachers x 3 files, 1 fit, 3 expressivity tables, the summary (TSV and HTML)
+    assert len(first) == 10 * 4 + 4 * 3 + 1 + 3 + 2
 
 
 def test_metrics_hold_no_wall_times(smoke_run):

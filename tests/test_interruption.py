@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -21,7 +20,6 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-
 from conftest import Run, files_under, snakemake_command, snakemake_env
 
 TARGET = "results/chaotic/seed-1/deep/metrics.json"

@@ -89,13 +89,18 @@ def report(finished_smoke, tmp_path_factory):
 def test_report_holds_every_figure_and_the_table_byte_for_byte(report):
     results_dir = Path(report.run.workdir)
     figures_made = {str(p.relative_to(results_dir)) for p in (results_dir / "results" / "figures").iterdir()
-                    if p.suffix in (".png", ".gif")}
+                    if p.suffix in (".png", ".html")}
     expected = {"results/figures/deep_loss.png", "results/figures/error_vs_width.png",
                 "results/figures/predictions.png", "results/figures/expressivity.png",
-                "results/figures/expressivity.gif", "results/figures/mean_field.png",
+                "results/figures/expressivity_animation.html", "results/figures/mean_field.png",
                 "results/figures/phase_diagram.png", "results/figures/trajectory_length.png"}
     assert expected <= figures_made
-    assert figures_made | {"results/summary.tsv"} <= set(report.results)
+    # the table and the animation go in as HTML pages (the report shows HTML in place, not TSV or GIF)
+    assert figures_made | {"results/summary.html"} == set(report.results)
+    page = (results_dir / "results" / "summary.html").read_text()
+    assert base64.b64encode((results_dir / "results" / "summary.tsv").read_bytes()).decode() in page
+    animation = (results_dir / "results" / "figures" / "expressivity_animation.html").read_text()
+    assert base64.b64encode((results_dir / "results" / "figures" / "expressivity.gif").read_bytes()).decode() in animation
     for path, result in report.results.items():
         header, data = result["data_uri"].split(",", 1)
         assert header.startswith(f"data:{result['mime_type']};"), path
@@ -108,11 +113,11 @@ def test_every_caption_is_rendered_without_errors(report):
         "results/figures/error_vs_width.png": "(b) How wide must a shallow network be?",
         "results/figures/predictions.png": "(c) Predictions on held-out inputs.",
         "results/figures/expressivity.png": "(d) Deep chaotic networks fold their input.",
-        "results/figures/expressivity.gif": "(d, animated) The circle, layer by layer.",
+        "results/figures/expressivity_animation.html": "(d, animated) The circle, layer by layer.",
         "results/figures/mean_field.png": "Order to chaos: the mean-field theory.",
         "results/figures/phase_diagram.png": "Order to chaos: the phase diagram.",
         "results/figures/trajectory_length.png": "Order to chaos: the circle's length, layer by layer.",
-        "results/summary.tsv": "Summary table.",
+        "results/summary.html": "Summary table.",
     }
     for path, heading in headings.items():
         text = report.captions[path]
@@ -146,7 +151,7 @@ def test_captions_quote_the_run_numbers(report):
     last_chaotic = [row for row in lengths if row[0] == "chaotic"][-1]
     assert f"×{captions.number(float(last_chaotic[4]))} at hidden layer {last_chaotic[2]}" in report.captions[
         "results/figures/expressivity.png"]
-    assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.tsv"]
+    assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.html"]
 
     theory = pd.read_csv(results / "figures" / "mean_field.tsv", sep="\t")
     crossing = theory["sigma_w"][theory["chi_1"] >= 1].iloc[0]
@@ -168,7 +173,7 @@ def test_report_has_categories_and_the_workflow_description(report):
     assert set(categories["Tutorial"]["Other"]) == {
         "results/figures/deep_loss.png", "results/figures/error_vs_width.png", "results/figures/predictions.png"}
     assert set(categories["Expressivity"]["Other"]) == {
-        "results/figures/expressivity.png", "results/figures/expressivity.gif"}
+        "results/figures/expressivity.png", "results/figures/expressivity_animation.html"}
     assert set(categories["Transition"]["Other"]) == {
         "results/figures/mean_field.png", "results/figures/phase_diagram.png", "results/figures/trajectory_length.png"}
     description = _text(_script_json(report.html, "workflow-desc"))
@@ -182,7 +187,8 @@ def test_report_has_categories_and_the_workflow_description(report):
 def test_run_ends_by_saying_where_the_results_are(finished_smoke):
     if not hasattr(finished_smoke, "stdout"):
         pytest.skip("the shared smoke run does not keep its output")
-    assert "results/figures/" in finished_smoke.stdout
+    assert "This run made, in " in finished_smoke.stdout
+    assert "figures/ (5, PNG for the web, PDF for print): deep_loss, error_vs_width, expressivity" in finished_smoke.stdout
     assert f"snakemake -s {Path(finished_smoke.repo) / 'Snakefile'} --report results/report.html --configfile smoke.yaml" \
         in finished_smoke.stdout
 
@@ -243,12 +249,18 @@ def test_unreachable_target_is_said_not_extrapolated(tmp_path):
     assert facts["reachable"] is False and facts["predicted_width"] == "∞"
 
 
+class _Params(list):
+    """Snakemake's params: a list whose items may have names."""
+
+
 def _render_caption(name: str, facts, config: dict, deep_inputs=()) -> str:
     """A caption as Snakemake renders it: Jinja2 (trim_blocks, lstrip_blocks), then docutils to HTML."""
     from docutils.core import publish_parts
     from jinja2 import Environment
 
-    smk = SimpleNamespace(config=config, params=SimpleNamespace(facts=facts), input=SimpleNamespace(deep=list(deep_inputs)),
+    params = _Params([facts])  # the rules pass the numbers as their first, unnamed param
+    params.facts = facts  # (mean_field's, still by name)
+    smk = SimpleNamespace(config=config, params=params, input=SimpleNamespace(deep=list(deep_inputs)),
                           wildcards=SimpleNamespace())
     rst = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
         (REPORT_DIR / f"{name}.rst").read_text()).render(snakemake=smk, categories={}, files=[])
@@ -270,6 +282,7 @@ def _config():
 @pytest.mark.parametrize("seeds, with_deep, slope_sign", [(1, False, -1), (2, True, -1), (1, True, +1)])
 def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, seeds, with_deep, slope_sign):
     from docutils.core import publish_doctree
+
     from depthwidth.results import load_metrics
     metrics = [_metrics("chaotic", s, w, 0.5 * w ** (0.5 * slope_sign), tmp_path / f"m{s}_{w}.json")
                for s in range(seeds) for w in (5, 50)]
@@ -343,7 +356,7 @@ def test_error_vs_width_labels_normalisation_seeds_and_off_axis_extrapolation():
     ax = fig.axes[0]
     text = _axes_texts(fig)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    assert "MSE / Var(y_test)" in ax.get_ylabel()
+    assert figures.REL in ax.get_ylabel() and "y_\\mathrm{test}" in ax.get_ylabel()  # mathtext subscript
     assert "test (2 seeds)" in text and "deep student, 105 parameters" in text
     assert "target at W ≈ 6.6×10¹⁵ →" in text  # beyond 10⁶ × the widest: an arrow, not a star
     assert ax.get_xlim()[1] < 45 * 1e7
@@ -361,9 +374,85 @@ def test_deep_loss_names_regime_seeds_and_schedule():
     ax = fig.axes[0]
     text = _axes_texts(fig)
     assert "chaotic, training (2 seeds)" in text and "chaotic, test at end" in text
-    assert ax.get_yscale() == "log" and "MSE / Var(y_test)" in ax.get_ylabel()
+    assert ax.get_yscale() == "log" and figures.REL in ax.get_ylabel()
     assert "÷ 3" in ax.get_xlabel()
     assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":") == [100, 200, 300]
+    plt.close(fig)
+
+
+def test_deep_loss_counts_long_runs_in_thousands_without_an_offset():
+    fig = figures.deep_loss({"chaotic": [np.geomspace(1, 1e-6, 200_000)]}, 50_000)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert "thousands" in ax.get_xlabel()
+    assert ax.xaxis.get_offset_text().get_text() == ""
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "100" in labels and "200" in labels, labels
+    plt.close(fig)
+
+
+def _runs(sigmas=(0.4, 0.7, 0.85, 1.0, 1.15, 1.3, 2.0, 4.0), seeds=(1, 2, 3)):
+    rng = np.random.default_rng(0)
+    rows = [{"student": student, "sigma_w": s, "seed": seed, "depth": depth, "width": width, "n_parameters": 105,
+             "test_relative_error": float(np.exp(rng.normal(np.log(0.01 * s), 0.3)))}
+            for student, depth, width in (("deep", 5, 5), ("shallow_w17", 2, 17), ("linear", 1, 0), ("d3_w8", 3, 8))
+            for s in sigmas for seed in seeds]
+    return pd.DataFrame(rows)
+
+
+def test_sweep_bands_drawn_are_the_tabulated_ones_and_sigma_labels_do_not_crowd():
+    from depthwidth import study
+
+    runs = _runs()
+    bands = study.error_bands(runs, {s: 1.0 for s in runs["sigma_w"].unique()})
+    chi = study.chi_curve(list(runs["sigma_w"].unique()))
+    fig = figures.sweep_error(runs, chi, ["shallow_w17"])
+    ax = fig.axes[0]
+    deep = bands[bands["student"] == "deep"].sort_values("sigma_w")
+    [line] = [line for line in ax.lines if line.get_label().startswith("deep student")]
+    np.testing.assert_allclose(line.get_ydata(), deep["test_error_median"])
+    # the band: seaborn's polygon spans the TSV's interval at each sigma
+    band = next(c for c in ax.collections if len(c.get_paths()) and
+                np.allclose(c.get_facecolor()[0][:3], line.get_color() if isinstance(line.get_color(), tuple) else (0, 0, 0)))
+    vertices = band.get_paths()[0].vertices
+    for _, row in deep.iterrows():
+        at = vertices[np.isclose(vertices[:, 0], row["sigma_w"])][:, 1]
+        assert at.min() == pytest.approx(row["test_error_ci95_low"]) and at.max() == pytest.approx(row["test_error_ci95_high"])
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels == ["0.5", "1", "2", "4"]  # round values; the crowded sigmas near 1 get unlabelled ticks
+    assert "\\sigma_w" in ax.get_xlabel()
+    plt.close(fig)
+
+    fig = figures.equal_budget(runs, chi, ["shallow_w17", "d3_w8", "deep"], "shallow_w17")
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()] == ["0.5", "1", "2", "4"]
+    plt.close(fig)
+
+
+def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line():
+    layers = np.arange(1, 6)
+    table = pd.concat([pd.DataFrame({
+        "sigma_w": s, "layer": layers, "n_nets": 3, "chi_1": s ** 2, "length_geomean": 10 * s ** layers,
+        "length_min": 9 * s ** layers, "length_max": 11 * s ** layers, "theory_length": 10 * s ** layers,
+        "theory_fixed_point_length": 10 * s ** layers, "normalised_length_mean": 1 + 0.1 * layers,
+        "theory_normalised_length": 1 + 0.1 * layers}) for s in (0.5, 1.5)])
+    fig = figures.trajectory_length(table)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert all(float(t).is_integer() for t in ticks), ticks
+        assert "^" not in ax.get_title()
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert any("\\sqrt{\\chi_1}" in t for t in texts) and any("3 nets" in t for t in texts), texts
+    plt.close(fig)
+
+
+def test_expressivity_grid_has_a_colour_key():
+    projected = np.random.default_rng(0).normal(size=(2, 3, 20, 3))
+    fig = figures.expressivity_grid(projected, ["a", "b"], [1, 3])
+    [key] = [ax for ax in fig.axes if ax.get_ylabel() == "angle on the input circle"]
+    assert [t.get_text() for t in key.get_yticklabels()] == ["0", "$\\pi$", "$2\\pi$"]
     plt.close(fig)
 
 
@@ -445,7 +534,7 @@ def test_every_caption_file_is_used_by_a_rule():
     for rst in REPORT_DIR.glob("*.rst"):
         if rst.name != "workflow.rst":
             assert f"/{rst.name}" in rules or f"{rst.stem}.rst" in rules, f"{rst.name} is not any result's caption"
-    assert 'report: "workflow/report/workflow.rst"' in (REPO / "Snakefile").read_text()
+    assert 'report: "report/workflow.rst"' in (REPO / "workflow" / "Snakefile").read_text()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +14,8 @@ import yaml
 
 from depthwidth import plan, study
 from depthwidth.config import ConfigError
-from depthwidth.sizes import n_parameters
 from depthwidth.scaling import bootstrap_fit
+from depthwidth.sizes import n_parameters
 from depthwidth.teacher import standardise_targets, target_scaling
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,19 +109,7 @@ def test_bootstrap_width_interval_stays_finite_or_inf_never_nan():
     assert np.isfinite(ci["predicted_width_ci_low"]) and ci["slope_ci_low"] < 0 < ci["slope_ci_high"]
 
 
-@pytest.fixture(scope="module")
-def study_run(tmp_path_factory):
-    """Run tests/smoke_study.yaml (3 sigmas, 2 seeds, a few steps) in a temporary folder."""
-    if shutil.which("snakemake") is None and not Path(sys.executable).with_name("snakemake").exists():
-        pytest.skip("snakemake is not installed")
-    work = tmp_path_factory.mktemp("study")
-    shutil.copy(ROOT / "tests" / "smoke_study.yaml", work)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    snakemake = shutil.which("snakemake") or str(Path(sys.executable).with_name("snakemake"))
-    run = subprocess.run([snakemake, "-s", str(ROOT / "Snakefile"), "--configfile", "smoke_study.yaml",
-                          "--cores", "2", "--quiet"], cwd=work, env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-4000:]
-    return work
+# study_run: the smoke study, run once per session (tests/conftest.py).
 
 
 def test_study_outputs(study_run):

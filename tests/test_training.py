@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from depthwidth import engine, nets, plan
+from depthwidth import engine, plan
 from depthwidth.sizes import deep_sizes, shallow_sizes
 from depthwidth.students import relative_errors, train_student
 from depthwidth.teacher import draw_teacher_and_data

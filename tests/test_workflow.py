@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-
 from conftest import job_counts, run_snakemake
+
 from depthwidth import artifacts
 
 REPO = Path(__file__).resolve().parents[1]

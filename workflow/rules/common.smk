@@ -1,5 +1,6 @@
 # Config validation, the plan's names for the rules, and the input functions shared by the rules.
 import math
+import os
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -19,7 +20,7 @@ from depthwidth.sizes import deep_sizes, n_parameters
 try:
     for warning in validate_config(
         config,
-        Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
+        WORKFLOW_ROOT / "workflow" / "schemas" / "config.schema.yaml",
         cli_args=workflow.config_settings.config_args or (),
     ):
         logger.warning(f"config warning: {warning}")
@@ -48,7 +49,7 @@ TEACHER = config["teacher"]
 TEACHER_SIZES = plan.teacher_sizes(TEACHER)
 # The package the jobs import, and the scripts beside these rules.
 PACKAGE_DIR = Path(depthwidth.__file__).parent
-SCRIPTS_DIR = Path(workflow.current_basedir).parent.parent / "scripts"
+SCRIPTS_DIR = WORKFLOW_ROOT / "scripts"
 
 
 wildcard_constraints:
@@ -106,11 +107,12 @@ def figure_names():
     return names
 
 
-def all_outputs():
+def tutorial_outputs():
+    """The tutorial's figures, the animation and the summary table (``snakemake tutorial``)."""
     return (
-        ["results/summary.tsv", "results/figures/expressivity.gif"]
+        ["results/summary.tsv", "results/summary.html", "results/figures/expressivity.gif",
+         "results/figures/expressivity_animation.html"]
         + expand("results/figures/{name}.{ext}", name=figure_names(), ext=["png", "pdf"])
-        + expand("results/figures/{name}.{ext}", name=study_figure_names(), ext=["png", "pdf", "tsv"])
     )
 
 
@@ -154,6 +156,81 @@ def finished_checkpoints():
         for b in plan.batches(config)
         if all(Path(regime_dir(m.regime, m.seed), b.student, "metrics.json").exists() for m in b.members)
     ]
+
+
+def study_outputs():
+    """The order-to-chaos figures and their tables (``snakemake study``)."""
+    return expand("results/figures/{name}.{ext}", name=study_figure_names(), ext=["png", "pdf", "tsv"])
+
+
+def all_outputs():
+    return tutorial_outputs() + study_outputs()
+
+
+# Why a figure may be missing from a config's results, for the message naming it as a target.
+FIGURE_NEEDS = {
+    "deep_loss": "a named regime with deep_student: true",
+    "error_vs_width": "a named regime with at least two shallow_widths",
+    "mean_field": "nonlinearity: tanh",
+    "trajectory_length": "nonlinearity: tanh",
+    "sweep_error": "a `sweep` section with sigmas (e.g. --configfile configs/study.yaml)",
+    "equal_budget": "a `sweep` section with sigmas and budget_depths (configs/study.yaml)",
+    "sweep_scaling": "a `sweep` section with sigmas and at least two shallow_widths (configs/study.yaml)",
+    "study": "nonlinearity: tanh, or a `sweep` section with sigmas (configs/study.yaml)",
+}
+
+
+def undefined_target(name):
+    return WorkflowError(
+        f"{name} is not a result of this config: it needs {FIGURE_NEEDS[name]}.\n"
+        "This config makes: " + ", ".join(["summary", *figure_names(), *study_figure_names()])
+        + " (targets: all, tutorial, study, figures)."
+    )
+
+
+def defined_outputs(name, files):
+    """Input function: ``files``, or a clear error if the config defines none (a target it does not make)."""
+
+    def inputs(wildcards):
+        if not files:
+            raise undefined_target(name)
+        return files
+
+    return inputs
+
+
+def figure_defined(name):
+    """Input function of a figure's rule: nothing, or a clear error when the config does not make the figure
+    (asked for by rule name, e.g. `snakemake figure_sweep_error` without a sweep)."""
+
+    def inputs(wildcards):
+        if name not in figure_names() + study_figure_names():
+            raise undefined_target(name)
+        return []
+
+    return inputs
+
+
+def made_message(dag, started, report_cmd):
+    """The end-of-run message: the tables and figures this run wrote (from the DAG's jobs), and where."""
+    def is_result(f):
+        return (f.startswith("results/figures/") and Path(f).suffix in (".png", ".gif", ".tsv")) \
+            or f.startswith("results/summary.")
+
+    outputs = {str(f) for job in dag.jobs for f in job.output}
+    made = sorted(f for f in outputs if is_result(f) and Path(f).exists() and Path(f).stat().st_mtime >= started)
+    where = Path("results").resolve()
+    if not made:
+        return f"\nNothing new: every result in {where} was up to date.\nThe report: {report_cmd}\n"
+    figures = list(dict.fromkeys(Path(f).stem for f in made if f.endswith((".png", ".gif"))))
+    tables = [f for f in made if f.endswith((".tsv", ".html"))]
+    lines = [f"\nThis run made, in {where}:"]
+    if figures:
+        lines.append(f"  figures/ ({len(figures)}, PNG for the web, PDF for print): " + ", ".join(figures))
+    if tables:
+        lines.append("  tables: " + ", ".join(os.path.relpath(f, "results") for f in tables))
+    lines.append(f"A report with every figure and its caption: {report_cmd}\n")
+    return "\n".join(lines)
 
 
 def student_sizes(wildcards):
@@ -283,6 +360,46 @@ def figure_labels(figure, regimes, widths=None):
     if widths is not None:
         labels["width"] = widths
     return labels
+
+
+def _toggle_label(results):
+    """The label Snakemake's report would turn into a toggle among ``results`` (one category's labels,
+    in order), or None. Its template (report/html_reporter/template/components/abstract_results.js)
+    does that to any label but the first that takes exactly two values, each in half of the results,
+    and then looks up the result with the other value for each row."""
+    names = list(dict.fromkeys(name for labels in results for name in labels))
+    for name in names[1:]:
+        values = [labels[name] for labels in results if name in labels]
+        if len(set(values)) == 2 and all(values.count(v) * 2 == len(results) for v in set(values)):
+            return name
+    return None
+
+
+def settle_report_labels(rules, outputs):
+    """Fold any label that the report would make a toggle into the ``figure`` label of its results.
+
+    Our results never come in pairs differing by one label, so a toggle finds no partner result and
+    the category's page stays blank (``Cannot read properties of undefined (reading 'mime_type')``).
+    Only the results of ``outputs`` (those the report will hold) count; the labels are changed in place.
+    """
+    made = set(map(str, outputs))
+    categories = {}
+    for r in rules:
+        for f in r.output:
+            flag = getattr(f, "flags", {}).get("report")
+            if flag is not None and flag.labels and str(f) in made:
+                categories.setdefault((flag.category, flag.subcategory), []).append(flag.labels)
+    for results in categories.values():
+        while (name := _toggle_label(results)) is not None:
+            for labels in results:
+                if name in labels:
+                    labels["figure"] = f"{labels['figure']} ({labels.pop(name)})"
+
+
+def budget_widths_text():
+    """The equal-budget students' widths, with their depths (layers counting the input), for the report."""
+    sizes = [plan.student_sizes(s, TEACHER) for s in BUDGET_STUDENTS]
+    return ", ".join(f"{max(s[1:-1])} (depth {len(s) - 1})" for s in sizes) or "none"
 
 
 def shallow_widths_text(regimes):

@@ -1,7 +1,7 @@
 from depthwidth import captions
 
 # Each PNG goes into `snakemake --report`, its caption (workflow/report/<figure>.rst) quoting the
-# numbers `params.facts` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
+# numbers `params[0]` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
 # for print and stay out of the report.
 CAPTIONS = "../report"
 
@@ -9,6 +9,7 @@ CAPTIONS = "../report"
 rule figure_deep_loss:
     """(a) The deep students' training error per step, log scale."""
     input:
+        defined=figure_defined("deep_loss"),
         loss=deep_runs("loss.npz"),
         metrics=deep_runs("metrics.json"),
         code=code("figure_deep_loss.py"),
@@ -21,10 +22,12 @@ rule figure_deep_loss:
         ),
         pdf="results/figures/deep_loss.pdf",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, input: captions.deep_loss(input.metrics),
         steps_per_phase=config["deep"]["steps_per_phase"],
         lr_decay=config["deep"]["lr_decay"],
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, input: captions.deep_loss(input.metrics),
     log:
         "results/logs/figures/deep_loss.log",
     localrule: True
@@ -41,6 +44,7 @@ rule figure_deep_loss:
 rule figure_error_vs_width:
     """(b) Shallow train and test error against width, with the scaling fit, its extrapolation and the deep student."""
     input:
+        defined=figure_defined("error_vs_width"),
         metrics=shallow_metrics(*fitted_regimes(NAMED_REGIMES)),
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(NAMED_REGIMES)),
         deep=[
@@ -63,9 +67,11 @@ rule figure_error_vs_width:
         ),
         pdf="results/figures/error_vs_width.pdf",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, input: captions.error_vs_width(input.fits, input.deep),
         xkcd=config["figures"]["xkcd"],
         target_error=config["scaling"]["target_error"],
-        facts=lambda wildcards, input: captions.error_vs_width(input.fits, input.deep),
     log:
         "results/logs/figures/error_vs_width.log",
     localrule: True
@@ -96,9 +102,11 @@ rule figure_predictions:
         ),
         pdf="results/figures/predictions.pdf",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, input: captions.predictions(input.metrics),
         nonlinearity=config["nonlinearity"],
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, input: captions.predictions(input.metrics),
     log:
         "results/logs/figures/predictions.log",
     localrule: True
@@ -127,16 +135,20 @@ rule figure_expressivity:
                                  EXPRESSIVITY["regimes"], str(EXPRESSIVITY["width"])),
         ),
         pdf="results/figures/expressivity.pdf",
-        animation=report(
-            "results/figures/expressivity.gif",
+        animation="results/figures/expressivity.gif",
+        # the report plays a GIF only inside an HTML page (it shows PNG, SVG, PDF and HTML in place)
+        animation_page=report(
+            "results/figures/expressivity_animation.html",
             caption=f"{CAPTIONS}/expressivity_animation.rst",
             category="Expressivity",
             labels=figure_labels("(d) circle through deep nets, animated", EXPRESSIVITY["regimes"],
                                  str(EXPRESSIVITY["width"])),
         ),
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, input: captions.expressivity(input.lengths),
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, input: captions.expressivity(input.lengths),
     log:
         "results/logs/figures/expressivity.log",
     localrule: True

@@ -65,6 +65,7 @@ rule trajectory_lengths:
 rule figure_trajectory_length:
     """Circle length against depth, measured and from the theory (sqrt(chi_1) per layer)."""
     input:
+        defined=figure_defined("trajectory_length"),
         lengths="results/expressivity/length_vs_depth.tsv",
         code=code("figure_trajectory_length.py"),
     output:
@@ -79,10 +80,12 @@ rule figure_trajectory_length:
         pdf="results/figures/trajectory_length.pdf",
         tsv="results/figures/trajectory_length.tsv",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, output: captions.trajectory_length(output.tsv),
         width=EXPRESSIVITY["width"],
         nonlinearity=config["nonlinearity"],
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.trajectory_length(output.tsv),
     log:
         "results/logs/figures/trajectory_length.log",
     localrule: True
@@ -121,6 +124,7 @@ SWEEP_SIGMAS = {r: spec["sigma"] for r, spec in SWEEP_REGIMES.items()}
 rule figure_sweep_error:
     """Relative test error against teacher sigma per student, with the linear reference and chi_1."""
     input:
+        defined=figure_defined("sweep_error"),
         metrics=sweep_student_metrics(),
         linear=sweep_linear_metrics(),
         code=code("figure_sweep_error.py"),
@@ -134,10 +138,12 @@ rule figure_sweep_error:
         pdf="results/figures/sweep_error.pdf",
         tsv="results/figures/sweep_error.tsv",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, output: captions.sweep_error(output.tsv, [*SWEEP_SHALLOW, "deep", "linear"]),
         sigmas=SWEEP_SIGMAS,
         shallow=SWEEP_SHALLOW,
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.sweep_error(output.tsv, [*SWEEP_SHALLOW, "deep", "linear"]),
     log:
         "results/logs/figures/sweep_error.log",
     localrule: True
@@ -150,6 +156,7 @@ rule figure_sweep_error:
 rule figure_equal_budget:
     """The deep student against a shallow one of equal parameter count, and depth at a fixed budget."""
     input:
+        defined=figure_defined("equal_budget"),
         metrics=sweep_student_metrics(),
         linear=sweep_linear_metrics(),
         code=code("figure_equal_budget.py"),
@@ -159,15 +166,17 @@ rule figure_equal_budget:
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
             labels=figure_labels("order to chaos: depth at an equal budget", list(SWEEP_REGIMES),
-                                 ", ".join(BUDGET_STUDENTS)),
+                                 budget_widths_text()),
         ),
         pdf="results/figures/equal_budget.pdf",
         tsv="results/figures/equal_budget.tsv",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, output: captions.equal_budget(output.tsv, BUDGET_STUDENTS),
         sigmas=SWEEP_SIGMAS,
         budget_students=BUDGET_STUDENTS,
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.equal_budget(output.tsv, BUDGET_STUDENTS),
     log:
         "results/logs/figures/equal_budget.log",
     localrule: True
@@ -180,6 +189,7 @@ rule figure_equal_budget:
 rule figure_sweep_scaling:
     """Each sweep regime's scaling fit (slope, predicted width, bootstrap intervals) against sigma."""
     input:
+        defined=figure_defined("sweep_scaling"),
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SWEEP_REGIMES)),
         code=code("figure_sweep_scaling.py"),
     output:
@@ -193,9 +203,11 @@ rule figure_sweep_scaling:
         pdf="results/figures/sweep_scaling.pdf",
         tsv="results/figures/sweep_scaling.tsv",
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, output: captions.sweep_scaling(output.tsv),
         sigmas=SWEEP_SIGMAS,
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.sweep_scaling(output.tsv),
     log:
         "results/logs/figures/sweep_scaling.log",
     localrule: True
