@@ -52,7 +52,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -84,8 +83,7 @@ def check_cases(steps: int) -> list[tuple[str, list[int], list[Phase]]]:
     components into lr-sized ones, so two exact implementations drift apart (1e-8 to 1e-3 after
     2000 steps here, depending on the seed).
     """
-    cases = [(name, sizes, [Phase(steps, 3e-3 if name.startswith("deep") else 1e-3)])
-             for name, sizes in SHAPES.items()]
+    cases = [(name, sizes, [Phase(steps, 3e-3 if name.startswith("deep") else 1e-3)]) for name, sizes in SHAPES.items()]
     cases.append(("deep, 4 phases", TEACHER, [Phase(150, 3e-3 / 3**k) for k in range(4)]))
     return cases
 
@@ -109,8 +107,10 @@ def per_step(args) -> int:
         rel = float(np.max(np.abs(res.losses - ref) / np.abs(ref)))
         good = rel <= 1e-9
         ok &= good
-        print(f"   {name:14s} max relative loss difference {rel:.2e} ({res.backend}, compiled in "
-              f"{res.compile_seconds:.1f} s) {'ok' if good else 'FAILED'}")
+        print(
+            f"   {name:14s} max relative loss difference {rel:.2e} ({res.backend}, compiled in "
+            f"{res.compile_seconds:.1f} s) {'ok' if good else 'FAILED'}"
+        )
         for note in res.notes:
             print(f"   note: {note}")
     if not ok:
@@ -137,9 +137,11 @@ def per_step(args) -> int:
             eng.append((time.perf_counter() - t0 - res.compile_seconds) / steps)
         t, e = statistics.median(tut), statistics.median(eng)
         target = TARGETS[name]
-        print(f"   {name:13s} {t * 1e6:9.0f} us {e * 1e6:9.0f} us {t / e:6.1f}x  >= {target}x "
-              f"{'met' if t / e >= target else 'NOT met'} ({res.backend}; warm-up compile "
-              f"{warm.compile_seconds:.1f} s)")
+        print(
+            f"   {name:13s} {t * 1e6:9.0f} us {e * 1e6:9.0f} us {t / e:6.1f}x  >= {target}x "
+            f"{'met' if t / e >= target else 'NOT met'} ({res.backend}; warm-up compile "
+            f"{warm.compile_seconds:.1f} s)"
+        )
     return 0
 
 
@@ -152,12 +154,22 @@ def float32_deep(args) -> int:
     data = tutorial_data(cfg["data"]["n_train"], cfg["data"]["n_test"])
     print(f"deep student, schedule {[(p.steps, p.lr) for p in schedule]}")
     for dt in ("float32", "float64"):
-        res = engine.train(student(TEACHER), data["X_train"], data["y_train"], schedule, dtype=DTYPES[dt],
-                           compile=args.compile, steps_per_call=args.steps_per_call,
-                           compile_cache=args.compile_cache)
+        res = engine.train(
+            student(TEACHER),
+            data["X_train"],
+            data["y_train"],
+            schedule,
+            dtype=DTYPES[dt],
+            compile=args.compile,
+            steps_per_call=args.steps_per_call,
+            compile_cache=args.compile_cache,
+        )
         err = students.relative_errors([w.double() for w in res.weights], data)
-        print(f"  {dt}: relative train error {err['train_relative_error']:.3g}, test "
-              f"{err['test_relative_error']:.3g} ({res.seconds:.0f} s, {res.backend})", flush=True)
+        print(
+            f"  {dt}: relative train error {err['train_relative_error']:.3g}, test "
+            f"{err['test_relative_error']:.3g} ({res.seconds:.0f} s, {res.backend})",
+            flush=True,
+        )
     return 0
 
 
@@ -206,13 +218,19 @@ def _tutorial_job(job: tuple) -> tuple[str, float, float, np.ndarray, float]:
 
 def workflow(args) -> int:
     """The default workflow against the tutorial's procedure, 2 parallel jobs each, same numbers."""
-    jobs = [(f"results/{regime}/seed{seed}/{name}/metrics.json", regime, seed, name)
-            for regime, spec in CONFIG["regimes"].items() for seed in CONFIG["seeds"]
-            for name in plan.regime_students(spec)]
+    jobs = [
+        (f"results/{regime}/seed{seed}/{name}/metrics.json", regime, seed, name)
+        for regime, spec in CONFIG["regimes"].items()
+        for seed in CONFIG["seeds"]
+        for name in plan.regime_students(spec)
+    ]
     # longest first, which favours the tutorial: its deep student alone sets its wall time
     jobs.sort(key=lambda j: -plan.total_steps(j[3], CONFIG) * max(plan.student_sizes(j[3], CONFIG["teacher"])))
-    print(f"config.yaml: {len(jobs)} students in {CONFIG['dtype']}; the tutorial's procedure (teacher, data and "
-          "the tutorial's loop per student) as 2 parallel jobs ...", flush=True)
+    print(
+        f"config.yaml: {len(jobs)} students in {CONFIG['dtype']}; the tutorial's procedure (teacher, data and "
+        "the tutorial's loop per student) as 2 parallel jobs ...",
+        flush=True,
+    )
     t0 = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         tutorial = {target: rest for target, *rest in pool.map(_tutorial_job, jobs, chunksize=1)}
@@ -226,8 +244,20 @@ def workflow(args) -> int:
         for label in ("cold cache", "warm cache"):
             shutil.rmtree(Path(tmp, "results"), ignore_errors=True)
             # this interpreter's snakemake: the benchmark runs from a venv that is not activated
-            cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml"),
-                   "--cores", "2", "--config", f"compile_cache={cache}", "--quiet"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-s",
+                str(ROOT / "Snakefile"),
+                "--configfile",
+                str(ROOT / "config.yaml"),
+                "--cores",
+                "2",
+                "--config",
+                f"compile_cache={cache}",
+                "--quiet",
+            ]
             t0 = time.perf_counter()
             run = subprocess.run(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             walls[label] = time.perf_counter() - t0
@@ -253,13 +283,17 @@ def workflow(args) -> int:
         band = BANDS["deep" if "/deep/" in target else "shallow"]
         ok = abs(math.log(theirs / ours)) <= band
         in_bands &= ok
-        print(f"{target[len('results/'):-len('/metrics.json')]:28s} {seconds:10.0f} {label:>15s} {theirs:10.4g} "
-              f"{ours:10.4g}  {'ok' if ok else 'OUTSIDE'} (|ln ratio| <= {band})")
+        print(
+            f"{target[len('results/') : -len('/metrics.json')]:28s} {seconds:10.0f} {label:>15s} {theirs:10.4g} "
+            f"{ours:10.4g}  {'ok' if ok else 'OUTSIDE'} (|ln ratio| <= {band})"
+        )
     ratio = tutorial_wall / walls["warm cache"]
-    print(f"\nwall time: tutorial's procedure {tutorial_wall:.0f} s; the whole workflow {walls['warm cache']:.0f} s "
-          f"with a warm compile cache ({ratio:.1f}x, target >= 4x {'met' if ratio >= 4 else 'NOT met'}), "
-          f"{walls['cold cache']:.0f} s cold ({tutorial_wall / walls['cold cache']:.1f}x); "
-          f"errors {'all within' if in_bands else 'NOT all within'} their bands")
+    print(
+        f"\nwall time: tutorial's procedure {tutorial_wall:.0f} s; the whole workflow {walls['warm cache']:.0f} s "
+        f"with a warm compile cache ({ratio:.1f}x, target >= 4x {'met' if ratio >= 4 else 'NOT met'}), "
+        f"{walls['cold cache']:.0f} s cold ({tutorial_wall / walls['cold cache']:.1f}x); "
+        f"errors {'all within' if in_bands else 'NOT all within'} their bands"
+    )
     return 0 if in_bands else 1
 
 
@@ -281,8 +315,9 @@ def _batch_inputs(config: dict, student: str, members: list[plan.Member], dtype:
     stream = {k: v for k, v in plan.teacher_stream(config, members[0].regime).items() if k != "sigma"}
     datas, inits = [], []
     for m in members:
-        _, data = teacher.draw_teacher_and_data(stream["sizes"], m.sigma, m.seed, stream["n_train"], stream["n_test"],
-                                                dtype)
+        _, data = teacher.draw_teacher_and_data(
+            stream["sizes"], m.sigma, m.seed, stream["n_train"], stream["n_test"], dtype
+        )
         datas.append(teacher.standardise_targets(data) if config["data"]["standardise_targets"] else data)
         inits.append(students.initial_weights(sizes, student, vars(m), config["student_seeding"], stream))
     return sizes, datas, inits
@@ -296,23 +331,54 @@ def batch_worker(args) -> int:
     """One job's work (a fresh process): train ``--worker`` students from member ``--first`` on; print JSON."""
     torch.set_num_threads(1)
     config, members = _study_members(args.student, args.first + args.worker)
-    members = members[args.first:]
+    members = members[args.first :]
     dtype = DTYPES[config["dtype"]]
     sizes, datas, inits = _batch_inputs(config, args.student, members, dtype)
     schedule = _shortened(config, args.student, args.shorten)
-    result, _ = students.train_students(sizes, datas, schedule, inits, dtype=dtype, device=args.device,
-                                        compile=config["compile"], compile_cache=args.compile_cache)
+    result, _ = students.train_students(
+        sizes,
+        datas,
+        schedule,
+        inits,
+        dtype=dtype,
+        device=args.device,
+        compile=config["compile"],
+        compile_cache=args.compile_cache,
+    )
     steps = sum(p.steps for p in schedule)
-    print(json.dumps({"k": len(members), "steps": steps, "seconds": result.seconds, "backend": result.backend,
-                      "compile_seconds": result.compile_seconds}))
+    print(
+        json.dumps(
+            {
+                "k": len(members),
+                "steps": steps,
+                "seconds": result.seconds,
+                "backend": result.backend,
+                "compile_seconds": result.compile_seconds,
+            }
+        )
+    )
     return 0
 
 
 def _worker(args, k: int, first: int = 0) -> tuple[float, dict]:
-    cmd = [sys.executable, __file__, "--worker", str(k), "--first", str(first), "--student", args.student,
-           "--shorten", str(args.shorten), "--compile-cache", args.compile_cache, "--device", args.device]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        str(k),
+        "--first",
+        str(first),
+        "--student",
+        args.student,
+        "--shorten",
+        str(args.shorten),
+        "--compile-cache",
+        args.compile_cache,
+        "--device",
+        args.device,
+    ]
     t0 = time.perf_counter()
-    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if run.returncode:
         raise SystemExit(f"worker {cmd} failed:\n{run.stderr[-3000:]}")
@@ -333,15 +399,19 @@ def batch_equivalence(args) -> bool:
         rel = float(np.max(np.abs(batch.losses[:, k] - alone.losses) / np.abs(alone.losses)))
         bitwise &= bool(np.array_equal(batch.losses[:, k], alone.losses))
         ok &= rel <= 1e-9
-        print(f"   {members[k].regime} seed {members[k].seed}: max relative difference {rel:.2e} "
-              f"({batch.backend}) {'ok' if rel <= 1e-9 else 'FAILED'}")
+        print(
+            f"   {members[k].regime} seed {members[k].seed}: max relative difference {rel:.2e} "
+            f"({batch.backend}) {'ok' if rel <= 1e-9 else 'FAILED'}"
+        )
     print(f"   {'bitwise identical' if bitwise else 'not bitwise identical'} to training alone")
     return ok
 
 
 def batch_mode(args) -> int:
-    print(f"torch {torch.__version__}, 1 thread per process; the study's {args.student} students, schedule / "
-          f"{args.shorten}, device {args.device}")
+    print(
+        f"torch {torch.__version__}, 1 thread per process; the study's {args.student} students, schedule / "
+        f"{args.shorten}, device {args.device}"
+    )
     print(f"\n1. equivalence in float64 over {args.check_steps} steps (a K = 5 batch against each student alone):")
     if not batch_equivalence(args):
         print("\nA batch does not reproduce its students trained alone: no speed-up reported.")
@@ -349,7 +419,7 @@ def batch_mode(args) -> int:
     print("\n2. warming the compile cache (one process per batch size, not timed) ...", flush=True)
     for k in (1, 5, 40):
         _worker(args, k)
-    print(f"\n3. students per minute, each process started afresh:")
+    print("\n3. students per minute, each process started afresh:")
     solo_walls, solo = [], None
     for j in range(args.solo):
         wall, solo = _worker(args, 1, first=j)
@@ -359,14 +429,18 @@ def batch_mode(args) -> int:
         wall, info = _worker(args, k)
         rows.append((f"batch of {k}", k, wall, info))
     base = args.solo / sum(solo_walls)
-    print(f"   {'way':18s} {'students':>8s} {'wall s':>8s} {'per min':>8s} {'ratio':>6s} {'us/student-step':>16s} "
-          f"{'fixed s/process':>16s}")
+    print(
+        f"   {'way':18s} {'students':>8s} {'wall s':>8s} {'per min':>8s} {'ratio':>6s} {'us/student-step':>16s} "
+        f"{'fixed s/process':>16s}"
+    )
     for label, n, wall, info in rows:
         per_step = (info["seconds"] - info["compile_seconds"]) / (info["k"] * info["steps"]) * 1e6
         processes = n if label == "one process each" else 1
         fixed = (wall - info["k"] * info["steps"] * per_step / 1e6 * (n / info["k"])) / processes
-        print(f"   {label:18s} {n:8d} {wall:8.1f} {60 * n / wall:8.1f} {n / wall / base:5.2f}x {per_step:16.1f} "
-              f"{fixed:16.1f}  ({info['backend']})")
+        print(
+            f"   {label:18s} {n:8d} {wall:8.1f} {60 * n / wall:8.1f} {n / wall / base:5.2f}x {per_step:16.1f} "
+            f"{fixed:16.1f}  ({info['backend']})"
+        )
     return 0
 
 
@@ -380,13 +454,19 @@ def main() -> int:
     parser.add_argument("--device", default="cpu", help="--batch: cpu or cuda")
     parser.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--shorten", type=int, default=1, help="--float32-deep, --batch: divide the phases' steps by this")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default=CONFIG["dtype"],
-                        help="dtype of the timing (default: config.yaml's)")
+    parser.add_argument(
+        "--shorten", type=int, default=1, help="--float32-deep, --batch: divide the phases' steps by this"
+    )
+    parser.add_argument(
+        "--dtype", choices=sorted(DTYPES), default=CONFIG["dtype"], help="dtype of the timing (default: config.yaml's)"
+    )
     parser.add_argument("--compile", default="true", help="engine option: auto, true or false")
     parser.add_argument("--steps-per-call", type=int, default=engine.STEPS_PER_CALL, help="engine option")
-    parser.add_argument("--compile-cache", default=str(ROOT / "results" / ".cache" / "inductor"),
-                        help="Inductor cache folder (default: the workflow's)")
+    parser.add_argument(
+        "--compile-cache",
+        default=str(ROOT / "results" / ".cache" / "inductor"),
+        help="Inductor cache folder (default: the workflow's)",
+    )
     parser.add_argument("--n", type=int, default=4000, help="training points")
     parser.add_argument("--check-steps", type=int, default=2000, help="steps of the equivalence check")
     parser.add_argument("--steps", type=int, default=500, help="steps per timing round (width 135: a fifth)")

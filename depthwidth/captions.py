@@ -90,13 +90,19 @@ def deep_loss(metrics_paths: Sequence[str]) -> list[dict[str, Any]]:
     for regime, runs in _by_regime(metrics_paths).items():
         train = [m["train_relative_error"] for m in runs]
         test = [m["test_relative_error"] for m in runs]
-        facts.append({
-            "regime": regime, "seeds": len(runs), "steps": runs[0]["steps"],
-            "n_parameters": runs[0]["n_parameters"],
-            "points_per_parameter": number(runs[0]["points_per_parameter"]),
-            "train": number(median(train)), "test": number(median(test)),
-            "train_range": _range(train), "test_range": _range(test),
-        })
+        facts.append(
+            {
+                "regime": regime,
+                "seeds": len(runs),
+                "steps": runs[0]["steps"],
+                "n_parameters": runs[0]["n_parameters"],
+                "points_per_parameter": number(runs[0]["points_per_parameter"]),
+                "train": number(median(train)),
+                "test": number(median(test)),
+                "train_range": _range(train),
+                "test_range": _range(test),
+            }
+        )
     return facts
 
 
@@ -106,31 +112,52 @@ def error_vs_width(fit_paths: Sequence[str], deep_metrics_paths: Sequence[str]) 
     deep = _by_regime(deep_metrics_paths)
     facts = []
     for path in fit_paths:
-        fit = read_json(path, ("regime", "slope", "intercept", "r2", "predicted_width", "target_error",
-                               "widths", "test_relative_errors", "seeds"))
+        fit = read_json(
+            path,
+            (
+                "regime",
+                "slope",
+                "intercept",
+                "r2",
+                "predicted_width",
+                "target_error",
+                "widths",
+                "test_relative_errors",
+                "seeds",
+            ),
+        )
         errors, widths = fit["test_relative_errors"], fit["widths"]
         best = min(range(len(errors)), key=errors.__getitem__)
         predicted = _float(fit["predicted_width"])
         f = {
-            "regime": fit["regime"], "slope": f"{fit['slope']:.2f}", "r2": f"{fit['r2']:.2f}",
-            "target": number(fit["target_error"]), "predicted_width": number(predicted),
+            "regime": fit["regime"],
+            "slope": f"{fit['slope']:.2f}",
+            "r2": f"{fit['r2']:.2f}",
+            "target": number(fit["target_error"]),
+            "predicted_width": number(predicted),
             "reachable": math.isfinite(predicted),
-            "widths": ", ".join(str(w) for w in sorted(set(widths))), "seeds": len(set(fit["seeds"])),
-            "best_test": number(errors[best]), "best_width": widths[best],
-            "slope_ci": None, "predicted_width_ci": None,
+            "widths": ", ".join(str(w) for w in sorted(set(widths))),
+            "seeds": len(set(fit["seeds"])),
+            "best_test": number(errors[best]),
+            "best_width": widths[best],
+            "slope_ci": None,
+            "predicted_width_ci": None,
         }
         if "slope_ci_low" in fit:
             level = f"{100 * fit.get('ci_level', 0.95):.0f}%"
             f["slope_ci"] = f"{level} CI {fit['slope_ci_low']:.2f} to {fit['slope_ci_high']:.2f}"
-            f["predicted_width_ci"] = (f"{level} CI {number(_float(fit['predicted_width_ci_low']))} to "
-                                       f"{number(_float(fit['predicted_width_ci_high']))}")
+            f["predicted_width_ci"] = (
+                f"{level} CI {number(_float(fit['predicted_width_ci_low']))} to "
+                f"{number(_float(fit['predicted_width_ci_high']))}"
+            )
         runs = deep.get(fit["regime"])
         if runs:
             test = median(m["test_relative_error"] for m in runs)
             f["deep"] = {"test": number(test), "n_parameters": runs[0]["n_parameters"], "seeds": len(runs)}
             # The shallow width with the deep student's error, on the fitted line: W = exp((ln E - b) / m).
-            shallow_equivalent = (math.exp((math.log(test) - fit["intercept"]) / fit["slope"])
-                                  if fit["slope"] < 0 else math.inf)
+            shallow_equivalent = (
+                math.exp((math.log(test) - fit["intercept"]) / fit["slope"]) if fit["slope"] < 0 else math.inf
+            )
             f["deep"]["shallow_width"] = number(shallow_equivalent)
         else:
             f["deep"] = None
@@ -142,9 +169,14 @@ def error_vs_width(fit_paths: Sequence[str], deep_metrics_paths: Sequence[str]) 
 def predictions(metrics_paths: Sequence[str]) -> list[dict[str, Any]]:
     """Per plotted student: regime, width, parameters, test and train error."""
     return [
-        {"regime": m["regime"], "width": m["sizes"][1], "n_parameters": m["n_parameters"],
-         "test": number(m["test_relative_error"]), "train": number(m["train_relative_error"]),
-         "seed": m["seed"]}
+        {
+            "regime": m["regime"],
+            "width": m["sizes"][1],
+            "n_parameters": m["n_parameters"],
+            "test": number(m["test_relative_error"]),
+            "train": number(m["train_relative_error"]),
+            "seed": m["seed"],
+        }
         for m in map(load_metrics, metrics_paths)
     ]
 
@@ -157,11 +189,17 @@ def expressivity(lengths_path: str) -> list[dict[str, Any]]:
     for regime, rows in table.groupby("regime", sort=False):
         rows = rows.sort_values("layer")
         first, last = rows.iloc[0], rows.iloc[-1]
-        facts.append({
-            "regime": regime, "sigma": f"{first['sigma_w']:g}", "layers": int(last["layer"]),
-            "first": number(first["normalised_length"]), "last": number(last["normalised_length"]),
-            "length_first": number(first["length"]), "length_last": number(last["length"]),
-        })
+        facts.append(
+            {
+                "regime": regime,
+                "sigma": f"{first['sigma_w']:g}",
+                "layers": int(last["layer"]),
+                "first": number(first["normalised_length"]),
+                "last": number(last["normalised_length"]),
+                "length_first": number(first["length"]),
+                "length_last": number(last["length"]),
+            }
+        )
     return facts
 
 
@@ -170,8 +208,13 @@ def summary(table_path: str) -> dict[str, Any]:
     """How many students and fits the summary table holds, per model kind."""
     table = pd.read_csv(table_path, sep="\t")
     counts = table["model"].value_counts()
-    return {"rows": len(table), "shallow": int(counts.get("shallow", 0)), "deep": int(counts.get("deep", 0)),
-            "fits": int(counts.get("scaling_fit", 0)), "regimes": ", ".join(table["regime"].unique())}
+    return {
+        "rows": len(table),
+        "shallow": int(counts.get("shallow", 0)),
+        "deep": int(counts.get("deep", 0)),
+        "fits": int(counts.get("scaling_fit", 0)),
+        "regimes": ", ".join(table["regime"].unique()),
+    }
 
 
 # --- the order-to-chaos study (workflow/rules/study.smk) ---------------------------------------
@@ -208,17 +251,29 @@ def mean_field(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
     table = pd.read_csv(table_path, sep="\t").sort_values("sigma_w", ignore_index=True)
     ordered, chaotic = table[table["chi_1"] < 1], table[table["chi_1"] >= 1]
     peak = table.loc[table["depth_scale"].idxmax()]
-    at = [{"regime": name, "sigma": f"{sigma:g}", **{k: number(v, 3) for k, v in vars(theory.mean_field(sigma)).items()
-                                                    if k in ("q_star", "chi_1", "depth_scale")},
-           "phase": "chaotic" if theory.chi_1(sigma) > 1 else "ordered"}
-          for name, sigma in regimes.items()]
+    at = [
+        {
+            "regime": name,
+            "sigma": f"{sigma:g}",
+            **{
+                k: number(v, 3)
+                for k, v in vars(theory.mean_field(sigma)).items()
+                if k in ("q_star", "chi_1", "depth_scale")
+            },
+            "phase": "chaotic" if theory.chi_1(sigma) > 1 else "ordered",
+        }
+        for name, sigma in regimes.items()
+    ]
     return {
-        "points": len(table), "sigma_min": number(table["sigma_w"].iloc[0]), "sigma_max": number(table["sigma_w"].iloc[-1]),
+        "points": len(table),
+        "sigma_min": number(table["sigma_w"].iloc[0]),
+        "sigma_max": number(table["sigma_w"].iloc[-1]),
         # the grid points either side of chi_1 = 1 (None when the grid stays on one side)
         "last_ordered": number(ordered["sigma_w"].iloc[-1]) if len(ordered) and len(chaotic) else None,
         "first_chaotic": number(chaotic["sigma_w"].iloc[0]) if len(ordered) and len(chaotic) else None,
         "critical": number(theory.critical_sigma_w()),
-        "peak_depth_scale": number(peak["depth_scale"]), "peak_sigma": number(peak["sigma_w"]),
+        "peak_depth_scale": number(peak["depth_scale"]),
+        "peak_sigma": number(peak["sigma_w"]),
         "regimes": at,
     }
 
@@ -240,13 +295,19 @@ def phase_diagram(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
     worst = sim.loc[sim["relative_deviation"].abs().idxmax()]
     return {
         "sigma_w_range": f"{number(grid['sigma_w'].min())}–{number(grid['sigma_w'].max())}",
-        "sigma_b_max": number(grid["sigma_b"].max()), "grid_points": len(grid),
-        "critical": [{"sigma_b": number(b), "sigma_w": number(line[min(line.index, key=lambda x: abs(x - b))], 4)}
-                     for b in quoted],
-        "teachers": [{"regime": name, "sigma": f"{sigma:g}",
-                      "depth_scale": number(theory.depth_scale(sigma), 3)}
-                     for name, sigma in regimes.items()],
-        "simulated": len(sim), "ordered": int((sim["chi_1"] < 1).sum()), "chaotic": int((sim["chi_1"] > 1).sum()),
+        "sigma_b_max": number(grid["sigma_b"].max()),
+        "grid_points": len(grid),
+        "critical": [
+            {"sigma_b": number(b), "sigma_w": number(line[min(line.index, key=lambda x: abs(x - b))], 4)}
+            for b in quoted
+        ],
+        "teachers": [
+            {"regime": name, "sigma": f"{sigma:g}", "depth_scale": number(theory.depth_scale(sigma), 3)}
+            for name, sigma in regimes.items()
+        ],
+        "simulated": len(sim),
+        "ordered": int((sim["chi_1"] < 1).sum()),
+        "chaotic": int((sim["chi_1"] > 1).sum()),
         "max_deviation": number(100 * abs(worst["relative_deviation"]), 2),
         "max_deviation_se": number(abs(worst["chi_1_simulated"] - worst["chi_1"]) / worst["chi_1_simulated_se"], 2),
     }
@@ -262,20 +323,28 @@ def trajectory_length(table_path: str) -> list[dict[str, Any]]:
         rows = rows.sort_values("layer")
         first, last = rows.iloc[0], rows.iloc[-1]
         layers = int(last["layer"])
-        facts.append({
-            "sigma": f"{sigma:g}", "chi_1": number(first["chi_1"], 3), "sqrt_chi_1": number(math.sqrt(first["chi_1"]), 3),
-            "nets": int(first["n_nets"]), "layers": layers,
-            "measured": number(_growth_per_layer(first["length_geomean"], last["length_geomean"], layers), 3),
-            "mean_field": number(_growth_per_layer(first["theory_length"], last["theory_length"], layers), 3),
-            "normalised_first": number(first["normalised_length_mean"]),
-            "normalised_last": number(last["normalised_length_mean"]),
-        })
+        facts.append(
+            {
+                "sigma": f"{sigma:g}",
+                "chi_1": number(first["chi_1"], 3),
+                "sqrt_chi_1": number(math.sqrt(first["chi_1"]), 3),
+                "nets": int(first["n_nets"]),
+                "layers": layers,
+                "measured": number(_growth_per_layer(first["length_geomean"], last["length_geomean"], layers), 3),
+                "mean_field": number(_growth_per_layer(first["theory_length"], last["theory_length"], layers), 3),
+                "normalised_first": number(first["normalised_length_mean"]),
+                "normalised_last": number(last["normalised_length_mean"]),
+            }
+        )
     return facts
 
 
 def _error(row: pd.Series) -> dict[str, str]:
-    return {"median": number(row["test_error_median"]), "low": number(row["test_error_ci95_low"]),
-            "high": number(row["test_error_ci95_high"])}
+    return {
+        "median": number(row["test_error_median"]),
+        "low": number(row["test_error_ci95_low"]),
+        "high": number(row["test_error_ci95_high"]),
+    }
 
 
 def _student_title(row: pd.Series) -> str:
@@ -296,18 +365,26 @@ def sweep_error(table_path: str, students: Sequence[str]) -> dict[str, Any]:
     table = pd.read_csv(table_path, sep="\t")
     sigmas = sorted(table["sigma_w"].unique())
     lo, hi = sigmas[0], sigmas[-1]
-    facts = {"sigmas": ", ".join(f"{s:g}" for s in sigmas), "sigma_min": f"{lo:g}", "sigma_max": f"{hi:g}",
-             "seeds": int(table["n_seeds"].max()), "students": []}
+    facts = {
+        "sigmas": ", ".join(f"{s:g}" for s in sigmas),
+        "sigma_min": f"{lo:g}",
+        "sigma_max": f"{hi:g}",
+        "seeds": int(table["n_seeds"].max()),
+        "students": [],
+    }
     for student in students:
         rows = table[table["student"] == student].set_index("sigma_w")
         if lo not in rows.index or hi not in rows.index:
             continue
         first, last = rows.loc[lo], rows.loc[hi]
-        facts["students"].append({
-            "name": _student_title(first),
-            "at_min": _error(first), "at_max": _error(last),
-            "decades": _decades(first["test_error_median"], last["test_error_median"]),
-        })
+        facts["students"].append(
+            {
+                "name": _student_title(first),
+                "at_min": _error(first),
+                "at_max": _error(last),
+                "decades": _decades(first["test_error_median"], last["test_error_median"]),
+            }
+        )
     chi = table.drop_duplicates("sigma_w").set_index("sigma_w")["chi_1"]
     facts["chi_min"], facts["chi_max"] = number(chi[lo], 3), number(chi[hi], 3)
     return facts
@@ -333,20 +410,34 @@ def equal_budget(table_path: str, budget_students: Sequence[str]) -> dict[str, A
     facts: dict[str, Any] = {"shallow": None, "rows": []}
     if shallow:
         wins = int((median["deep"] < median[shallow]).sum())
-        facts["shallow"] = {"width": int(meta.loc[shallow, "width"]), "n_parameters": int(meta.loc[shallow, "n_parameters"]),
-                            "deep_parameters": int(meta.loc["deep", "n_parameters"]), "wins": wins, "sigmas": len(median)}
+        facts["shallow"] = {
+            "width": int(meta.loc[shallow, "width"]),
+            "n_parameters": int(meta.loc[shallow, "n_parameters"]),
+            "deep_parameters": int(meta.loc["deep", "n_parameters"]),
+            "wins": wins,
+            "sigmas": len(median),
+        }
     for sigma in _few_sigmas(median.index):
         row = median.loc[sigma]
         best = min(budget, key=lambda s: row[s]) if budget else None
-        facts["rows"].append({
-            "sigma": f"{sigma:g}", "chi_1": number(table.loc[table["sigma_w"] == sigma, "chi_1"].iloc[0], 3),
-            "deep": number(row["deep"]) if shallow else None, "shallow": number(row[shallow]) if shallow else None,
-            "ratio": number(row[shallow] / row["deep"]) if shallow else None,
-            "linear": number(row["linear"]) if "linear" in median.columns else None,
-            "best": None if best is None else {"depth": int(meta.loc[best, "depth"]), "width": int(meta.loc[best, "width"]),
-                                               "n_parameters": int(meta.loc[best, "n_parameters"]),
-                                               "error": number(row[best])},
-        })
+        facts["rows"].append(
+            {
+                "sigma": f"{sigma:g}",
+                "chi_1": number(table.loc[table["sigma_w"] == sigma, "chi_1"].iloc[0], 3),
+                "deep": number(row["deep"]) if shallow else None,
+                "shallow": number(row[shallow]) if shallow else None,
+                "ratio": number(row[shallow] / row["deep"]) if shallow else None,
+                "linear": number(row["linear"]) if "linear" in median.columns else None,
+                "best": None
+                if best is None
+                else {
+                    "depth": int(meta.loc[best, "depth"]),
+                    "width": int(meta.loc[best, "width"]),
+                    "n_parameters": int(meta.loc[best, "n_parameters"]),
+                    "error": number(row[best]),
+                },
+            }
+        )
     return facts
 
 
@@ -358,12 +449,22 @@ def sweep_scaling(table_path: str) -> list[dict[str, Any]]:
     facts = []
     for _, row in table.iterrows():
         has_ci = not math.isnan(row["slope_ci_low"])
-        facts.append({
-            "sigma": f"{row['sigma_w']:g}", "chi_1": number(row["chi_1"], 3), "seeds": int(row["n_seeds"]),
-            "slope": f"{row['slope']:.2f}", "r2": f"{row['r2']:.2f}", "target": number(row["target_error"]),
-            "slope_ci": f"{row['slope_ci_low']:.2f} to {row['slope_ci_high']:.2f}" if has_ci else None,
-            "predicted_width": number(row["predicted_width"]), "reachable": math.isfinite(row["predicted_width"]),
-            "predicted_width_ci": (f"{number(row['predicted_width_ci_low'])} to {number(row['predicted_width_ci_high'])}"
-                                   if has_ci else None),
-        })
+        facts.append(
+            {
+                "sigma": f"{row['sigma_w']:g}",
+                "chi_1": number(row["chi_1"], 3),
+                "seeds": int(row["n_seeds"]),
+                "slope": f"{row['slope']:.2f}",
+                "r2": f"{row['r2']:.2f}",
+                "target": number(row["target_error"]),
+                "slope_ci": f"{row['slope_ci_low']:.2f} to {row['slope_ci_high']:.2f}" if has_ci else None,
+                "predicted_width": number(row["predicted_width"]),
+                "reachable": math.isfinite(row["predicted_width"]),
+                "predicted_width_ci": (
+                    f"{number(row['predicted_width_ci_low'])} to {number(row['predicted_width_ci_high'])}"
+                    if has_ci
+                    else None
+                ),
+            }
+        )
     return facts

@@ -19,7 +19,6 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import artifacts
@@ -79,6 +78,7 @@ def save(
 ) -> None:
     """Write the state: ``tensors`` (p, m, v), the position, the first ``at.done`` rows of ``losses``."""
     import torch
+
     state = {
         "key": key,
         "backend": backend,

@@ -101,7 +101,12 @@ def _describe(error: ValidationError) -> list[str]:
     numeric = any(t in str(error.validator_value) for t in ("number", "integer"))
     if error.validator == "type" and isinstance(value, float) and not math.isfinite(value) and numeric:
         return [f"{where}: {value} is not a finite number"]
-    if error.validator == "type" and isinstance(value, float) and value.is_integer() and "integer" in str(error.validator_value):
+    if (
+        error.validator == "type"
+        and isinstance(value, float)
+        and value.is_integer()
+        and "integer" in str(error.validator_value)
+    ):
         return [f"{where}: {value!r} is not of type 'integer' (write {int(value)}, without a decimal point)"]
     if error.validator == "type" and isinstance(value, str):
         try:
@@ -117,8 +122,10 @@ def schema_errors(config: Any, schema: Mapping[str, Any]) -> list[str]:
     """Every schema violation of ``config``, one line each, sorted by key."""
     validator = StrictValidator(schema)
     lines = {line for error in validator.iter_errors(config) for line in _describe(error)}
-    lines.update(f"config key '{key_name(path)}': {value} does not fit a 64-bit integer"
-                 for path, value in _huge_integers(config))
+    lines.update(
+        f"config key '{key_name(path)}': {value} does not fit a 64-bit integer"
+        for path, value in _huge_integers(config)
+    )
     return sorted(lines)
 
 
@@ -153,9 +160,11 @@ def points_per_parameter_problem(key: str, sizes: list[int], what: str, n_train:
     if ratio > floor:
         return None
     where = "below" if ratio < floor else "only equal to"
-    return (f"config key '{key}': {what} has {params} parameters, so data.n_train={n_train} gives "
-            f"{ratio:.2f} training points per parameter, {where} min_points_per_parameter={floor} "
-            "(it must exceed it)")
+    return (
+        f"config key '{key}': {what} has {params} parameters, so data.n_train={n_train} gives "
+        f"{ratio:.2f} training points per parameter, {where} min_points_per_parameter={floor} "
+        "(it must exceed it)"
+    )
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
@@ -172,7 +181,7 @@ def near_miss_regimes(names: Iterable[str]) -> list[tuple[str, str]]:
     names = sorted(names)
     pairs = []
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             if re.sub(r"\d", "", a) == re.sub(r"\d", "", b) or a.startswith(b) or b.startswith(a):
                 continue
             if difflib.SequenceMatcher(None, a, b).ratio() >= 0.8:
@@ -252,15 +261,19 @@ class CliLoader(yaml.SafeLoader):
 
 
 CliLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-CliLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                list("tTfF"))
+CliLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 CliLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+0123456789."),
 )
 

@@ -219,11 +219,15 @@ class _State:
         self.shapes = [tuple(w.shape) for w in students[0]]
         for k, weights in enumerate(students):
             if [tuple(w.shape) for w in weights] != self.shapes:
-                raise ValueError(f"student {k} has layer shapes {[tuple(w.shape) for w in weights]}, "
-                                 f"student 0 {self.shapes}: a batch shares one architecture")
+                raise ValueError(
+                    f"student {k} has layer shapes {[tuple(w.shape) for w in weights]}, "
+                    f"student 0 {self.shapes}: a batch shares one architecture"
+                )
         self.k = len(students)
         self.numels = [self.k * o * i for o, i in self.shapes]
-        layers = [torch.stack([torch.as_tensor(w[layer]).detach() for w in students]) for layer in range(len(self.shapes))]
+        layers = [
+            torch.stack([torch.as_tensor(w[layer]).detach() for w in students]) for layer in range(len(self.shapes))
+        ]
         self.p = torch.cat([t.to(dev, dtype).reshape(-1) for t in layers])
         self.g = torch.zeros_like(self.p)
         self.m = torch.zeros_like(self.p)
@@ -351,8 +355,13 @@ class _Backend:
         the first call fails to compile."""
         if self.compiled_ok:
             return self.chunk(s.p, s.m, s.v, xT, yT, t_dev, lr_dev)
-        log.info("compiling %d step(s) per call for %d student(s) of %s (cache: %s)", self.opts.steps_per_call,
-                 s.k, [list(x) for x in s.shapes], os.environ.get("TORCHINDUCTOR_CACHE_DIR", "torch's default"))
+        log.info(
+            "compiling %d step(s) per call for %d student(s) of %s (cache: %s)",
+            self.opts.steps_per_call,
+            s.k,
+            [list(x) for x in s.shapes],
+            os.environ.get("TORCHINDUCTOR_CACHE_DIR", "torch's default"),
+        )
         c0 = time.perf_counter()
         try:
             out = self.chunk(s.p, s.m, s.v, xT, yT, t_dev, lr_dev)
@@ -374,8 +383,18 @@ class _Backend:
 class _Pass:
     """One pass: a group of students trained over the whole schedule, checkpointed and resumable."""
 
-    def __init__(self, s: _State, xT, yT, schedule: list[Phase], act: Nonlinearity, opts: Options,
-                 backend: _Backend, checkpoint: str | os.PathLike | None, report: Callable | None):
+    def __init__(
+        self,
+        s: _State,
+        xT,
+        yT,
+        schedule: list[Phase],
+        act: Nonlinearity,
+        opts: Options,
+        backend: _Backend,
+        checkpoint: str | os.PathLike | None,
+        report: Callable | None,
+    ):
         self.s, self.xT, self.yT, self.schedule, self.act, self.opts = s, xT, yT, schedule, act, opts
         self.backend, self.checkpoint, self.report = backend, checkpoint, report
         self.total = sum(p.steps for p in schedule)
@@ -392,8 +411,15 @@ class _Pass:
         if self.checkpoint is None or self.opts.checkpoint_every <= 0:
             return 0
         s = self.s
-        self.key = ckpt.run_key(s.shapes, s.k, self.schedule, self.opts.dtype, self.act.name,
-                                ckpt.fingerprint(s.p), ckpt.fingerprint(self.xT, self.yT))
+        self.key = ckpt.run_key(
+            s.shapes,
+            s.k,
+            self.schedule,
+            self.opts.dtype,
+            self.act.name,
+            ckpt.fingerprint(s.p),
+            ckpt.fingerprint(self.xT, self.yT),
+        )
         state = ckpt.load(self.checkpoint, self.key)
         if state is not None:
             self.at = ckpt.position(state)
@@ -402,9 +428,11 @@ class _Pass:
             self.losses[: self.at.done].copy_(state["losses"])
             log.info("%s: resumed at step %d/%d", self.checkpoint, self.at.done, self.total)
             if state["backend"] != self.backend.name or state["steps_per_call"] != self.opts.steps_per_call:
-                self.backend.note(f"checkpoint written by the {state['backend']} backend with steps_per_call="
-                                  f"{state['steps_per_call']}; the result may differ at rounding level from "
-                                  "an uninterrupted run")
+                self.backend.note(
+                    f"checkpoint written by the {state['backend']} backend with steps_per_call="
+                    f"{state['steps_per_call']}; the result may differ at rounding level from "
+                    "an uninterrupted run"
+                )
         every = self.opts.checkpoint_every
         self.next_save = (self.at.done // every + 1) * every
         return self.at.done
@@ -450,8 +478,15 @@ class _Pass:
         _adam_update(s.p, s.m, s.v, s.g, lr / (1 - BETA1**t), (1 - BETA2**t) ** 0.5)
 
     def save(self) -> None:
-        ckpt.save(self.checkpoint, self.key, self.s.tensors(), self.at, self.losses, self.backend.name,
-                  self.opts.steps_per_call)
+        ckpt.save(
+            self.checkpoint,
+            self.key,
+            self.s.tensors(),
+            self.at,
+            self.losses,
+            self.backend.name,
+            self.opts.steps_per_call,
+        )
 
     def after_call(self) -> None:
         """Checkpoint and report progress where due."""
@@ -478,8 +513,10 @@ def _shapes(students: Sequence[Sequence[torch.Tensor]]) -> list[tuple[int, int]]
     shapes = [tuple(w.shape) for w in students[0]]
     for k, weights in enumerate(students):
         if [tuple(w.shape) for w in weights] != shapes:
-            raise ValueError(f"student {k} has layer shapes {[tuple(w.shape) for w in weights]}, "
-                             f"student 0 {shapes}: a batch shares one architecture")
+            raise ValueError(
+                f"student {k} has layer shapes {[tuple(w.shape) for w in weights]}, "
+                f"student 0 {shapes}: a batch shares one architecture"
+            )
     return shapes
 
 
@@ -526,8 +563,17 @@ def train_batch(
         s = _State([students[i] for i in padded], dev, opts.dtype)
         xT = X[padded].to(dev, opts.dtype).transpose(1, 2).contiguous()  # (G, n_in, N)
         yT = y[padded].to(dev, opts.dtype).transpose(1, 2).contiguous()  # (G, n_out, N)
-        run = _Pass(s, xT, yT, schedule, act, opts, backend, ckpt.group_path(opts.checkpoint, index),
-                    _group_report(opts.progress, index, len(groups), total, backend, start))
+        run = _Pass(
+            s,
+            xT,
+            yT,
+            schedule,
+            act,
+            opts,
+            backend,
+            ckpt.group_path(opts.checkpoint, index),
+            _group_report(opts.progress, index, len(groups), total, backend, start),
+        )
         resumed += run.resume()
         run.run()
         weights += [s.student(j) for j in range(len(members))]
@@ -553,8 +599,9 @@ def _wants_compile(opts: Options, work: float, k: int) -> bool:
     if mode != "auto":
         return mode == "true"
     if work < opts.compile_min_work:
-        log.info("%.2g steps x points x hidden units x students (%d students): too little to repay compiling; eager",
-                 work, k)
+        log.info(
+            "%.2g steps x points x hidden units x students (%d students): too little to repay compiling; eager", work, k
+        )
         return False
     return True
 
@@ -580,8 +627,10 @@ def train(
     **options,
 ) -> TrainResult:
     """Train one student, a batch of one: X is (N, n_in), y (N, n_out); see :func:`train_batch`."""
-    X, y = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X), torch.as_tensor(
-        np.asarray(y) if not isinstance(y, torch.Tensor) else y)
+    X, y = (
+        torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X),
+        torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y),
+    )
     batch = train_batch([weights], X[None], y[None], schedule, phi, **options)
     return TrainResult(
         weights=batch.weights[0],

@@ -94,6 +94,13 @@ def length_table(arrays: dict[str, np.ndarray], regimes: Sequence[str]) -> pd.Da
     rows = []
     for i, regime in enumerate(regimes):
         for layer, (length, norm) in enumerate(zip(arrays["length"][i], arrays["normalised_length"][i]), start=1):
-            rows.append({"regime": regime, "sigma_w": float(arrays["sigmas"][i]), "layer": layer,
-                         "length": float(length), "normalised_length": float(norm)})
+            rows.append(
+                {
+                    "regime": regime,
+                    "sigma_w": float(arrays["sigmas"][i]),
+                    "layer": layer,
+                    "length": float(length),
+                    "normalised_length": float(norm),
+                }
+            )
     return pd.DataFrame(rows)

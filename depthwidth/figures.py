@@ -47,12 +47,27 @@ def deep_loss(
     for regime, runs in curves.items():
         colour = regime_colour(regime)
         for k, curve in enumerate(runs):
-            ax.plot(np.arange(1, len(curve) + 1), curve, color=colour, lw=0.9, alpha=0.85,
-                    label=f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None)
+            ax.plot(
+                np.arange(1, len(curve) + 1),
+                curve,
+                color=colour,
+                lw=0.9,
+                alpha=0.85,
+                label=f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None,
+            )
         if test_errors and regime in test_errors:
             ends = [len(c) for c in runs]
-            ax.scatter(ends, test_errors[regime], marker="D", s=14, color=colour, edgecolor="white", lw=0.4,
-                       zorder=3, label=f"{regime}, test at end")
+            ax.scatter(
+                ends,
+                test_errors[regime],
+                marker="D",
+                s=14,
+                color=colour,
+                edgecolor="white",
+                lw=0.4,
+                zorder=3,
+                label=f"{regime}, test at end",
+            )
     total = max(len(c) for runs in curves.values() for c in runs)
     for boundary in range(phase_steps, total, phase_steps):
         ax.axvline(boundary, color="0.75", lw=0.6, ls=":", zorder=0)
@@ -62,8 +77,13 @@ def deep_loss(
     else:
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     steps = "Adam step (thousands)" if thousands else "Adam step"
-    ax.set(yscale="log", xlim=(0, total * 1.02), xlabel=f"{steps}; dotted: learning rate ÷ {lr_decay:g}",
-           ylabel=f"training error, {REL}", title="Deep student (the teacher's architecture)")
+    ax.set(
+        yscale="log",
+        xlim=(0, total * 1.02),
+        xlabel=f"{steps}; dotted: learning rate ÷ {lr_decay:g}",
+        ylabel=f"training error, {REL}",
+        title="Deep student (the teacher's architecture)",
+    )
     if sizes is not None:
         hidden = sizes[1:-1]
         ax.set_title(f"Deep student: {len(hidden)} hidden layers × {max(hidden)}, {n_parameters(sizes)} parameters")
@@ -90,8 +110,9 @@ def error_vs_width(
         w_lo, w_hi = widths.min(), widths.max()
         seeds = len(set(fit["seeds"]))
         # Nudge train and test apart so neither hides the other where they coincide.
-        ax.scatter(widths / 1.06, pts["train"], marker="^", facecolor="none", edgecolor=colour, s=16, lw=0.8,
-                   label="train")
+        ax.scatter(
+            widths / 1.06, pts["train"], marker="^", facecolor="none", edgecolor=colour, s=16, lw=0.8, label="train"
+        )
         ax.scatter(widths * 1.06, pts["test"], marker="o", color=colour, s=14, label=f"test ({seeds_text(seeds)})")
 
         target, predicted = float(fit["target_error"]), float(fit["predicted_width"])
@@ -103,26 +124,66 @@ def error_vs_width(
         slope_txt = f"{fit['slope']:.2f}"
         if "slope_ci_low" in fit:
             slope_txt += f", 95% CI [{fit['slope_ci_low']:.2f}, {fit['slope_ci_high']:.2f}]"
-        ax.plot(w_line, np.exp(fit["intercept"]) * w_line ** fit["slope"], color=NEUTRAL, lw=0.9, ls="--",
-                label=f"fit E ∝ Wᵐ, m = {slope_txt}")
+        ax.plot(
+            w_line,
+            np.exp(fit["intercept"]) * w_line ** fit["slope"],
+            color=NEUTRAL,
+            lw=0.9,
+            ls="--",
+            label=f"fit E ∝ Wᵐ, m = {slope_txt}",
+        )
         ax.axhline(target, color="0.6", lw=0.6, ls=":")
-        ax.annotate(f"target E = {number(target)}", (w_lo / 1.3, target), xytext=(2, 2), textcoords="offset points",
-                    fontsize=6, color="0.4", va="bottom")
+        ax.annotate(
+            f"target E = {number(target)}",
+            (w_lo / 1.3, target),
+            xytext=(2, 2),
+            textcoords="offset points",
+            fontsize=6,
+            color="0.4",
+            va="bottom",
+        )
         if reachable and predicted <= w_edge:
-            ax.scatter([predicted], [target], marker="*", color="k", s=45, zorder=3,
-                       label=f"target reached at W ≈ {number(predicted)}")
+            ax.scatter(
+                [predicted],
+                [target],
+                marker="*",
+                color="k",
+                s=45,
+                zorder=3,
+                label=f"target reached at W ≈ {number(predicted)}",
+            )
         elif reachable:
-            ax.annotate(f"target at W ≈ {number(predicted)} →", (w_edge, target), xytext=(-3, 10),
-                        textcoords="offset points", ha="right", fontsize=6, color="k")
+            ax.annotate(
+                f"target at W ≈ {number(predicted)} →",
+                (w_edge, target),
+                xytext=(-3, 10),
+                textcoords="offset points",
+                ha="right",
+                fontsize=6,
+                color="k",
+            )
         else:
-            ax.text(0.98, 0.02, "error does not fall with width:\nno width reaches the target",
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=6)
+            ax.text(
+                0.98,
+                0.02,
+                "error does not fall with width:\nno width reaches the target",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=6,
+            )
         if deep and regime in deep:
             d = deep[regime]
-            ax.axhline(d["test"], color=colour, lw=0.9, ls="-.",
-                       label=f"deep student, {d['n_parameters']} parameters (test)")
-        ax.set(xscale="log", yscale="log", xlabel="hidden width W (units)", ylabel=f"relative error E, {REL}",
-               title=f"Shallow students, {regime} teacher")
+            ax.axhline(
+                d["test"], color=colour, lw=0.9, ls="-.", label=f"deep student, {d['n_parameters']} parameters (test)"
+            )
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="hidden width W (units)",
+            ylabel=f"relative error E, {REL}",
+            title=f"Shallow students, {regime} teacher",
+        )
         ax.legend(loc="upper right", fontsize=6)
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, hi * 30)  # head room for the legend above the data
@@ -143,8 +204,14 @@ def predictions(panels: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> plt.Fig
         lim = 1.05 * float(max(np.abs(t).max(), np.abs(p).max()))
         ax.plot([-lim, lim], [-lim, lim], color=NEUTRAL, lw=0.7, ls="--", label="student = teacher")
         ax.scatter(t, p, s=3, alpha=0.5, lw=0, color=regime_colour(i), rasterized=True)
-        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", title=title,
-               xlabel="teacher output / SD(teacher)", ylabel="student output / SD(teacher)")
+        ax.set(
+            xlim=(-lim, lim),
+            ylim=(-lim, lim),
+            aspect="equal",
+            title=title,
+            xlabel="teacher output / SD(teacher)",
+            ylabel="student output / SD(teacher)",
+        )
     axes[0][0].legend(loc="upper left")
     fig.tight_layout()
     return fig
@@ -160,8 +227,11 @@ def _draw_curve(ax, xyz: np.ndarray) -> None:
     ax.add_collection3d(Line3DCollection(segments, colors=colours, linewidths=0.8))
     lo, hi = xyz.min(axis=0), xyz.max(axis=0)
     pad = 0.05 * np.maximum(hi - lo, 1e-12)
-    ax.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]),
-           zlim=(lo[2] - pad[2], hi[2] + pad[2]))
+    ax.set(
+        xlim=(lo[0] - pad[0], hi[0] + pad[0]),
+        ylim=(lo[1] - pad[1], hi[1] + pad[1]),
+        zlim=(lo[2] - pad[2], hi[2] + pad[2]),
+    )
     ax.set_xticks([]), ax.set_yticks([]), ax.set_zticks([])
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.set_pane_color((0.96, 0.96, 0.96, 1.0))
@@ -188,10 +258,26 @@ def expressivity_grid(
             if r == 0:
                 ax.set_title(f"hidden layer {layer}", fontsize=8, pad=0)
             if stretch is not None:
-                ax.text2D(0.5, 0.02, f"length ×{stretch[r, layer - 1]:.2g}", transform=ax.transAxes,
-                          ha="center", va="top", fontsize=7)
+                ax.text2D(
+                    0.5,
+                    0.02,
+                    f"length ×{stretch[r, layer - 1]:.2g}",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="top",
+                    fontsize=7,
+                )
         # The net's name to the left of its row, centred on it; "name (detail)" on two lines to fit short rows.
-        fig.text(0.005, top - (r + 0.5) * (top - bottom) / n_rows, label.replace(" (", "\n(", 1), ma="center", rotation=90, ha="left", va="center", fontsize=8)
+        fig.text(
+            0.005,
+            top - (r + 0.5) * (top - bottom) / n_rows,
+            label.replace(" (", "\n(", 1),
+            ma="center",
+            rotation=90,
+            ha="left",
+            va="center",
+            fontsize=8,
+        )
     fig.subplots_adjust(left=0.045, right=0.93, bottom=bottom, top=top, wspace=0.02, hspace=0.12)
     _circle_key(fig, fig.add_axes((0.945, bottom + 0.1 * (top - bottom), 0.012, 0.8 * (top - bottom))))
     return fig
@@ -259,12 +345,19 @@ def mean_field(table) -> plt.Figure:
     ax_q.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"$q^*$", title="Fixed point of the length map")
     ax_chi.plot(s, table["chi_1"], color=regime_colour(0))
     ax_chi.axhline(1.0, color="0.5", lw=0.7, ls="--")
-    ax_chi.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"$\chi_1 = \sigma_w^2\,E[\phi'(\sqrt{q^*} z)^2]$",
-               title=r"Order ($\chi_1 < 1$) to chaos ($\chi_1 > 1$)")
+    ax_chi.set(
+        xlabel=r"weight scale $\sigma_w$",
+        ylabel=r"$\chi_1 = \sigma_w^2\,E[\phi'(\sqrt{q^*} z)^2]$",
+        title=r"Order ($\chi_1 < 1$) to chaos ($\chi_1 > 1$)",
+    )
     xi = table["depth_scale"].to_numpy(dtype=float)
     ax_xi.plot(s, np.where(np.isfinite(xi), xi, np.nan), color=regime_colour(2))
-    ax_xi.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"depth scale $\xi_c$ (layers)", yscale="log",
-              title=r"$\xi_c = -1 / \ln \chi_c$")
+    ax_xi.set(
+        xlabel=r"weight scale $\sigma_w$",
+        ylabel=r"depth scale $\xi_c$ (layers)",
+        yscale="log",
+        title=r"$\xi_c = -1 / \ln \chi_c$",
+    )
     for ax in (ax_q, ax_chi, ax_xi):
         _mark_transition(ax)
     fig.tight_layout()
@@ -283,18 +376,37 @@ def _depth_scale_map(ax, grid, critical, teachers: Mapping[str, float]):
     finite = xi.to_numpy(dtype=float)
     finite = np.where(np.isfinite(finite), finite, MAX_DEPTH_SCALE_COLOUR)
     norm = LogNorm(vmin=max(np.nanmin(finite), 0.1), vmax=MAX_DEPTH_SCALE_COLOUR)
-    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="nearest",
-                         rasterized=True)
+    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="nearest", rasterized=True)
     ax.plot(critical["sigma_w"], critical["sigma_b"], color="white", lw=1.4, label=r"$\chi_1 = 1$")
     top = float(grid["sigma_b"].max())
     ax.text(0.5 * (grid["sigma_w"].min() + 1.0), 0.5 * top, "ordered", color="white", ha="center", fontsize=7)
-    ax.text(0.5 * (critical["sigma_w"].max() + grid["sigma_w"].max()), 0.5 * top, "chaotic", color="white",
-            ha="center", fontsize=7)
+    ax.text(
+        0.5 * (critical["sigma_w"].max() + grid["sigma_w"].max()),
+        0.5 * top,
+        "chaotic",
+        color="white",
+        ha="center",
+        fontsize=7,
+    )
     for name, sigma in teachers.items():
-        ax.plot(sigma, 0.0, marker="*", ms=9, color=regime_colour(name), mec="white", mew=0.6, clip_on=False,
-                zorder=5, ls="none", label=f"{name} teacher ($\\sigma_w$ = {sigma:g})")
-    ax.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"bias scale $\sigma_b$",
-           title=r"Depth scale $\xi_c$ and the order-to-chaos line")
+        ax.plot(
+            sigma,
+            0.0,
+            marker="*",
+            ms=9,
+            color=regime_colour(name),
+            mec="white",
+            mew=0.6,
+            clip_on=False,
+            zorder=5,
+            ls="none",
+            label=f"{name} teacher ($\\sigma_w$ = {sigma:g})",
+        )
+    ax.set(
+        xlabel=r"weight scale $\sigma_w$",
+        ylabel=r"bias scale $\sigma_b$",
+        title=r"Depth scale $\xi_c$ and the order-to-chaos line",
+    )
     return mesh
 
 
@@ -305,21 +417,36 @@ def phase_diagram(table, teachers: Mapping[str, float]) -> plt.Figure:
     kinds = {kind: rows for kind, rows in table.groupby("kind")}
     sim = kinds["simulation"]
     mesh = _depth_scale_map(ax_map, kinds["grid"], kinds["critical"].sort_values("sigma_b"), teachers)
-    ax_map.plot(sim["sigma_w"], sim["sigma_b"], "o", ms=4, mfc="none", mec="white", mew=0.9,
-                label="simulated (right)")
+    ax_map.plot(sim["sigma_w"], sim["sigma_b"], "o", ms=4, mfc="none", mec="white", mew=0.9, label="simulated (right)")
     ax_map.legend(loc="lower right", fontsize=6, labelcolor="white", facecolor="0.25", framealpha=0.6, frameon=True)
     fig.colorbar(mesh, ax=ax_map, extend="max", pad=0.02).set_label(r"$\xi_c$ (layers)")
     chaotic = sim["chi_1"] > 1
-    for mask, colour, label in ((chaotic, regime_colour("chaotic"), "chaotic"),
-                                (~chaotic, regime_colour("quasilinear"), "ordered")):
-        ax_sim.errorbar(sim["chi_1"][mask], sim["chi_1_simulated"][mask], yerr=2 * sim["chi_1_simulated_se"][mask],
-                        fmt="o", ms=3, color=colour, label=label, capsize=1.5, lw=0.8)
+    for mask, colour, label in (
+        (chaotic, regime_colour("chaotic"), "chaotic"),
+        (~chaotic, regime_colour("quasilinear"), "ordered"),
+    ):
+        ax_sim.errorbar(
+            sim["chi_1"][mask],
+            sim["chi_1_simulated"][mask],
+            yerr=2 * sim["chi_1_simulated_se"][mask],
+            fmt="o",
+            ms=3,
+            color=colour,
+            label=label,
+            capsize=1.5,
+            lw=0.8,
+        )
     lim = [0.0, 1.08 * float(max(sim["chi_1"].max(), sim["chi_1_simulated"].max()))]
     ax_sim.plot(lim, lim, color=NEUTRAL, lw=0.7, ls="--", zorder=0)
     ax_sim.axhline(1.0, color="0.6", lw=0.6, ls=":", zorder=0)
     ax_sim.axvline(1.0, color="0.6", lw=0.6, ls=":", zorder=0)
-    ax_sim.set(xlim=lim, ylim=lim, xlabel=r"$\chi_1$, mean-field theory", ylabel=r"$\chi_1$, measured (±2 s.e.)",
-               title="Perturbation growth per layer")
+    ax_sim.set(
+        xlim=lim,
+        ylim=lim,
+        xlabel=r"$\chi_1$, mean-field theory",
+        ylabel=r"$\chi_1$, measured (±2 s.e.)",
+        title="Perturbation growth per layer",
+    )
     ax_sim.legend(loc="upper left")
     fig.tight_layout()
     return fig
@@ -337,25 +464,48 @@ def trajectory_length(table) -> plt.Figure:
         c = regime_colour(i)
         n_nets = int(g["n_nets"].iloc[0])
         ax1.fill_between(g["layer"], g["length_min"], g["length_max"], color=c, alpha=0.2, lw=0)
-        ax1.plot(g["layer"], g["length_geomean"], "o", ms=2.5, color=c,
-                 label=rf"$\sigma_w$ = {sigma:g} ($\chi_1$ = {g['chi_1'].iloc[0]:.2f})")
+        ax1.plot(
+            g["layer"],
+            g["length_geomean"],
+            "o",
+            ms=2.5,
+            color=c,
+            label=rf"$\sigma_w$ = {sigma:g} ($\chi_1$ = {g['chi_1'].iloc[0]:.2f})",
+        )
         ax1.plot(g["layer"], g["theory_length"], color=c, lw=0.9)
         ax1.plot(g["layer"], g["theory_fixed_point_length"], color=c, lw=0.7, ls="--")
         ax2.plot(g["layer"], g["normalised_length_mean"], "o", ms=2.5, color=c)
         ax2.plot(g["layer"], g["theory_normalised_length"], color=c, lw=0.9)
-    ax1.set(yscale="log", xlabel="hidden layer $l$", ylabel="length of the circle's image",
-            title="Circle length against depth")
-    ax2.set(yscale="log", xlabel="hidden layer $l$", ylabel=r"length / ($2\pi$ RMS radius)",
-            title="Normalised length (1 for a circle)")
+    ax1.set(
+        yscale="log",
+        xlabel="hidden layer $l$",
+        ylabel="length of the circle's image",
+        title="Circle length against depth",
+    )
+    ax2.set(
+        yscale="log",
+        xlabel="hidden layer $l$",
+        ylabel=r"length / ($2\pi$ RMS radius)",
+        title="Normalised length (1 for a circle)",
+    )
     for ax in (ax1, ax2):
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # layers are whole numbers
         ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-    kinds = [Line2D([], [], color="0.3", marker="o", ms=2.5, ls="none",
-                    label=f"measured: geometric mean of {n_nets} nets (band: range)"),
-             Line2D([], [], color="0.3", lw=0.9, label="mean field, from the input"),
-             Line2D([], [], color="0.3", lw=0.7, ls="--", label=r"growth by $\sqrt{\chi_1}$ per layer")]
+    kinds = [
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            marker="o",
+            ms=2.5,
+            ls="none",
+            label=f"measured: geometric mean of {n_nets} nets (band: range)",
+        ),
+        Line2D([], [], color="0.3", lw=0.9, label="mean field, from the input"),
+        Line2D([], [], color="0.3", lw=0.7, ls="--", label=r"growth by $\sqrt{\chi_1}$ per layer"),
+    ]
     handles = ax1.get_legend_handles_labels()[0] + kinds
     # below the panels: inside them, the legend would cover the curves
     fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=6, frameon=False)
@@ -367,8 +517,20 @@ def _band(ax, runs, colour, label, **line):
     """One student's median test error over teacher seeds against sigma, with its bootstrap 95% band:
     seaborn's lineplot on the runs (one row per seed), with the settings ``study.error_bands`` uses
     for the TSV beside the figure, so the band drawn is the one tabulated."""
-    sns.lineplot(data=runs, x="sigma_w", y="test_relative_error", ax=ax, color=colour, label=label, marker="o",
-                 markersize=4, markeredgewidth=0, err_kws={"alpha": 0.2, "linewidth": 0}, **SEED_BANDS, **line)
+    sns.lineplot(
+        data=runs,
+        x="sigma_w",
+        y="test_relative_error",
+        ax=ax,
+        color=colour,
+        label=label,
+        marker="o",
+        markersize=4,
+        markeredgewidth=0,
+        err_kws={"alpha": 0.2, "linewidth": 0},
+        **SEED_BANDS,
+        **line,
+    )
 
 
 def _sigma_axis(ax, sigmas: Sequence[float]) -> None:
@@ -422,8 +584,11 @@ def sweep_error(runs, chi_curve, shallow: Sequence[str]) -> plt.Figure:
             _band(ax, g, colour, _student_label(student, g["width"].iloc[0], g["depth"].iloc[0]), linestyle=ls)
     ax.set_yscale("log")
     _sigma_axis(ax, runs["sigma_w"].unique())
-    ax.set(xlabel="teacher weight scale $\\sigma_w$", ylabel=f"test {REL}",
-           title=f"Error against teacher $\\sigma_w$ ({_seeds_title(runs)})")
+    ax.set(
+        xlabel="teacher weight scale $\\sigma_w$",
+        ylabel=f"test {REL}",
+        title=f"Error against teacher $\\sigma_w$ ({_seeds_title(runs)})",
+    )
     ax.legend(loc="upper left", fontsize=6)
     _chi_axis(ax, chi_curve)
     fig.tight_layout()
@@ -445,24 +610,43 @@ def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match:
             _band(ax1, g, colour, label, linestyle="--" if student == "linear" else "-")
     ax1.set_yscale("log")
     _sigma_axis(ax1, runs["sigma_w"].unique())
-    ax1.set(xlabel="teacher weight scale $\\sigma_w$", ylabel=f"test {REL}",
-            title="Deep vs shallow at an equal parameter budget")
+    ax1.set(
+        xlabel="teacher weight scale $\\sigma_w$",
+        ylabel=f"test {REL}",
+        title="Deep vs shallow at an equal parameter budget",
+    )
     ax1.legend(loc="upper left", fontsize=6)
     _chi_axis(ax1, chi_curve)
     at_budget = runs[runs["student"].isin(budget_students)]
     sigmas = sorted(at_budget["sigma_w"].unique())
     palette = dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.9, max(len(sigmas), 1)))))
     if len(at_budget):
-        sns.lineplot(data=at_budget.assign(sigma=at_budget["sigma_w"].map("$\\sigma_w$ = {:g}".format)), x="depth",
-                     y="test_relative_error", hue="sigma", palette={f"$\\sigma_w$ = {k:g}": v for k, v in palette.items()},
-                     ax=ax2, marker="o", markersize=4, markeredgewidth=0, err_style="bars",
-                     err_kws={"capsize": 1.5, "elinewidth": 0.8}, linewidth=0.9, **SEED_BANDS)
+        sns.lineplot(
+            data=at_budget.assign(sigma=at_budget["sigma_w"].map("$\\sigma_w$ = {:g}".format)),
+            x="depth",
+            y="test_relative_error",
+            hue="sigma",
+            palette={f"$\\sigma_w$ = {k:g}": v for k, v in palette.items()},
+            ax=ax2,
+            marker="o",
+            markersize=4,
+            markeredgewidth=0,
+            err_style="bars",
+            err_kws={"capsize": 1.5, "elinewidth": 0.8},
+            linewidth=0.9,
+            **SEED_BANDS,
+        )
         g0 = at_budget.drop_duplicates("depth").sort_values("depth")
-        ax2.set_xticks(g0["depth"], [f"{d}\nW={w}\n{p}" for d, w, p in zip(g0["depth"], g0["width"], g0["n_parameters"])])
+        ax2.set_xticks(
+            g0["depth"], [f"{d}\nW={w}\n{p}" for d, w, p in zip(g0["depth"], g0["width"], g0["n_parameters"])]
+        )
         ax2.legend(fontsize=5, ncol=2, title=None)
     ax2.set_yscale("log")
-    ax2.set(xlabel="depth (layers incl. input) / width / weights", ylabel=f"test {REL}",
-            title="Depth at a fixed parameter budget")
+    ax2.set(
+        xlabel="depth (layers incl. input) / width / weights",
+        ylabel=f"test {REL}",
+        title="Depth at a fixed parameter budget",
+    )
     fig.tight_layout()
     return fig
 
@@ -471,20 +655,44 @@ def sweep_scaling(fits) -> plt.Figure:
     """The scaling fit's slope and predicted width against teacher sigma, with bootstrap 95% intervals."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.6))
     s = fits["sigma_w"]
-    ax1.errorbar(s, fits["slope"], yerr=[fits["slope"] - fits["slope_ci_low"], fits["slope_ci_high"] - fits["slope"]],
-                 color=regime_colour(0), marker="o", ms=3, capsize=2, lw=0.9)
-    ax1.set(xlabel=r"teacher weight scale $\sigma_w$", ylabel=r"slope $d\,\ln E\,/\,d\,\ln W$",
-            title="Scaling exponent of shallow error in width")
+    ax1.errorbar(
+        s,
+        fits["slope"],
+        yerr=[fits["slope"] - fits["slope_ci_low"], fits["slope_ci_high"] - fits["slope"]],
+        color=regime_colour(0),
+        marker="o",
+        ms=3,
+        capsize=2,
+        lw=0.9,
+    )
+    ax1.set(
+        xlabel=r"teacher weight scale $\sigma_w$",
+        ylabel=r"slope $d\,\ln E\,/\,d\,\ln W$",
+        title="Scaling exponent of shallow error in width",
+    )
     finite = np.isfinite(fits["predicted_width"])
     f = fits[finite]
-    ax2.errorbar(f["sigma_w"], f["predicted_width"],
-                 yerr=[f["predicted_width"] - f["predicted_width_ci_low"],
-                       np.where(np.isfinite(f["predicted_width_ci_high"]), f["predicted_width_ci_high"], f["predicted_width"])
-                       - f["predicted_width"]],
-                 color=regime_colour(1), marker="o", ms=3, capsize=2, lw=0.9)
+    ax2.errorbar(
+        f["sigma_w"],
+        f["predicted_width"],
+        yerr=[
+            f["predicted_width"] - f["predicted_width_ci_low"],
+            np.where(np.isfinite(f["predicted_width_ci_high"]), f["predicted_width_ci_high"], f["predicted_width"])
+            - f["predicted_width"],
+        ],
+        color=regime_colour(1),
+        marker="o",
+        ms=3,
+        capsize=2,
+        lw=0.9,
+    )
     target = float(fits["target_error"].iloc[0])
-    ax2.set(yscale="log", xlabel=r"teacher weight scale $\sigma_w$",
-            ylabel=f"width W for E = {number(target)}", title="Extrapolated width needed")
+    ax2.set(
+        yscale="log",
+        xlabel=r"teacher weight scale $\sigma_w$",
+        ylabel=f"width W for E = {number(target)}",
+        title="Extrapolated width needed",
+    )
     for ax in (ax1, ax2):
         _sigma_axis(ax, s)
         _mark_transition(ax)
@@ -499,9 +707,11 @@ def animation_page(gif_path: str | Path, html_path: str | Path, title: str) -> N
     import html
 
     data = base64.b64encode(Path(gif_path).read_bytes()).decode()
-    page = (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            "<style>body { margin: 0; display: flex; justify-content: center; background: #fff; }"
-            " img { max-width: 100%; height: auto; }</style></head>\n"
-            f'<body><img alt="{html.escape(title)}" src="data:image/gif;base64,{data}"></body></html>\n')
+    page = (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        "<style>body { margin: 0; display: flex; justify-content: center; background: #fff; }"
+        " img { max-width: 100%; height: auto; }</style></head>\n"
+        f'<body><img alt="{html.escape(title)}" src="data:image/gif;base64,{data}"></body></html>\n'
+    )
     with atomic_path(html_path) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")

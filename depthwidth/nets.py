@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+
 @dataclass(frozen=True)
 class Nonlinearity:
     """A nonlinearity phi and the forms training needs of it.
@@ -121,9 +122,7 @@ def make_teacher(sizes: Sequence[int], sigma: float, generator: torch.Generator)
     return weights
 
 
-def make_student(
-    sizes: Sequence[int], init: str, sigma: float, generator: torch.Generator
-) -> list[torch.Tensor]:
+def make_student(sizes: Sequence[int], init: str, sigma: float, generator: torch.Generator) -> list[torch.Tensor]:
     """A student: ``init="default"`` is PyTorch's default, ``"teacher"`` the teacher's N(0, sigma^2/fan_in)."""
     if init not in STUDENT_INITS:
         raise ValueError(f"unknown student init {init!r}; choose one of {STUDENT_INITS}")
@@ -181,7 +180,7 @@ def _torch_state(seed: int, mt_state: np.ndarray) -> torch.Tensor:
     _check_state_layout()
     raw = bytearray(torch.Generator().manual_seed(0).get_state().numpy().tobytes())
     raw[0:8] = np.array([seed], dtype="<u8").tobytes()  # what initial_seed() reports
-    raw[_MT_OFFSET:_MT_OFFSET + 624 * 8] = mt_state.astype("<u8").tobytes()
+    raw[_MT_OFFSET : _MT_OFFSET + 624 * 8] = mt_state.astype("<u8").tobytes()
     return torch.frombuffer(raw, dtype=torch.uint8).clone()
 
 
@@ -200,8 +199,10 @@ def _check_state_layout() -> None:
     want = torch.Generator().manual_seed(12345).get_state().numpy().tobytes()
     raw = bytearray(torch.Generator().manual_seed(0).get_state().numpy().tobytes())
     raw[0:8] = np.array([12345], dtype="<u8").tobytes()
-    raw[_MT_OFFSET:_MT_OFFSET + 624 * 8] = np.random.RandomState(12345).get_state()[1].astype("<u8").tobytes()
+    raw[_MT_OFFSET : _MT_OFFSET + 624 * 8] = np.random.RandomState(12345).get_state()[1].astype("<u8").tobytes()
     if bytes(raw) != want:
-        raise RuntimeError(f"torch {torch.__version__}'s CPU generator state has an unknown layout; "
-                           "depthwidth.nets.generator cannot seed derived streams")
+        raise RuntimeError(
+            f"torch {torch.__version__}'s CPU generator state has an unknown layout; "
+            "depthwidth.nets.generator cannot seed derived streams"
+        )
     _LAYOUT_CHECKED = True

@@ -26,8 +26,12 @@ SIMULATION_COLUMNS = ["chi_1_simulated", "chi_1_simulated_se", "relative_deviati
 
 def _theory_row(kind: str, sigma_w: float, sigma_b: float) -> dict:
     mf = theory.mean_field(sigma_w, sigma_b)
-    return {"kind": kind, "sigma_w": float(sigma_w), "sigma_b": float(sigma_b),
-            **{k: float(getattr(mf, k)) for k in THEORY_COLUMNS}}
+    return {
+        "kind": kind,
+        "sigma_w": float(sigma_w),
+        "sigma_b": float(sigma_b),
+        **{k: float(getattr(mf, k)) for k in THEORY_COLUMNS},
+    }
 
 
 def theory_grid(sigma_ws: Sequence[float], sigma_bs: Sequence[float]) -> pd.DataFrame:
@@ -40,8 +44,9 @@ def critical_line(sigma_bs: Sequence[float]) -> pd.DataFrame:
     return pd.DataFrame([_theory_row("critical", theory.critical_sigma_w(b), b) for b in sigma_bs])
 
 
-def perturbation_growth(sigma_w: float, sigma_b: float, width: int, layers: int, burn_in: int, inputs: int,
-                        seed: int, eps: float = 1e-6) -> np.ndarray:
+def perturbation_growth(
+    sigma_w: float, sigma_b: float, width: int, layers: int, burn_in: int, inputs: int, seed: int, eps: float = 1e-6
+) -> np.ndarray:
     """(layers - burn_in,) per layer after the burn-in, the mean over ``inputs`` of |d'|^2 / |d|^2.
 
     d is a perturbation of the pre-activations z (N(0, q*) per unit, so the net starts at the
@@ -50,8 +55,10 @@ def perturbation_growth(sigma_w: float, sigma_b: float, width: int, layers: int,
     limit of tiny perturbations). The burn-in lets its direction forget the start.
     """
     if not 0 <= burn_in <= layers - 2:
-        raise ValueError(f"need 0 <= burn_in <= layers - 2 (two measured layers for a standard error), "
-                         f"got burn_in={burn_in}, layers={layers}")
+        raise ValueError(
+            f"need 0 <= burn_in <= layers - 2 (two measured layers for a standard error), "
+            f"got burn_in={burn_in}, layers={layers}"
+        )
     rng = np.random.default_rng(seed)
     z = np.sqrt(theory.q_star(sigma_w, sigma_b)) * rng.standard_normal((inputs, width))
     d = rng.standard_normal((inputs, width))
@@ -69,8 +76,9 @@ def perturbation_growth(sigma_w: float, sigma_b: float, width: int, layers: int,
     return np.array(ratios[burn_in:])
 
 
-def simulated_points(points: Sequence[Sequence[float]], width: int, layers: int, burn_in: int, inputs: int,
-                     seed: int) -> pd.DataFrame:
+def simulated_points(
+    points: Sequence[Sequence[float]], width: int, layers: int, burn_in: int, inputs: int, seed: int
+) -> pd.DataFrame:
     """Measured chi_1 (mean over layers after the burn-in; standard error from the layers' spread)
     beside the theory at each (sigma_w, sigma_b), kind ``simulation``."""
     rows = []
@@ -78,16 +86,33 @@ def simulated_points(points: Sequence[Sequence[float]], width: int, layers: int,
         growth = perturbation_growth(sigma_w, sigma_b, width, layers, burn_in, inputs, seed + i)
         row = _theory_row("simulation", sigma_w, sigma_b)
         measured = float(growth.mean())
-        rows.append({**row, "chi_1_simulated": measured,
-                     "chi_1_simulated_se": float(growth.std(ddof=1) / np.sqrt(len(growth))),
-                     "relative_deviation": measured / row["chi_1"] - 1.0})
+        rows.append(
+            {
+                **row,
+                "chi_1_simulated": measured,
+                "chi_1_simulated_se": float(growth.std(ddof=1) / np.sqrt(len(growth))),
+                "relative_deviation": measured / row["chi_1"] - 1.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def phase_diagram_table(sigma_ws: Sequence[float], sigma_bs: Sequence[float], points: Sequence[Sequence[float]],
-                        width: int, layers: int, burn_in: int, inputs: int, seed: int) -> pd.DataFrame:
+def phase_diagram_table(
+    sigma_ws: Sequence[float],
+    sigma_bs: Sequence[float],
+    points: Sequence[Sequence[float]],
+    width: int,
+    layers: int,
+    burn_in: int,
+    inputs: int,
+    seed: int,
+) -> pd.DataFrame:
     """The grid, the critical line and the simulated points in one table (see the module's docstring)."""
-    parts = [theory_grid(sigma_ws, sigma_bs), critical_line(sigma_bs),
-             simulated_points(points, width, layers, burn_in, inputs, seed)]
+    parts = [
+        theory_grid(sigma_ws, sigma_bs),
+        critical_line(sigma_bs),
+        simulated_points(points, width, layers, burn_in, inputs, seed),
+    ]
     return pd.concat(parts, ignore_index=True).reindex(
-        columns=["kind", "sigma_w", "sigma_b", *THEORY_COLUMNS, *SIMULATION_COLUMNS])
+        columns=["kind", "sigma_w", "sigma_b", *THEORY_COLUMNS, *SIMULATION_COLUMNS]
+    )

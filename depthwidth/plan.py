@@ -177,7 +177,9 @@ def check_sweep(config: Mapping[str, Any]) -> None:
     if list(widths) != sorted(set(widths)):
         raise ConfigError(f"sweep.shallow_widths: must be strictly increasing, got {widths}")
     if config["nonlinearity"] != "tanh":
-        raise ConfigError(f"sweep: its figures use the tanh mean-field theory, but nonlinearity is {config['nonlinearity']!r}")
+        raise ConfigError(
+            f"sweep: its figures use the tanh mean-field theory, but nonlinearity is {config['nonlinearity']!r}"
+        )
     spec = next(iter(sweep_regimes(config).values()))
     n_train, floor = config["data"]["n_train"], config["min_points_per_parameter"]
     for name in regime_students(spec):
@@ -247,17 +249,13 @@ def member(config: Mapping[str, Any], regime: str, seed: int, student: str) -> M
     spec = regimes(config)[regime]
     preceding = ()
     if config["student_seeding"] == "tutorial":
-        preceding = tuple(
-            (tuple(sizes), init) for sizes, init in preceding_students(spec, student, config["teacher"])
-        )
+        preceding = tuple((tuple(sizes), init) for sizes, init in preceding_students(spec, student, config["teacher"]))
     return Member(regime, int(seed), float(spec["sigma"]), spec["student_init"], preceding)
 
 
 def batch(config: Mapping[str, Any], student: str, regime_names: Sequence[str]) -> Batch:
     """The batch training ``student`` for every seed of each of ``regime_names`` (regime-major)."""
-    return Batch(
-        student, tuple(member(config, r, s, student) for r in regime_names for s in config["seeds"])
-    )
+    return Batch(student, tuple(member(config, r, s, student) for r in regime_names for s in config["seeds"]))
 
 
 def batches_by_sweep(config: Mapping[str, Any]) -> bool:
@@ -280,9 +278,7 @@ def sweep_students(config: Mapping[str, Any]) -> list[str]:
 def batches(config: Mapping[str, Any]) -> list[Batch]:
     """Every batch the workflow trains, one job each."""
     out = [
-        batch(config, student, [r])
-        for r in batched_regimes(config)
-        for student in regime_students(regimes(config)[r])
+        batch(config, student, [r]) for r in batched_regimes(config) for student in regime_students(regimes(config)[r])
     ]
     if batches_by_sweep(config):
         out += [batch(config, student, list(sweep_regimes(config))) for student in sweep_students(config)]

@@ -21,8 +21,12 @@ from .engine import Phase
 
 
 def adam_reference(
-    weights: Sequence[torch.Tensor], X: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor,
-    schedule: Sequence[Phase], dtype: torch.dtype = torch.float64, restart: bool = True,
+    weights: Sequence[torch.Tensor],
+    X: np.ndarray | torch.Tensor,
+    y: np.ndarray | torch.Tensor,
+    schedule: Sequence[Phase],
+    dtype: torch.dtype = torch.float64,
+    restart: bool = True,
 ) -> tuple[list[torch.Tensor], np.ndarray]:
     """Train copies of ``weights`` by autograd and ``torch.optim.Adam``: a new optimizer per phase
     (one kept across phases, only its lr changed, if not ``restart``). Returns the trained weights
@@ -58,7 +62,10 @@ def tutorial_model(weights: Sequence[torch.Tensor], dtype: torch.dtype) -> nn.Se
 
 
 def tutorial_train(
-    weights: Sequence[torch.Tensor], X: np.ndarray, y: np.ndarray, schedule: Sequence[Phase],
+    weights: Sequence[torch.Tensor],
+    X: np.ndarray,
+    y: np.ndarray,
+    schedule: Sequence[Phase],
     dtype: torch.dtype = torch.float64,
 ) -> tuple[list[torch.Tensor], np.ndarray]:
     """Train like the tutorial; returns the trained weights and the loss before every step."""

@@ -15,8 +15,15 @@ from .artifacts import ArtifactError, read_dataset, read_json, read_npz, read_we
 
 # What every student's metrics.json must hold (students.train_student writes more).
 METRIC_KEYS = (
-    "name", "regime", "seed", "sizes", "n_parameters", "points_per_parameter", "var_y_test",
-    "train_relative_error", "test_relative_error",
+    "name",
+    "regime",
+    "seed",
+    "sizes",
+    "n_parameters",
+    "points_per_parameter",
+    "var_y_test",
+    "train_relative_error",
+    "test_relative_error",
 )
 
 
@@ -44,17 +51,24 @@ def load_metrics(path: str, expected: Mapping[str, Any] | None = None) -> dict[s
             f"{path}: records {got}, but is read as that of {want}: a copied or misplaced file; "
             f"remake it with snakemake --cores all --forcerun {path}"
         )
-    for key, least, strict in (("train_relative_error", 0, False), ("test_relative_error", 0, False),
-                               ("var_y_test", 0, True), ("n_parameters", 0, True),
-                               ("points_per_parameter", 0, True)):
+    for key, least, strict in (
+        ("train_relative_error", 0, False),
+        ("test_relative_error", 0, False),
+        ("var_y_test", 0, True),
+        ("n_parameters", 0, True),
+        ("points_per_parameter", 0, True),
+    ):
         value = m[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ArtifactError(f"{path}: {key} is {value!r}, expected a finite number")
         if value < least or (strict and value == least):
             raise ArtifactError(f"{path}: {key} is {value!r}, expected {'above' if strict else 'at least'} {least}")
     sizes = m["sizes"]
-    if (not isinstance(sizes, list) or len(sizes) < 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)):
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) < 2
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)
+    ):
         raise ArtifactError(f"{path}: sizes is {sizes!r}, expected a list of at least two positive layer widths")
     return m
 
@@ -89,18 +103,27 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
     for path in metrics_paths:
         m = load_metrics(path)
         sizes = m["sizes"]
-        rows.append({
-            "regime": m["regime"], "sigma_w": sigmas.get(m["regime"], np.nan), "seed": m["seed"],
-            "model": "deep" if m["name"] == "deep" else "shallow",
-            "width": max(sizes[1:-1]), "depth": len(sizes) - 1,
-            **{k: m[k] for k in ("n_parameters", "points_per_parameter", "train_relative_error",
-                                 "test_relative_error")},
-        })
+        rows.append(
+            {
+                "regime": m["regime"],
+                "sigma_w": sigmas.get(m["regime"], np.nan),
+                "seed": m["seed"],
+                "model": "deep" if m["name"] == "deep" else "shallow",
+                "width": max(sizes[1:-1]),
+                "depth": len(sizes) - 1,
+                **{
+                    k: m[k]
+                    for k in ("n_parameters", "points_per_parameter", "train_relative_error", "test_relative_error")
+                },
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def summary_table(
-    metrics_paths: Sequence[str], fit_paths: Sequence[str], sigmas: Mapping[str, float],
+    metrics_paths: Sequence[str],
+    fit_paths: Sequence[str],
+    sigmas: Mapping[str, float],
     weight_paths: Sequence[str] = (),
 ) -> pd.DataFrame:
     """summary.tsv: one row per student, and one ``scaling_fit`` row per fitted regime.
@@ -114,9 +137,18 @@ def summary_table(
     fits = []
     for path in fit_paths:
         fit = read_json(path, ("regime", "slope", "intercept", "predicted_width", "target_error"))
-        fits.append({"regime": fit["regime"], "sigma_w": sigmas[fit["regime"]], "model": "scaling_fit",
-                     **{k: fit.get(k, np.nan) for k in SUMMARY_COLUMNS if k.startswith(("slope", "intercept", "r2",
-                                                                                        "predicted", "target"))}})
+        fits.append(
+            {
+                "regime": fit["regime"],
+                "sigma_w": sigmas[fit["regime"]],
+                "model": "scaling_fit",
+                **{
+                    k: fit.get(k, np.nan)
+                    for k in SUMMARY_COLUMNS
+                    if k.startswith(("slope", "intercept", "r2", "predicted", "target"))
+                },
+            }
+        )
     table = pd.concat([students, pd.DataFrame(fits)], ignore_index=True)
     table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
     return table.sort_values(["regime", "model", "hidden_width_units", "seed"], kind="stable", ignore_index=True)
@@ -131,8 +163,11 @@ def width_points(metrics_paths: Sequence[str]) -> dict[str, dict[str, np.ndarray
     """Per regime, arrays ``width``, ``train``, ``test`` (relative errors) of its shallow students."""
     table = student_rows(metrics_paths, sigmas={})
     return {
-        regime: {"width": g["width"].to_numpy(), "train": g["train_relative_error"].to_numpy(),
-                 "test": g["test_relative_error"].to_numpy()}
+        regime: {
+            "width": g["width"].to_numpy(),
+            "train": g["train_relative_error"].to_numpy(),
+            "test": g["test_relative_error"].to_numpy(),
+        }
         for regime, g in table.groupby("regime", sort=False)
     }
 
@@ -181,11 +216,19 @@ def summary_html(table: pd.DataFrame, tsv_name: str, tsv_bytes: bytes) -> str:
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
     fit = ' class="fit"'
-    rows = [f"<tr{fit if row['model'] == 'scaling_fit' else ''}>"
-            + "".join(f"<td>{cell(v)}</td>" for v in row.to_numpy()) + "</tr>" for _, row in table.iterrows()]
-    link = (f'<a download="{html.escape(tsv_name)}" href="data:text/tab-separated-values;base64,'
-            f'{base64.b64encode(tsv_bytes).decode()}">{html.escape(tsv_name)}</a>')
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(tsv_name)}</title>'
-            f"<style>{SUMMARY_CSS}</style></head><body>\n"
-            f"<p>{len(table)} rows, errors relative (MSE / Var(y_test)); every digit in {link}</p>\n"
-            f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n</body></html>\n")
+    rows = [
+        f"<tr{fit if row['model'] == 'scaling_fit' else ''}>"
+        + "".join(f"<td>{cell(v)}</td>" for v in row.to_numpy())
+        + "</tr>"
+        for _, row in table.iterrows()
+    ]
+    link = (
+        f'<a download="{html.escape(tsv_name)}" href="data:text/tab-separated-values;base64,'
+        f'{base64.b64encode(tsv_bytes).decode()}">{html.escape(tsv_name)}</a>'
+    )
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(tsv_name)}</title>'
+        f"<style>{SUMMARY_CSS}</style></head><body>\n"
+        f"<p>{len(table)} rows, errors relative (MSE / Var(y_test)); every digit in {link}</p>\n"
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n</body></html>\n"
+    )

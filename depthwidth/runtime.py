@@ -38,8 +38,12 @@ def job(snakemake: Any) -> Iterator[logging.Logger]:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(threads)
-    log.info("rule %s, %d thread(s)%s", getattr(snakemake, "rule", "?"), threads,
-             f", torch {torch.__version__}" if torch is not None else "")
+    log.info(
+        "rule %s, %d thread(s)%s",
+        getattr(snakemake, "rule", "?"),
+        threads,
+        f", torch {torch.__version__}" if torch is not None else "",
+    )
     try:
         yield log
     except BaseException as err:
@@ -78,10 +82,14 @@ def progress_logger(label: str) -> Callable[[int, int, Any, float], None]:
             rate = steps / elapsed
             pace = f", {rate:,.0f} steps/s, ~{format_duration((total - step) / rate)} left"
         values = [float(v) for v in (losses if hasattr(losses, "__len__") else [losses])]
-        mse = f"{values[0]:.4g}" if len(values) == 1 else (
-            f"median {statistics.median(values):.4g}, max {max(values):.4g} over {len(values)} students")
-        log.info("%s: step %d/%d (%.0f%%), training MSE %s%s", label, step, total, 100 * step / max(total, 1),
-                 mse, pace)
+        mse = (
+            f"{values[0]:.4g}"
+            if len(values) == 1
+            else (f"median {statistics.median(values):.4g}, max {max(values):.4g} over {len(values)} students")
+        )
+        log.info(
+            "%s: step %d/%d (%.0f%%), training MSE %s%s", label, step, total, 100 * step / max(total, 1), mse, pace
+        )
 
     return progress
 

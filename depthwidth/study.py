@@ -24,8 +24,13 @@ def linear_fit(data: Mapping[str, np.ndarray]) -> dict[str, Any]:
     X, y = data["X_train"], data["y_train"]
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)  # (n_in, 1)
     var = float(np.var(data["y_test"], ddof=1))
-    out: dict[str, Any] = {"name": "linear", "sizes": [X.shape[1], y.shape[1]], "n_parameters": int(coef.size),
-                           "points_per_parameter": len(X) / coef.size, "coefficients": coef.ravel().tolist()}
+    out: dict[str, Any] = {
+        "name": "linear",
+        "sizes": [X.shape[1], y.shape[1]],
+        "n_parameters": int(coef.size),
+        "points_per_parameter": len(X) / coef.size,
+        "coefficients": coef.ravel().tolist(),
+    }
     for split in ("train", "test"):
         mse = float(((data[f"X_{split}"] @ coef - data[f"y_{split}"]) ** 2).mean())
         out[f"{split}_mse"] = mse
@@ -43,8 +48,9 @@ def linear_fit(data: Mapping[str, np.ndarray]) -> dict[str, Any]:
 SEED_BANDS = {"estimator": "median", "errorbar": ("ci", 95), "n_boot": 2000, "seed": 0}
 
 
-def median_band(values: Sequence[float], n_boot: int = SEED_BANDS["n_boot"], seed: int = SEED_BANDS["seed"],
-                level: float = 0.95) -> tuple[float, float, float]:
+def median_band(
+    values: Sequence[float], n_boot: int = SEED_BANDS["n_boot"], seed: int = SEED_BANDS["seed"], level: float = 0.95
+) -> tuple[float, float, float]:
     """Median and bootstrap interval of the median of ``values`` (e.g. over teacher seeds), computed by
     seaborn's estimator (``seaborn.lineplot(estimator="median", errorbar=("ci", 95), ...)``): each call
     starts its generator from ``seed``, as lineplot does for each point, so the numbers are the drawn ones."""
@@ -65,10 +71,19 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float
     rows = []
     for m in metrics:
         sizes = m["sizes"]
-        rows.append({"regime": m["regime"], "sigma_w": float(sigmas[m["regime"]]), "seed": int(m["seed"]),
-                     "student": m["name"], "depth": len(sizes) - 1, "width": max(sizes[1:-1], default=0),
-                     "n_parameters": int(m["n_parameters"]), "train_relative_error": m["train_relative_error"],
-                     "test_relative_error": m["test_relative_error"]})
+        rows.append(
+            {
+                "regime": m["regime"],
+                "sigma_w": float(sigmas[m["regime"]]),
+                "seed": int(m["seed"]),
+                "student": m["name"],
+                "depth": len(sizes) - 1,
+                "width": max(sizes[1:-1], default=0),
+                "n_parameters": int(m["n_parameters"]),
+                "train_relative_error": m["train_relative_error"],
+                "test_relative_error": m["test_relative_error"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -77,22 +92,49 @@ def error_bands(runs: pd.DataFrame, chi_1: Mapping[float, float], n_boot: int = 
     rows = []
     for (student, sigma), g in runs.groupby(["student", "sigma_w"], sort=True):
         med, lo, hi = median_band(g["test_relative_error"], n_boot=n_boot)
-        rows.append({"student": student, "sigma_w": sigma, "chi_1": chi_1[sigma], "depth": int(g["depth"].iloc[0]),
-                     "width": int(g["width"].iloc[0]), "n_parameters": int(g["n_parameters"].iloc[0]),
-                     "n_seeds": g["seed"].nunique(), "test_error_median": med, "test_error_ci95_low": lo,
-                     "test_error_ci95_high": hi})
+        rows.append(
+            {
+                "student": student,
+                "sigma_w": sigma,
+                "chi_1": chi_1[sigma],
+                "depth": int(g["depth"].iloc[0]),
+                "width": int(g["width"].iloc[0]),
+                "n_parameters": int(g["n_parameters"].iloc[0]),
+                "n_seeds": g["seed"].nunique(),
+                "test_error_median": med,
+                "test_error_ci95_low": lo,
+                "test_error_ci95_high": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def fit_rows(fits: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float], chi_1: Mapping[float, float]) -> pd.DataFrame:
+def fit_rows(
+    fits: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float], chi_1: Mapping[float, float]
+) -> pd.DataFrame:
     """One row per sweep regime's scaling fit: slope, predicted width and their bootstrap intervals."""
-    keys = ("slope", "slope_ci_low", "slope_ci_high", "r2", "predicted_width", "predicted_width_ci_low",
-            "predicted_width_ci_high", "target_error")
+    keys = (
+        "slope",
+        "slope_ci_low",
+        "slope_ci_high",
+        "r2",
+        "predicted_width",
+        "predicted_width_ci_low",
+        "predicted_width_ci_high",
+        "target_error",
+    )
     rows = []
     for fit in fits:
         sigma = float(sigmas[fit["regime"]])
-        rows.append({"regime": fit["regime"], "sigma_w": sigma, "chi_1": chi_1[sigma], "n_seeds": len(set(fit["seeds"])),
-                     **{k: float(fit[k]) if fit.get(k) is not None else np.nan for k in keys}})
+        rows.append(
+            {
+                "regime": fit["regime"],
+                "sigma_w": sigma,
+                "chi_1": chi_1[sigma],
+                "n_seeds": len(set(fit["seeds"])),
+                **{k: float(fit[k]) if fit.get(k) is not None else np.nan for k in keys},
+            }
+        )
     return pd.DataFrame(rows).sort_values("sigma_w", ignore_index=True)
 
 
@@ -118,8 +160,15 @@ def circle_length_table(
         for net in range(nets):
             for layer, h in enumerate(hidden_layers(make_teacher(sizes, sigma, g), circle, phi), start=1):
                 length = trajectory_length(h)
-                rows.append({"sigma_w": float(sigma), "net": net, "layer": layer, "length": float(length),
-                             "normalised_length": float(normalised_length(h, length))})
+                rows.append(
+                    {
+                        "sigma_w": float(sigma),
+                        "net": net,
+                        "layer": layer,
+                        "length": float(length),
+                        "normalised_length": float(normalised_length(h, length)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -137,15 +186,22 @@ def length_vs_depth(measured: pd.DataFrame, width: int, phi: str = "tanh") -> pd
         length, normalised = theory.circle_lengths(sigma, width, layers, phi=phi)
         chi1 = theory.chi_1(sigma, 0.0, phi)
         for layer, lg in g.groupby("layer", sort=True):
-            rows.append({
-                "sigma_w": sigma, "layer": layer, "chi_1": chi1, "q_star": theory.q_star(sigma, 0.0, phi),
-                "n_nets": len(lg), "length_geomean": float(np.exp(np.log(lg["length"]).mean())),
-                "length_min": float(lg["length"].min()), "length_max": float(lg["length"].max()),
-                "normalised_length_mean": float(lg["normalised_length"].mean()),
-                "theory_length": float(length[layer - 1]),
-                "theory_fixed_point_length": float(length[0] * np.sqrt(chi1) ** (layer - 1)),
-                "theory_normalised_length": float(normalised[layer - 1]),
-            })
+            rows.append(
+                {
+                    "sigma_w": sigma,
+                    "layer": layer,
+                    "chi_1": chi1,
+                    "q_star": theory.q_star(sigma, 0.0, phi),
+                    "n_nets": len(lg),
+                    "length_geomean": float(np.exp(np.log(lg["length"]).mean())),
+                    "length_min": float(lg["length"].min()),
+                    "length_max": float(lg["length"].max()),
+                    "normalised_length_mean": float(lg["normalised_length"].mean()),
+                    "theory_length": float(length[layer - 1]),
+                    "theory_fixed_point_length": float(length[0] * np.sqrt(chi1) ** (layer - 1)),
+                    "theory_normalised_length": float(normalised[layer - 1]),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -113,8 +113,11 @@ def xkcd_font() -> str:
     for name in XKCD_FONTS:
         if name in installed:
             return name
-    log.info("xkcd look: none of the fonts %s is installed, using %s (e.g. apt-get install fonts-humor-sans)",
-             ", ".join(XKCD_FONTS), FALLBACK_FONT)
+    log.info(
+        "xkcd look: none of the fonts %s is installed, using %s (e.g. apt-get install fonts-humor-sans)",
+        ", ".join(XKCD_FONTS),
+        FALLBACK_FONT,
+    )
     return FALLBACK_FONT
 
 
@@ -173,8 +176,10 @@ def _plain_log_ticks(fig: plt.Figure) -> None:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() == "log":
-                for get, set_ in ((axis.get_major_formatter, axis.set_major_formatter),
-                                  (axis.get_minor_formatter, axis.set_minor_formatter)):
+                for get, set_ in (
+                    (axis.get_major_formatter, axis.set_major_formatter),
+                    (axis.get_minor_formatter, axis.set_minor_formatter),
+                ):
                     if not isinstance(get(), _PlainTicks):
                         set_(_PlainTicks(get()))
 

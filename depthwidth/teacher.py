@@ -97,11 +97,15 @@ def standardise_targets(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     scale = float(np.std(data["y_train"]))
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"cannot standardise targets: the training targets' std is {scale}")
-    return {**data, "y_train": data["y_train"] / scale, "y_test": data["y_test"] / scale,
-            "standardised": np.array(True), "target_scale": np.array(scale)}
+    return {
+        **data,
+        "y_train": data["y_train"] / scale,
+        "y_test": data["y_test"] / scale,
+        "standardised": np.array(True),
+        "target_scale": np.array(scale),
+    }
 
 
 def target_scaling(data: dict[str, np.ndarray]) -> dict[str, object]:
     """``{"standardised": bool, "target_scale": float}`` of a dataset (unscaled when it records neither)."""
-    return {"standardised": bool(data.get("standardised", False)),
-            "target_scale": float(data.get("target_scale", 1.0))}
+    return {"standardised": bool(data.get("standardised", False)), "target_scale": float(data.get("target_scale", 1.0))}

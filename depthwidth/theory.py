@@ -279,8 +279,15 @@ def mean_field(sigma_w: float, sigma_b: float = 0.0, phi: str = "tanh") -> MeanF
     chi1 = chi(q, sigma_w, phi)
     c = _c_star_at(q, chi1, sigma_w, sigma_b)
     x = _chi_c_at(q, chi1, c, sigma_w, sigma_b)
-    return MeanField(sigma_w=float(sigma_w), sigma_b=float(sigma_b), q_star=q, chi_1=chi1, c_star=c, chi_c=x,
-                     depth_scale=_depth_scale_of(x))
+    return MeanField(
+        sigma_w=float(sigma_w),
+        sigma_b=float(sigma_b),
+        q_star=q,
+        chi_1=chi1,
+        c_star=c,
+        chi_c=x,
+        depth_scale=_depth_scale_of(x),
+    )
 
 
 def length_growth(sigma_w: float, q1: float, layers: int, phi: str = "tanh") -> np.ndarray:
@@ -296,7 +303,9 @@ def length_growth(sigma_w: float, q1: float, layers: int, phi: str = "tanh") -> 
     return np.concatenate([[1.0], np.cumprod(gains)])
 
 
-def circle_lengths(sigma_w: float, width: int, layers: int, n_in: int = 2, phi: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+def circle_lengths(
+    sigma_w: float, width: int, layers: int, n_in: int = 2, phi: str = "tanh"
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean-field length and normalised length of a unit circle's image in each hidden layer of a bias-free net.
 
     The circle lies in the input plane (``n_in = 2``, |x| = 1), so ``q^1 = sigma_w^2 / n_in``; its

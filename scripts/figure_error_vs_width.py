@@ -17,9 +17,13 @@ with runtime.job(snakemake):
     deep_runs = defaultdict(list)
     for metrics in map(load_metrics, snakemake.input["deep"]):
         deep_runs[metrics["regime"]].append(metrics)
-    deep = {regime: {"test": float(np.median([m["test_relative_error"] for m in runs])),
-                     "n_parameters": runs[0]["n_parameters"]}
-            for regime, runs in deep_runs.items()}
+    deep = {
+        regime: {
+            "test": float(np.median([m["test_relative_error"] for m in runs])),
+            "n_parameters": runs[0]["n_parameters"],
+        }
+        for regime, runs in deep_runs.items()
+    }
     with style.figure_style(snakemake.params.xkcd):
         fig = figures.error_vs_width(width_points(snakemake.input["metrics"]), fits, deep)
         style.save(fig, [snakemake.output["png"], snakemake.output["pdf"]])

@@ -17,5 +17,8 @@ with runtime.job(snakemake):
         fig = figures.expressivity_grid(projected, labels, layers, stretch)
         style.save(fig, [snakemake.output["png"], snakemake.output["pdf"]])
         figures.expressivity_animation(projected, labels, snakemake.output["animation"], stretch=stretch)
-    figures.animation_page(snakemake.output["animation"], snakemake.output["animation_page"],
-                           "The circle through deep nets, layer by layer")
+    figures.animation_page(
+        snakemake.output["animation"],
+        snakemake.output["animation_page"],
+        "The circle through deep nets, layer by layer",
+    )

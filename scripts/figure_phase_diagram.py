@@ -16,7 +16,13 @@ with runtime.job(snakemake) as log:
     table = phase_diagram_table(
         np.linspace(grid["sigma_min"], grid["sigma_max"], grid["phase_sigma_w_points"]),
         np.linspace(0.0, grid["sigma_b_max"], grid["sigma_b_points"]),
-        sim["points"], sim["width"], sim["layers"], sim["burn_in"], sim["inputs"], sim["seed"])
+        sim["points"],
+        sim["width"],
+        sim["layers"],
+        sim["burn_in"],
+        sim["inputs"],
+        sim["seed"],
+    )
     log.info("critical line and simulated points:\n%s", table[table["kind"] != "grid"].to_string(index=False))
     png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, table)

@@ -10,8 +10,9 @@ from depthwidth.artifacts import write_tsv
 from depthwidth.study import length_vs_depth
 
 with runtime.job(snakemake) as log:
-    table = length_vs_depth(pd.read_csv(snakemake.input["lengths"], sep="\t"), snakemake.params.width,
-                            snakemake.params.nonlinearity)
+    table = length_vs_depth(
+        pd.read_csv(snakemake.input["lengths"], sep="\t"), snakemake.params.width, snakemake.params.nonlinearity
+    )
     log.info("length against depth:\n%s", table.to_string(index=False))
     png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, table)

@@ -16,7 +16,14 @@ with runtime.job(snakemake) as log:
         data = artifacts.read_dataset(data_path)
         metrics = linear_fit(data)
         log.info("seed %d: linear fit, relative test error %.4g", seed, metrics["test_relative_error"])
-        artifacts.write_json(metrics_path, {
-            **metrics, "regime": regime, "seed": seed, "sigma_w": p.sigma, "teacher_depth": p.teacher_depth,
-            **target_scaling(data),
-        })
+        artifacts.write_json(
+            metrics_path,
+            {
+                **metrics,
+                "regime": regime,
+                "seed": seed,
+                "sigma_w": p.sigma,
+                "teacher_depth": p.teacher_depth,
+                **target_scaling(data),
+            },
+        )

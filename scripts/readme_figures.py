@@ -30,9 +30,13 @@ with runtime.job(snakemake) as log:
         raise RuntimeError("drawing docs/rulegraph.svg needs graphviz's `dot` (e.g. apt-get install graphviz)")
     configs = [arg for f in p.configfiles for arg in ("--configfile", f)]
     # --nolock: this job's own Snakemake holds the working directory's lock.
-    graph = subprocess.run([sys.executable, "-m", "snakemake", "-s", p.snakefile, *configs, "--rulegraph", "--nolock"],
-                           check=True, capture_output=True, text=True).stdout
-    graph = graph[graph.index("digraph"):]  # anything Snakemake logged before the graph
+    graph = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", p.snakefile, *configs, "--rulegraph", "--nolock"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    graph = graph[graph.index("digraph") :]  # anything Snakemake logged before the graph
     svg = subprocess.run([dot, "-Tsvg"], input=graph, check=True, capture_output=True, text=True).stdout
     with atomic_path(snakemake.output["rulegraph"]) as tmp:
         tmp.write_text(svg)

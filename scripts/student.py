@@ -24,22 +24,49 @@ with runtime.job(snakemake) as log:
     schedule = [Phase(steps, lr) for steps, lr in p.schedule]
     log.info("%s: %d student(s), %d steps each", name, len(inits), sum(phase.steps for phase in schedule))
     result, metrics = train_students(
-        p.sizes, datas, schedule, inits, phi=p.nonlinearity, dtype=runtime.torch_dtype(p.dtype),
-        device=p.device, progress=runtime.progress_logger(name), compile=p.compile,
-        compile_cache=p.compile_cache, checkpoint=p.checkpoint, checkpoint_every=p.checkpoint_every,
+        p.sizes,
+        datas,
+        schedule,
+        inits,
+        phi=p.nonlinearity,
+        dtype=runtime.torch_dtype(p.dtype),
+        device=p.device,
+        progress=runtime.progress_logger(name),
+        compile=p.compile,
+        compile_cache=p.compile_cache,
+        checkpoint=p.checkpoint,
+        checkpoint_every=p.checkpoint_every,
     )
     for note in result.notes:
         log.warning("%s: %s", name, note)
-    log.info("%s: trained %d student(s) in %.1f s (%.1f s of it compiling), %s backend on %s", name,
-             len(inits), result.seconds, result.compile_seconds, result.backend, result.device)
+    log.info(
+        "%s: trained %d student(s) in %.1f s (%.1f s of it compiling), %s backend on %s",
+        name,
+        len(inits),
+        result.seconds,
+        result.compile_seconds,
+        result.backend,
+        result.device,
+    )
     out = snakemake.output
     for k, (member, data, m) in enumerate(zip(p.members, datas, metrics)):
         identity = {
-            "name": name, "regime": member["regime"], "seed": member["seed"], "sigma_w": member["sigma"],
-            "teacher_depth": p.teacher_depth, "init": member["init"], "student_seeding": p.seeding,
+            "name": name,
+            "regime": member["regime"],
+            "seed": member["seed"],
+            "sigma_w": member["sigma"],
+            "teacher_depth": p.teacher_depth,
+            "init": member["init"],
+            "student_seeding": p.seeding,
             "student_seed": derived_seed(member["seed"], name) if p.seeding == "independent" else None,
         }
-        log.info("%s, %s seed %d: relative test error %.4g, train %.4g", name, member["regime"], member["seed"],
-                 m["test_relative_error"], m["train_relative_error"])
+        log.info(
+            "%s, %s seed %d: relative test error %.4g, train %.4g",
+            name,
+            member["regime"],
+            member["seed"],
+            m["test_relative_error"],
+            m["train_relative_error"],
+        )
         files = {"weights": out.weights[k], "metrics": out.metrics[k], "loss": out.loss[k]}
         save_student(files, result.weights[k], result.losses[:, k], {**identity, **m, **target_scaling(data)})

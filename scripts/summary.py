@@ -13,8 +13,9 @@ from depthwidth.artifacts import atomic_path, write_tsv
 from depthwidth.results import summary_html, summary_table
 
 with runtime.job(snakemake) as log:
-    table = summary_table(snakemake.input["metrics"], snakemake.input["fits"], snakemake.params.sigmas,
-                          snakemake.input["weights"])
+    table = summary_table(
+        snakemake.input["metrics"], snakemake.input["fits"], snakemake.params.sigmas, snakemake.input["weights"]
+    )
     log.info("summary:\n%s", table.to_string())
     write_tsv(snakemake.output["table"], table)
     tsv = Path(snakemake.output["table"])

@@ -21,7 +21,15 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW_PARTS = (
-    "Snakefile", "config.yaml", "config", "workflow", "scripts", "depthwidth", "envs", "profiles", "pyproject.toml",
+    "Snakefile",
+    "config.yaml",
+    "config",
+    "workflow",
+    "scripts",
+    "depthwidth",
+    "envs",
+    "profiles",
+    "pyproject.toml",
 )
 SMOKE_CONFIG = REPO / "tests" / "smoke.yaml"
 
@@ -55,8 +63,12 @@ def run_snakemake(
 ) -> subprocess.CompletedProcess:
     """Run Snakemake in ``workdir`` (the repo's default profile applies, as for a user)."""
     proc = subprocess.run(
-        snakemake_command(repo, *args, cores=cores), cwd=workdir, env=snakemake_env(repo),
-        capture_output=True, text=True, timeout=timeout,
+        snakemake_command(repo, *args, cores=cores),
+        cwd=workdir,
+        env=snakemake_env(repo),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -71,7 +83,7 @@ def job_counts(output: str) -> dict[str, int]:
         start = next(i for i, line in enumerate(lines) if line.strip() == "Job stats:")
     except StopIteration:
         return counts
-    for line in lines[start + 3:]:
+    for line in lines[start + 3 :]:
         m = re.fullmatch(r"\s*(\w+)\s+(\d+)\s*", line)
         if not m or m.group(1) == "total":
             break
@@ -140,8 +152,13 @@ def study_run(tmp_path_factory) -> Path:
     shutil.copy(REPO / "tests" / "smoke_study.yaml", work)
     env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     env.pop("SNAKEMAKE_PROFILE", None)
-    run = subprocess.run(snakemake_command(REPO, "--configfile", "smoke_study.yaml", "--quiet"), cwd=work, env=env,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        snakemake_command(REPO, "--configfile", "smoke_study.yaml", "--quiet"),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr[-4000:]
     return work
 

@@ -94,8 +94,8 @@ def _flip_byte_in_member(path: Path, member: str) -> None:
         info = zf.getinfo(member)
     raw = bytearray(path.read_bytes())
     # the local header is 30 bytes plus the name and extra field
-    name_len = int.from_bytes(raw[info.header_offset + 26:info.header_offset + 28], "little")
-    extra_len = int.from_bytes(raw[info.header_offset + 28:info.header_offset + 30], "little")
+    name_len = int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_len = int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little")
     start = info.header_offset + 30 + name_len + extra_len
     raw[start + info.compress_size // 2] ^= 0x5A
     path.write_bytes(bytes(raw))
@@ -110,19 +110,34 @@ DATASET_FAULTS = {
     "a single .npy": (lambda p: np.save(open(p, "wb"), np.zeros((3, 5))), "a single .npy array"),
     "byte flipped in X_train": (lambda p: _flip_byte_in_member(p, "X_train.npy"), "truncated or corrupt"),
     "missing y_test": (lambda p: _rewrite(p, y_test=None), "missing arrays ['y_test']"),
-    "X_train 4 columns": (lambda p: _rewrite(p, X_train=np.zeros((60, 4))), "X_train has shape (60, 4), expected (N, 5)"),
+    "X_train 4 columns": (
+        lambda p: _rewrite(p, X_train=np.zeros((60, 4))),
+        "X_train has shape (60, 4), expected (N, 5)",
+    ),
     "X_test 1-d": (lambda p: _rewrite(p, X_test=np.zeros(20)), "X_test has shape (20,), expected (N, 5)"),
-    "y_train 2 outputs": (lambda p: _rewrite(p, y_train=np.zeros((60, 2))), "y_train has shape (60, 2), expected (60, 1)"),
+    "y_train 2 outputs": (
+        lambda p: _rewrite(p, y_train=np.zeros((60, 2))),
+        "y_train has shape (60, 2), expected (60, 1)",
+    ),
     "y_test rows off": (lambda p: _rewrite(p, y_test=np.zeros((19, 1))), "y_test has shape (19, 1), expected (20, 1)"),
     "NaN in y_train": (lambda p: _rewrite(p, y_train=np.full((60, 1), np.nan)), "y_train holds non-finite values"),
     "inf in X_test": (lambda p: _rewrite(p, X_test=np.full((20, 5), np.inf)), "X_test holds non-finite values"),
-    "integer inputs": (lambda p: _rewrite(p, X_train=np.zeros((60, 5), dtype=np.int64)),
-                       "X_train has dtype int64, expected floating point"),
-    "text inputs": (lambda p: _rewrite(p, X_test=np.full((20, 5), "a")), "X_test has dtype <U1, expected floating point"),
-    "one test point": (lambda p: _rewrite(p, X_test=np.zeros((1, 5)), y_test=np.zeros((1, 1))),
-                       "X_test has 1 rows, expected at least 2"),
-    "no training points": (lambda p: _rewrite(p, X_train=np.zeros((0, 5)), y_train=np.zeros((0, 1))),
-                           "X_train has 0 rows, expected at least 1"),
+    "integer inputs": (
+        lambda p: _rewrite(p, X_train=np.zeros((60, 5), dtype=np.int64)),
+        "X_train has dtype int64, expected floating point",
+    ),
+    "text inputs": (
+        lambda p: _rewrite(p, X_test=np.full((20, 5), "a")),
+        "X_test has dtype <U1, expected floating point",
+    ),
+    "one test point": (
+        lambda p: _rewrite(p, X_test=np.zeros((1, 5)), y_test=np.zeros((1, 1))),
+        "X_test has 1 rows, expected at least 2",
+    ),
+    "no training points": (
+        lambda p: _rewrite(p, X_train=np.zeros((0, 5)), y_train=np.zeros((0, 1))),
+        "X_train has 0 rows, expected at least 1",
+    ),
 }
 
 
@@ -168,20 +183,31 @@ WEIGHT_FAULTS = {
     "byte flipped in a layer": (lambda p: _flip_byte_in_member(p, "archive/data/2"), "fails its checksum"),
     "wrong width (another net's weights)": (
         lambda p: artifacts.write_weights(p, make_teacher(deep_sizes(5, 7, 5), 2.0, generator(1)), {}),
-        "layer shapes [(7, 5), (7, 7), (7, 7), (7, 7), (1, 7)], expected [(5, 5), (5, 5), (5, 5), (5, 5), (1, 5)]"),
-    "a layer missing": (lambda p: _save_state(p, {k: v for k, v in _state(p).items() if k != "layers.4.weight"}),
-                        "layer shapes [(5, 5), (5, 5), (5, 5), (5, 5)], expected"),
+        "layer shapes [(7, 5), (7, 7), (7, 7), (7, 7), (1, 7)], expected [(5, 5), (5, 5), (5, 5), (5, 5), (1, 5)]",
+    ),
+    "a layer missing": (
+        lambda p: _save_state(p, {k: v for k, v in _state(p).items() if k != "layers.4.weight"}),
+        "layer shapes [(5, 5), (5, 5), (5, 5), (5, 5)], expected",
+    ),
     "a stray key": (lambda p: _save_state(p, {**_state(p), "bias": torch.zeros(5)}), "unexpected keys"),
     "a bare tensor": (lambda p: _save_state(p, torch.zeros(5, 5)), "expected a non-empty state dict"),
     "empty dict": (lambda p: _save_state(p, {}), "expected a non-empty state dict"),
-    "a list, not a tensor": (lambda p: _save_state(p, {**_state(p), "layers.0.weight": [1.0, 2.0]}),
-                             "layer 0 is list, expected a 2-d floating-point weight matrix"),
-    "1-d layer": (lambda p: _save_state(p, {**_state(p), "layers.1.weight": torch.zeros(25)}),
-                  "layer 1 is a 1-d torch.float32 tensor"),
-    "integer layer": (lambda p: _save_state(p, {**_state(p), "layers.2.weight": torch.zeros(5, 5, dtype=torch.int64)}),
-                      "layer 2 is a 2-d torch.int64 tensor"),
-    "NaN weights": (lambda p: _save_state(p, {**_state(p), "layers.3.weight": torch.full((5, 5), float("nan"))}),
-                    "layer 3 holds non-finite values"),
+    "a list, not a tensor": (
+        lambda p: _save_state(p, {**_state(p), "layers.0.weight": [1.0, 2.0]}),
+        "layer 0 is list, expected a 2-d floating-point weight matrix",
+    ),
+    "1-d layer": (
+        lambda p: _save_state(p, {**_state(p), "layers.1.weight": torch.zeros(25)}),
+        "layer 1 is a 1-d torch.float32 tensor",
+    ),
+    "integer layer": (
+        lambda p: _save_state(p, {**_state(p), "layers.2.weight": torch.zeros(5, 5, dtype=torch.int64)}),
+        "layer 2 is a 2-d torch.int64 tensor",
+    ),
+    "NaN weights": (
+        lambda p: _save_state(p, {**_state(p), "layers.3.weight": torch.full((5, 5), float("nan"))}),
+        "layer 3 holds non-finite values",
+    ),
 }
 
 
@@ -326,8 +352,7 @@ def test_killed_writer_never_leaves_a_partial_file(tmp_path):
         while True:
             write_npz({str(dest)!r}, x=big)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True,
-                            env=snakemake_env(REPO))
+    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True, env=snakemake_env(REPO))
     try:
         assert proc.stdout.readline().strip() == "first"
         deadline = time.monotonic() + 60
@@ -344,8 +369,19 @@ def test_killed_writer_never_leaves_a_partial_file(tmp_path):
 
 # --- every write in the workflow goes through atomic_path -------------------------------------
 
-WRITE_CALLS = {"save", "savefig", "savez", "savez_compressed", "to_csv", "write_text", "write_bytes", "dump",
-               "write_array", "imwrite", "to_parquet"}
+WRITE_CALLS = {
+    "save",
+    "savefig",
+    "savez",
+    "savez_compressed",
+    "to_csv",
+    "write_text",
+    "write_bytes",
+    "dump",
+    "write_array",
+    "imwrite",
+    "to_parquet",
+}
 OWN_WRITERS = {"artifacts", "style"}  # modules whose writers are the atomic ones (checked themselves)
 
 
@@ -359,7 +395,8 @@ def _unguarded_writes(source: str) -> list[int]:
             node = parents[node]
             if isinstance(node, ast.With) and any(
                 isinstance(item.context_expr, ast.Call)
-                and getattr(item.context_expr.func, "attr", getattr(item.context_expr.func, "id", None)) == "atomic_path"
+                and getattr(item.context_expr.func, "attr", getattr(item.context_expr.func, "id", None))
+                == "atomic_path"
                 for item in node.items
             ):
                 return True
@@ -373,8 +410,11 @@ def _unguarded_writes(source: str) -> list[int]:
         owner = getattr(getattr(node.func, "value", None), "id", None)
         writes = name in WRITE_CALLS and owner not in OWN_WRITERS
         if name == "open":  # open(path, "w"...) or Path.open("w")
-            modes = [a.value for a in node.args + [k.value for k in node.keywords if k.arg == "mode"]
-                     if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            modes = [
+                a.value
+                for a in node.args + [k.value for k in node.keywords if k.arg == "mode"]
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
             writes = any(set(m) & set("wax") for m in modes)
         if writes and not guarded(node):
             lines.append(node.lineno)
@@ -388,8 +428,9 @@ def test_unguarded_write_detector_works():
     assert _unguarded_writes("style.save(fig, paths)\nanim.save(path)\n") == [2]
 
 
-@pytest.mark.parametrize("path", sorted(str(p.relative_to(REPO)) for p in
-                                        [*REPO.glob("scripts/*.py"), *REPO.glob("depthwidth/*.py")]))
+@pytest.mark.parametrize(
+    "path", sorted(str(p.relative_to(REPO)) for p in [*REPO.glob("scripts/*.py"), *REPO.glob("depthwidth/*.py")])
+)
 def test_scripts_and_package_write_only_atomically(path):
     assert _unguarded_writes((REPO / path).read_text()) == [], f"{path} writes a file without atomic_path"
 
@@ -420,8 +461,10 @@ def test_wrong_shape_student_fails_the_figure_naming_the_file(smoke_clone):
     proc = smoke_clone.snakemake(str(figure.relative_to(smoke_clone.workdir)), cores=1, check=False)
     assert proc.returncode != 0
     log = (smoke_clone.results / "logs" / "figures" / "predictions.log").read_text()
-    assert ("ArtifactError: results/chaotic/seed-1/shallow_w45/student.pt: layer shapes [(44, 5), (1, 44)], "
-            "expected [(45, 5), (1, 45)]") in log
+    assert (
+        "ArtifactError: results/chaotic/seed-1/shallow_w45/student.pt: layer shapes [(44, 5), (1, 44)], "
+        "expected [(45, 5), (1, 45)]"
+    ) in log
     assert not figure.exists()
 
 
@@ -438,8 +481,17 @@ def test_outputs_get_the_usual_file_mode(tmp_path):
 
 def _metrics(tmp_path: Path, regime="chaotic", seed=-1, name="shallow_w45", **changes) -> Path:
     path = tmp_path / "results" / regime / f"seed{seed}" / name / "metrics.json"
-    m = {"name": name, "regime": regime, "seed": seed, "sizes": [5, 45, 1], "n_parameters": 270,
-         "points_per_parameter": 14.8, "var_y_test": 2.0, "train_relative_error": 1e-3, "test_relative_error": 2e-3}
+    m = {
+        "name": name,
+        "regime": regime,
+        "seed": seed,
+        "sizes": [5, 45, 1],
+        "n_parameters": 270,
+        "points_per_parameter": 14.8,
+        "var_y_test": 2.0,
+        "train_relative_error": 1e-3,
+        "test_relative_error": 2e-3,
+    }
     artifacts.write_json(path, {**m, **changes})
     return path
 
@@ -452,8 +504,10 @@ def test_metrics_copied_over_another_students_are_refused(tmp_path):
     other.write_bytes(good.read_bytes())
     with pytest.raises(ArtifactError) as err:
         load_metrics(str(other))
-    assert str(err.value) == (f"{other}: records name 'shallow_w45', but is read as that of name 'shallow_w15': a copied "
-                              f"or misplaced file; remake it with snakemake --cores all --forcerun {other}")
+    assert str(err.value) == (
+        f"{other}: records name 'shallow_w45', but is read as that of name 'shallow_w15': a copied "
+        f"or misplaced file; remake it with snakemake --cores all --forcerun {other}"
+    )
     seven = tmp_path / "results" / "chaotic" / "seed7" / "shallow_w45" / "metrics.json"
     seven.parent.mkdir(parents=True)
     seven.write_bytes(good.read_bytes())
@@ -463,14 +517,17 @@ def test_metrics_copied_over_another_students_are_refused(tmp_path):
         load_metrics(str(good), expected={"regime": "quasilinear"})
 
 
-@pytest.mark.parametrize("key, value, words", [
-    ("test_relative_error", -0.5, "test_relative_error is -0.5, expected at least 0"),
-    ("train_relative_error", None, "train_relative_error is None, expected a finite number"),  # NaN is written null
-    ("test_relative_error", float("inf"), "test_relative_error is 'inf', expected a finite number"),
-    ("var_y_test", 0.0, "var_y_test is 0.0, expected above 0"),
-    ("n_parameters", "270", "n_parameters is '270', expected a finite number"),
-    ("sizes", [5, 0, 1], "sizes is [5, 0, 1], expected a list of at least two positive layer widths"),
-])
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("test_relative_error", -0.5, "test_relative_error is -0.5, expected at least 0"),
+        ("train_relative_error", None, "train_relative_error is None, expected a finite number"),  # NaN is written null
+        ("test_relative_error", float("inf"), "test_relative_error is 'inf', expected a finite number"),
+        ("var_y_test", 0.0, "var_y_test is 0.0, expected above 0"),
+        ("n_parameters", "270", "n_parameters is '270', expected a finite number"),
+        ("sizes", [5, 0, 1], "sizes is [5, 0, 1], expected a list of at least two positive layer widths"),
+    ],
+)
 def test_metrics_out_of_range_are_refused(tmp_path, key, value, words):
     path = _metrics(tmp_path, **{key: value})
     with pytest.raises(ArtifactError) as err:
@@ -478,10 +535,16 @@ def test_metrics_out_of_range_are_refused(tmp_path, key, value, words):
     assert str(err.value) == f"{path}: {words}"
 
 
-@pytest.mark.parametrize("sigma, words", [
-    (1e-8, "teacher sigma=1e-08: its targets have standard deviation 7.36e-41, not above the float64 resolution 2.22e-16"),
-    (1e300, "teacher sigma=1e+300: layer 0's weights are non-finite"),
-])
+@pytest.mark.parametrize(
+    "sigma, words",
+    [
+        (
+            1e-8,
+            "teacher sigma=1e-08: its targets have standard deviation 7.36e-41, not above the float64 resolution 2.22e-16",
+        ),
+        (1e300, "teacher sigma=1e+300: layer 0's weights are non-finite"),
+    ],
+)
 def test_teacher_refuses_degenerate_or_non_finite_data(sigma, words):
     from depthwidth.teacher import TeacherError
 
@@ -502,7 +565,9 @@ def test_weights_sidecar_records_the_files_checksum(teacher):
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 3] ^= 0xFF  # random damage anywhere, also where torch would not look
     path.write_bytes(bytes(raw))
-    with pytest.raises(ArtifactError, match=f"^{path}: its SHA-256 .* is not the .* its sidecar teacher.pt.json recorded"):
+    with pytest.raises(
+        ArtifactError, match=f"^{path}: its SHA-256 .* is not the .* its sidecar teacher.pt.json recorded"
+    ):
         artifacts.verify_weights(path)
 
 
@@ -550,8 +615,10 @@ def test_deleting_a_damaged_file_and_rerunning_rebuilds_it_and_everything_downst
     summary = smoke_clone.results / "summary.tsv"
     before = summary.stat().st_mtime
     proc = smoke_clone.snakemake(cores=1)
-    assert ("results/summary.tsv is there, but 5 file(s) it is made from are missing (results/chaotic/seed7/data.npz"
-            in proc.stderr)
+    assert (
+        "results/summary.tsv is there, but 5 file(s) it is made from are missing (results/chaotic/seed7/data.npz"
+        in proc.stderr
+    )
     assert _science(smoke_clone.results) == _science(smoke_run.results)
     assert summary.stat().st_mtime > before
     for figure in ("error_vs_width.png", "deep_loss.png"):

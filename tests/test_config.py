@@ -24,8 +24,9 @@ from depthwidth.config import SCHEMA_PATH, ConfigError, check_schema, load_schem
 SCHEMA = load_schema()
 # The study's config merged over the tutorial's, as Snakemake merges them: every schema key has a
 # valid value in it.
-BASE = merged(yaml.safe_load((REPO / "config.yaml").read_text()),
-              yaml.safe_load((REPO / "configs" / "study.yaml").read_text()))
+BASE = merged(
+    yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load((REPO / "configs" / "study.yaml").read_text())
+)
 
 WRONG_TYPE = {"integer": "7", "number": "0.5", "boolean": "yes", "string": 3, "array": "5", "object": ["x"]}
 # keys that take one of several types: a value of none of them
@@ -88,7 +89,10 @@ def dotted(path: tuple) -> str:
 def misspell(name: str, taken: set[str]) -> str:
     """Drop a middle letter (``shallow`` -> ``shalow``), or swap two if that collides."""
     i = len(name) // 2
-    for candidate in (name[:i] + name[i + 1:], name[:i - 1] + name[i] + name[i - 1] + name[i + 1:] if i else name + "s"):
+    for candidate in (
+        name[:i] + name[i + 1 :],
+        name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :] if i else name + "s",
+    ):
         if candidate and candidate not in taken and candidate != name:
             return candidate
     raise AssertionError(f"cannot misspell {name!r}")
@@ -98,6 +102,7 @@ def rename_key(path: tuple, new: str):
     def edit(config):
         parent = get(config, path[:-1])
         parent[new] = parent.pop(path[-1])
+
     return edit
 
 
@@ -132,6 +137,7 @@ def out_of_range_cases(path: tuple, sub: dict) -> Iterator[Case]:
 
         yield Case(f"{key}.{bad}", "badly named entry", expect=("does not match",), edit=add_badly_named)
     for required in sub.get("required", []):
+
         def drop(config, path=path, required=required):
             del get(config, path)[required]
 
@@ -157,8 +163,14 @@ def generate_cases() -> list[Case]:
         cases.append(Case(dotted((*path, "colour")), "unknown key", 1, ("unknown key",), (*path, "colour")))
         for name in sorted(names):
             wrong = misspell(name, names)
-            cases.append(Case(dotted((*path, wrong)), "misspelt key", expect=("unknown key", f"did you mean '{name}'?"),
-                              edit=rename_key((*path, name), wrong)))
+            cases.append(
+                Case(
+                    dotted((*path, wrong)),
+                    "misspelt key",
+                    expect=("unknown key", f"did you mean '{name}'?"),
+                    edit=rename_key((*path, name), wrong),
+                )
+            )
     for case in cases:
         case.id = f"{case.key}:{case.kind}"
     return cases
@@ -175,12 +187,23 @@ def test_cases_cover_every_schema_key():
         by_kind.setdefault(case.kind, set()).add(case.key.split("[")[0])
     assert by_kind["wrong type"] == set(KEYS)
     arrays = {dotted(p) for p, s in schema_keys(SCHEMA) if s.get("type") == "array" and s.get("minItems")}
-    assert by_kind["empty list"] == arrays == {
-        "seeds", "regimes.chaotic.shallow_widths", "expressivity.regimes", "expressivity.length_sigmas",
-        "sweep.shallow_widths", "theory.simulation.points",
+    assert (
+        by_kind["empty list"]
+        == arrays
+        == {
+            "seeds",
+            "regimes.chaotic.shallow_widths",
+            "expressivity.regimes",
+            "expressivity.length_sigmas",
+            "sweep.shallow_widths",
+            "theory.simulation.points",
+        }
+    )
+    bounded = {
+        dotted(p)
+        for p, s in schema_keys(SCHEMA)
+        if {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "enum"} & set(s)
     }
-    bounded = {dotted(p) for p, s in schema_keys(SCHEMA)
-               if {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "enum"} & set(s)}
     assert bounded <= by_kind["below minimum"] | by_kind["at exclusive minimum"] | by_kind["not in enum"]
     assert len(by_kind["misspelt key"]) == len(KEYS) - 1  # all but the regime's own name (it is free)
     # 66 keys today; a new key adds its cases by itself, and this count reminds to look at them.
@@ -241,69 +264,109 @@ def get_schema_parent(path: tuple) -> dict:
 
 
 CROSS_KEY = {
-    "widths unsorted": ({"regimes": {"chaotic": {"shallow_widths": [15, 5]}}},
-                        "config key 'regimes.chaotic.shallow_widths': must be strictly increasing"),
-    "widths repeated": ({"regimes": {"chaotic": {"shallow_widths": [5, 5, 15]}}},
-                        "config key 'regimes.chaotic.shallow_widths': must be strictly increasing"),
-    "too few points for a wide student": ({"data": {"n_train": 500}},
-                                          "config key 'regimes.chaotic.shallow_widths': the width-45 student has 270 "
-                                          "parameters, so data.n_train=500 gives 1.85 training points per parameter"),
-    "too few points for the deep student": ({"teacher": {"width": 40}, "regimes": {"chaotic": {"shallow_widths": [5]}}},
-                                            "config key 'regimes.chaotic.deep_student': the deep student has"),
-    "points floor raised": ({"min_points_per_parameter": 1000},
-                            "config key 'regimes.chaotic.shallow_widths': the width-5 student has 30 parameters, so "
-                            "data.n_train=4000 gives 133.33 training points per parameter, below "
-                            "min_points_per_parameter=1000"),
-    "expressivity regime not configured": ({"expressivity": {"regimes": ["chaotic", "choatic"]}},
-                                           "config key 'expressivity.regimes': ['choatic'] not among the configured "
-                                           "regimes ['chaotic', 'quasilinear']"),
+    "widths unsorted": (
+        {"regimes": {"chaotic": {"shallow_widths": [15, 5]}}},
+        "config key 'regimes.chaotic.shallow_widths': must be strictly increasing",
+    ),
+    "widths repeated": (
+        {"regimes": {"chaotic": {"shallow_widths": [5, 5, 15]}}},
+        "config key 'regimes.chaotic.shallow_widths': must be strictly increasing",
+    ),
+    "too few points for a wide student": (
+        {"data": {"n_train": 500}},
+        "config key 'regimes.chaotic.shallow_widths': the width-45 student has 270 "
+        "parameters, so data.n_train=500 gives 1.85 training points per parameter",
+    ),
+    "too few points for the deep student": (
+        {"teacher": {"width": 40}, "regimes": {"chaotic": {"shallow_widths": [5]}}},
+        "config key 'regimes.chaotic.deep_student': the deep student has",
+    ),
+    "points floor raised": (
+        {"min_points_per_parameter": 1000},
+        "config key 'regimes.chaotic.shallow_widths': the width-5 student has 30 parameters, so "
+        "data.n_train=4000 gives 133.33 training points per parameter, below "
+        "min_points_per_parameter=1000",
+    ),
+    "expressivity regime not configured": (
+        {"expressivity": {"regimes": ["chaotic", "choatic"]}},
+        "config key 'expressivity.regimes': ['choatic'] not among the configured regimes ['chaotic', 'quasilinear']",
+    ),
 }
 
 
 # The probe's findings on tests/smoke.yaml, each now refused before any job, naming the key.
 SMOKE = yaml.safe_load((REPO / "tests" / "smoke.yaml").read_text())
 PROBE = {
-    "integer key given 5.0": ({"teacher": {"depth": 5.0}},
-                              "config key 'teacher.depth': 5.0 is not of type 'integer' (write 5, without a decimal point)"),
+    "integer key given 5.0": (
+        {"teacher": {"depth": 5.0}},
+        "config key 'teacher.depth': 5.0 is not of type 'integer' (write 5, without a decimal point)",
+    ),
     "integer width 5.0": ({"teacher": {"width": 5.0}}, "config key 'teacher.width': 5.0 is not of type 'integer'"),
     "seed 7.0": ({"seeds": [-1, 7.0]}, "config key 'seeds[1]': 7.0 is not of type 'integer'"),
-    "seed beyond 32 bits": ({"seeds": [10**30]}, "config key 'seeds[0]': 1000000000000000000000000000000 is greater "
-                                                  "than the maximum of 2147483647"),
-    "seed aliasing -1 in torch": ({"seeds": [-1, 2**63 - 1]},
-                                  "config key 'seeds[1]': 9223372036854775807 is greater than the maximum of 2147483647"),
+    "seed beyond 32 bits": (
+        {"seeds": [10**30]},
+        "config key 'seeds[0]': 1000000000000000000000000000000 is greater than the maximum of 2147483647",
+    ),
+    "seed aliasing -1 in torch": (
+        {"seeds": [-1, 2**63 - 1]},
+        "config key 'seeds[1]': 9223372036854775807 is greater than the maximum of 2147483647",
+    ),
     "seed below 32 bits": ({"seeds": [-(2**31) - 1]}, "config key 'seeds[0]': -2147483649 is less than the minimum"),
     "NaN learning rate": ({"shallow": {"lr": float("nan")}}, "config key 'shallow.lr': nan is not a finite number"),
-    "inf sigma_max": ({"theory": {"sigma_max": float("inf")}}, "config key 'theory.sigma_max': inf is not a finite number"),
-    "NaN points floor": ({"min_points_per_parameter": float("nan")},
-                         "config key 'min_points_per_parameter': nan is not a finite number"),
-    "NaN sweep sigma": ({"sweep": {"sigmas": [float("nan")]}}, "config key 'sweep.sigmas[0]': nan is not a finite number"),
-    "-inf sigma": ({"regimes": {"chaotic": {"sigma": float("-inf")}}},
-                   "config key 'regimes.chaotic.sigma': -inf is not a finite number"),
-    "quoted integer": ({"shallow": {"steps": "50"}},
-                       "config key 'shallow.steps': '50' is not of type 'integer' (a quoted value is a string: write 50"),
-    "deep student of depth 2": ({"teacher": {"depth": 2}},
-                                "config key 'teacher.depth': 2 makes the deep student a net of one hidden layer of width 5, "
-                                "the same net as shallow_w5"),
-    "theory grid upside down": ({"theory": {"sigma_min": 3.0, "sigma_max": 1.0}},
-                                "config key 'theory.sigma_min': 3.0 is not below theory.sigma_max=1.0"),
-    "expressivity depth 1": ({"expressivity": {"depth": 1}},
-                             "config key 'expressivity.depth': 1 is less than the minimum of 2"),
-    "expressivity seed beyond numpy": ({"expressivity": {"seed": 2**32}},
-                                       "config key 'expressivity.seed': 4294967296 is greater than the maximum of 4294967295"),
+    "inf sigma_max": (
+        {"theory": {"sigma_max": float("inf")}},
+        "config key 'theory.sigma_max': inf is not a finite number",
+    ),
+    "NaN points floor": (
+        {"min_points_per_parameter": float("nan")},
+        "config key 'min_points_per_parameter': nan is not a finite number",
+    ),
+    "NaN sweep sigma": (
+        {"sweep": {"sigmas": [float("nan")]}},
+        "config key 'sweep.sigmas[0]': nan is not a finite number",
+    ),
+    "-inf sigma": (
+        {"regimes": {"chaotic": {"sigma": float("-inf")}}},
+        "config key 'regimes.chaotic.sigma': -inf is not a finite number",
+    ),
+    "quoted integer": (
+        {"shallow": {"steps": "50"}},
+        "config key 'shallow.steps': '50' is not of type 'integer' (a quoted value is a string: write 50",
+    ),
+    "deep student of depth 2": (
+        {"teacher": {"depth": 2}},
+        "config key 'teacher.depth': 2 makes the deep student a net of one hidden layer of width 5, "
+        "the same net as shallow_w5",
+    ),
+    "theory grid upside down": (
+        {"theory": {"sigma_min": 3.0, "sigma_max": 1.0}},
+        "config key 'theory.sigma_min': 3.0 is not below theory.sigma_max=1.0",
+    ),
+    "expressivity depth 1": (
+        {"expressivity": {"depth": 1}},
+        "config key 'expressivity.depth': 1 is less than the minimum of 2",
+    ),
+    "expressivity seed beyond numpy": (
+        {"expressivity": {"seed": 2**32}},
+        "config key 'expressivity.seed': 4294967296 is greater than the maximum of 4294967295",
+    ),
     # width 5: 30 weights; 90 training points give exactly 3.0 per weight, which the tutorial's
     # assert N_train > 3 * P refuses
-    "exactly 3 points per weight": ({"data": {"n_train": 90}, "regimes": {"chaotic": {"shallow_widths": [5],
-                                                                                       "deep_student": False}},
-                                     "deep": {}},
-                                    "config key 'regimes.chaotic.shallow_widths': the width-5 student has 30 parameters, "
-                                    "so data.n_train=90 gives 3.00 training points per parameter, only equal to "
-                                    "min_points_per_parameter=3 (it must exceed it)"),
-    "expressivity regime misspelt": ({"expressivity": {"regimes": ["chaotc"]}},
-                                     "config key 'expressivity.regimes': ['chaotc'] not among the configured regimes "
-                                     "['chaotic', 'quasilinear']; did you mean 'chaotic'?"),
-    "new regime without sigma, misspelt": ({"regimes": {"chaotc": {"shallow_widths": [5]}}},
-                                           "config key 'regimes.chaotc.sigma': missing, and it has no default; "
-                                           "did you mean 'chaotic'?"),
+    "exactly 3 points per weight": (
+        {"data": {"n_train": 90}, "regimes": {"chaotic": {"shallow_widths": [5], "deep_student": False}}, "deep": {}},
+        "config key 'regimes.chaotic.shallow_widths': the width-5 student has 30 parameters, "
+        "so data.n_train=90 gives 3.00 training points per parameter, only equal to "
+        "min_points_per_parameter=3 (it must exceed it)",
+    ),
+    "expressivity regime misspelt": (
+        {"expressivity": {"regimes": ["chaotc"]}},
+        "config key 'expressivity.regimes': ['chaotc'] not among the configured regimes "
+        "['chaotic', 'quasilinear']; did you mean 'chaotic'?",
+    ),
+    "new regime without sigma, misspelt": (
+        {"regimes": {"chaotc": {"shallow_widths": [5]}}},
+        "config key 'regimes.chaotc.sigma': missing, and it has no default; did you mean 'chaotic'?",
+    ),
 }
 
 
@@ -327,10 +390,25 @@ def test_points_per_parameter_just_above_the_floor_pass():
 def test_a_regime_named_like_another_warns():
     config = merged(SMOKE, {"regimes": {"chaotc": {"sigma": 2.0, "shallow_widths": [5], "deep_student": False}}})
     warnings = validate(config)
-    assert warnings == ["config keys 'regimes.chaotc' and 'regimes.chaotic': two regimes whose names are a letter or "
-                        "two apart (a misspelling? did you mean one of them?); both are trained, each under its own name"]
+    assert warnings == [
+        "config keys 'regimes.chaotc' and 'regimes.chaotic': two regimes whose names are a letter or "
+        "two apart (a misspelling? did you mean one of them?); both are trained, each under its own name"
+    ]
     # names that differ in digits, or by a suffix, are how related regimes are named: no warning
-    assert validate(merged(SMOKE, {"regimes": {"chaotic2": {"sigma": 2.5, "shallow_widths": [5]}, "chaotic_wide": {"sigma": 2.0, "shallow_widths": [5]}}})) == []
+    assert (
+        validate(
+            merged(
+                SMOKE,
+                {
+                    "regimes": {
+                        "chaotic2": {"sigma": 2.5, "shallow_widths": [5]},
+                        "chaotic_wide": {"sigma": 2.0, "shallow_widths": [5]},
+                    }
+                },
+            )
+        )
+        == []
+    )
 
 
 def test_cuda_is_refused_where_torch_sees_no_gpu(monkeypatch):
@@ -352,12 +430,19 @@ CLI_GOOD = {
     "nested mapping": (["shallow={steps: 50, lr: 0.01}"], {"shallow": {"steps": 50, "lr": 0.01}}),
     "one nested key, the rest kept": (["deep={phases: 3}"], {"deep": {"phases": 3, "steps_per_phase": 150}}),
     "boolean": (["figures={xkcd: true}"], {"figures": {"xkcd": True}}),
-    "a regime": (["regimes={chaotic: {sigma: 3, shallow_widths: [5, 15]}}"],
-                 {"regimes": {"chaotic": {"sigma": 3, "shallow_widths": [5, 15], "deep_student": True,
-                                          "student_init": "default"}}}),
+    "a regime": (
+        ["regimes={chaotic: {sigma: 3, shallow_widths: [5, 15]}}"],
+        {
+            "regimes": {
+                "chaotic": {"sigma": 3, "shallow_widths": [5, 15], "deep_student": True, "student_init": "default"}
+            }
+        },
+    ),
     "a string that YAML would make a boolean": (["compile_cache=on"], {"compile_cache": "on"}),
-    "plain scalars": (["device=cpu", "dtype=float32", "checkpoint_every=0"],
-                      {"device": "cpu", "dtype": "float32", "checkpoint_every": 0}),
+    "plain scalars": (
+        ["device=cpu", "dtype=float32", "checkpoint_every=0"],
+        {"device": "cpu", "dtype": "float32", "checkpoint_every": 0},
+    ),
 }
 
 
@@ -398,11 +483,16 @@ def test_cross_key_rules(name):
 # --- through the snakemake CLI: fails at parse time, before any job, results/ untouched ----------
 
 CLI_CASES = {
-    "out of range, nested": ({"regimes": {"chaotic": {"sigma": -1}}},
-                             "config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0"),
+    "out of range, nested": (
+        {"regimes": {"chaotic": {"sigma": -1}}},
+        "config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0",
+    ),
     "wrong type": ({"seeds": "7"}, "config key 'seeds': '7' is not of type 'array'"),
     "empty list": ({"expressivity": {"regimes": []}}, "config key 'expressivity.regimes': [] should be non-empty"),
-    "misspelt nested key": ({"shallow": {"setps": 100}}, "config key 'shallow.setps': unknown key; did you mean 'steps'?"),
+    "misspelt nested key": (
+        {"shallow": {"setps": 100}},
+        "config key 'shallow.setps': unknown key; did you mean 'steps'?",
+    ),
     "cross-key: widths": ({"regimes": {"chaotic": {"shallow_widths": [15, 5]}}}, CROSS_KEY["widths unsorted"][1]),
 }
 
@@ -435,7 +525,8 @@ def test_snakemake_refuses_bad_config_before_any_job(name, cli_workdir, workflow
     assert "rule " not in output.split("invalid config")[0]  # no job was scheduled before the error
     assert snapshot(cli_workdir / "results") == before
     assert not (cli_workdir / ".snakemake" / "incomplete").exists() or not any(
-        (cli_workdir / ".snakemake" / "incomplete").iterdir())
+        (cli_workdir / ".snakemake" / "incomplete").iterdir()
+    )
 
 
 CLI_ARGS = {
@@ -456,8 +547,16 @@ def test_snakemake_refuses_bad_config_arguments(name, cli_workdir, workflow_repo
 
 def test_snakemake_takes_lists_and_nested_keys_in_config_arguments(cli_workdir, workflow_repo):
     """The forms a user types: a list, and a nested mapping that changes some keys of a section."""
-    proc = run_snakemake(workflow_repo, cli_workdir, "-n", "--config", "seeds=[-1,7]", "shallow={steps: 50, lr: 0.01}",
-                         "regimes={quasilinear: {shallow_widths: [10, 20]}}", cores=1)
+    proc = run_snakemake(
+        workflow_repo,
+        cli_workdir,
+        "-n",
+        "--config",
+        "seeds=[-1,7]",
+        "shallow={steps: 50, lr: 0.01}",
+        "regimes={quasilinear: {shallow_widths: [10, 20]}}",
+        cores=1,
+    )
     output = proc.stdout + proc.stderr
     assert "invalid config" not in output
     # config.yaml: chaotic 5, 15, 45, 135, deep; quasilinear 10, 20: one job each, for both seeds
@@ -485,4 +584,6 @@ def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):
     """Without the bad overlay the same start gets past validation, so the failures above are the values'."""
     proc = run_snakemake(workflow_repo, cli_workdir, "-n", cores=1)
     assert "invalid config" not in proc.stdout + proc.stderr
-    assert job_counts(proc.stdout)["student"] == 6  # config.yaml: chaotic widths 5, 15, 45, 135 and deep; quasilinear 10
+    assert (
+        job_counts(proc.stdout)["student"] == 6
+    )  # config.yaml: chaotic widths 5, 15, 45, 135 and deep; quasilinear 10

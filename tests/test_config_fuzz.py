@@ -25,13 +25,14 @@ from dataclasses import dataclass
 
 import pytest
 import yaml
-
 from conftest import REPO, merged, run_snakemake
+
 from depthwidth.config import ConfigError, cli_config, load_schema, validate
 
 SCHEMA = load_schema()
-BASE = merged(yaml.safe_load((REPO / "config.yaml").read_text()),
-              yaml.safe_load((REPO / "configs" / "study.yaml").read_text()))
+BASE = merged(
+    yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load((REPO / "configs" / "study.yaml").read_text())
+)
 NAN, INF = float("nan"), float("inf")
 
 
@@ -98,8 +99,16 @@ def types_of(sub: dict) -> set[str]:
 
 # one value of each kind; which are wrong for a key follows from its types
 SAMPLES = {
-    "integer": 7, "fractional float": 2.5, "integral float": 5.0, "quoted number": "7", "word": "x",
-    "true": True, "false": False, "null": None, "list": [1], "mapping": {"a": 1},
+    "integer": 7,
+    "fractional float": 2.5,
+    "integral float": 5.0,
+    "quoted number": "7",
+    "word": "x",
+    "true": True,
+    "false": False,
+    "null": None,
+    "list": [1],
+    "mapping": {"a": 1},
 }
 
 
@@ -186,8 +195,9 @@ def generate() -> list[Case]:
             cli = None if kind.endswith("quoted number") else cli_arg(cli_path[:1], get(overlay, cli_path[:1]))
             cases.append(Case(key, kind, overlay, cli))
     # misspelt and unknown key names, in every mapping that lists its keys (the root included)
-    mappings = [((), SCHEMA)] + [(p, s) for p, s in leaves(SCHEMA)
-                                 if s.get("additionalProperties") is False and p[-1:] != ("extra",)]
+    mappings = [((), SCHEMA)] + [
+        (p, s) for p, s in leaves(SCHEMA) if s.get("additionalProperties") is False and p[-1:] != ("extra",)
+    ]
     for path, sub in mappings:
         for name in sorted(sub["properties"]):
             wrong = name[:-1] if len(name) > 3 else name + "s"
@@ -197,7 +207,9 @@ def generate() -> list[Case]:
             overlay = nest((*path, wrong), value)
             key = dotted((*path, wrong))
             # the root's keys cannot be misspelt through --config without also being a new top-level key: same thing
-            cases.append(Case(key, "misspelt key", overlay, cli_arg((*path, wrong)[:1], get(overlay, (*path, wrong)[:1]))))
+            cases.append(
+                Case(key, "misspelt key", overlay, cli_arg((*path, wrong)[:1], get(overlay, (*path, wrong)[:1])))
+            )
     # values each key accepts, wrong only together with others
     cross = {
         "teacher.depth": ("depth 2 with a deep student", {"teacher": {"depth": 2}}),
@@ -256,9 +268,12 @@ def test_every_bad_value_is_refused_by_name(record_property):
                 counts["refused by name"] += 1
             else:
                 failures.append(f"{route} {case.id} ({cli or case.config}): {outcome} {message[:300]}")
-    record_property("summary", f"{counts['tried']} cases tried in-process ({len(CASES)} values x --configfile and "
-                               f"--config), {counts['refused by name']} refused naming the key, "
-                               f"{len(failures)} accepted or traceback")
+    record_property(
+        "summary",
+        f"{counts['tried']} cases tried in-process ({len(CASES)} values x --configfile and "
+        f"--config), {counts['refused by name']} refused naming the key, "
+        f"{len(failures)} accepted or traceback",
+    )
     assert failures == [], "\n".join(failures)
     assert counts["tried"] >= 700
 
@@ -273,9 +288,14 @@ def test_cases_cover_every_leaf_key():
 def test_valid_values_of_the_same_shapes_are_accepted():
     """The fuzz's values are wrong for their keys, not for everything: good ones pass both routes."""
     good = [
-        ("seeds", [-1, 2**31 - 1, -(2**31)]), ("shallow", {"lr": 0.5, "steps": 7}), ("teacher", {"depth": 3}),
-        ("theory", {"sigma_min": 0.5, "sigma_max": 0.6}), ("expressivity", {"seed": 2**32 - 1, "depth": 2}),
-        ("sweep", {"budget": None}), ("compile", True), ("regimes", {"extra": {"sigma": 1.5}}),
+        ("seeds", [-1, 2**31 - 1, -(2**31)]),
+        ("shallow", {"lr": 0.5, "steps": 7}),
+        ("teacher", {"depth": 3}),
+        ("theory", {"sigma_min": 0.5, "sigma_max": 0.6}),
+        ("expressivity", {"seed": 2**32 - 1, "depth": 2}),
+        ("sweep", {"budget": None}),
+        ("compile", True),
+        ("regimes", {"extra": {"sigma": 1.5}}),
     ]
     for key, value in good:
         for cli in (None, cli_arg((key,), value)):
@@ -285,8 +305,18 @@ def test_valid_values_of_the_same_shapes_are_accepted():
 # --- a sample through the real snakemake CLI -------------------------------------------------
 
 SAMPLE = [CASES[i] for i in sorted(random.Random(15).sample(range(len(CASES)), 14))]
-SAMPLE += [c for c in CASES if c.id in {"seeds:item integral float", "shallow.lr:nan", "teacher.depth:depth 2 with a deep student",
-                                        "regimes.extra.sigma:null", "expressivity.seed:above maximum"}]
+SAMPLE += [
+    c
+    for c in CASES
+    if c.id
+    in {
+        "seeds:item integral float",
+        "shallow.lr:nan",
+        "teacher.depth:depth 2 with a deep student",
+        "regimes.extra.sigma:null",
+        "expressivity.seed:above maximum",
+    }
+]
 SAMPLE = list({c.id: c for c in SAMPLE}.values())  # each case once
 
 

@@ -12,7 +12,12 @@ import shutil
 
 from conftest import Run, files_under
 
-COMPARED_TARGETS = ("results/summary.tsv", "results/summary.html", "results/expressivity/lengths.tsv", "results/expressivity/length_vs_depth.tsv")
+COMPARED_TARGETS = (
+    "results/summary.tsv",
+    "results/summary.html",
+    "results/expressivity/lengths.tsv",
+    "results/expressivity/length_vs_depth.tsv",
+)
 
 
 def result_files(run: Run) -> dict[str, bytes]:

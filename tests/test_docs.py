@@ -129,9 +129,11 @@ PIP_UPGRADE = [".venv/bin/pip", "install", "--upgrade", "pip"]
 def test_readme_quick_start_is_two_commands():
     commands = readme_commands()
     assert len(commands) == 2, (
-        f"README.md: Quick start should hold exactly two commands (install and run; test), found {commands}")
+        f"README.md: Quick start should hold exactly two commands (install and run; test), found {commands}"
+    )
     assert command_steps(commands[:1])[-1] == DEFAULT_RUN, (
-        f"README.md: the first Quick start command should end with `{' '.join(DEFAULT_RUN)}`, got {commands[0]!r}")
+        f"README.md: the first Quick start command should end with `{' '.join(DEFAULT_RUN)}`, got {commands[0]!r}"
+    )
 
 
 def test_readme_quick_start_is_what_ci_runs():
@@ -141,13 +143,15 @@ def test_readme_quick_start_is_what_ci_runs():
     assert readme == ci, (
         "README.md's Quick start and .ci/run disagree (compared step by step, `--quiet`, the default run "
         "and CI's pip upgrade aside): update whichever is stale, and keep the README's sentence on what "
-        f"CI runs true.\nREADME: {[' '.join(s) for s in readme]}\n.ci/run: {[' '.join(s) for s in ci]}")
+        f"CI runs true.\nREADME: {[' '.join(s) for s in readme]}\n.ci/run: {[' '.join(s) for s in ci]}"
+    )
 
 
 def test_readme_is_short():
     n = len(README.read_text().splitlines())
     assert n <= MAX_README_LINES, (
-        f"README.md has {n} lines, more than {MAX_README_LINES}: move the detail into a page of docs/ and link it")
+        f"README.md has {n} lines, more than {MAX_README_LINES}: move the detail into a page of docs/ and link it"
+    )
 
 
 # --- the results table -------------------------------------------------------------------------
@@ -155,8 +159,9 @@ def test_readme_is_short():
 
 def results_rows() -> list[list[str]]:
     body = section(README.read_text(), "What the default run gives")
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
-            for line in body.splitlines() if line.startswith("|")]
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")] for line in body.splitlines() if line.startswith("|")
+    ]
     assert len(rows) > 2, "README.md: 'What the default run gives' has no results table"
     return rows[2:]  # header and rule
 
@@ -166,11 +171,13 @@ def test_results_table_lists_the_students_of_config_yaml():
     teacher = config["teacher"]
     expected = []
     for name, regime in config["regimes"].items():
-        expected += [(name, f"width {w}", n_parameters(shallow_sizes(teacher["n_in"], w)))
-                     for w in regime["shallow_widths"]]
+        expected += [
+            (name, f"width {w}", n_parameters(shallow_sizes(teacher["n_in"], w))) for w in regime["shallow_widths"]
+        ]
         if regime.get("deep_student", True):
-            expected.append((name, "deep", n_parameters(deep_sizes(teacher["n_in"], teacher["width"],
-                                                                   teacher["depth"]))))
+            expected.append(
+                (name, "deep", n_parameters(deep_sizes(teacher["n_in"], teacher["width"], teacher["depth"])))
+            )
     found = []
     for regime, student, params, *_ in results_rows():
         name = regime.split("(")[0].strip().replace("-", "")
@@ -178,11 +185,13 @@ def test_results_table_lists_the_students_of_config_yaml():
         sigma = re.search(r"σ = ([\d.]+)", regime)
         if sigma and name in config["regimes"]:
             assert float(sigma.group(1)) == config["regimes"][name]["sigma"], (
-                f"README.md results table: {regime!r} but config.yaml has sigma {config['regimes'][name]['sigma']}")
+                f"README.md results table: {regime!r} but config.yaml has sigma {config['regimes'][name]['sigma']}"
+            )
     assert sorted(found) == sorted(expected), (
         "README.md's results table (regime, student, parameters) does not match the students config.yaml "
         "trains: remeasure the table with the default run, or restore config.yaml.\n"
-        f"table: {sorted(found)}\nconfig.yaml: {sorted(expected)}")
+        f"table: {sorted(found)}\nconfig.yaml: {sorted(expected)}"
+    )
 
 
 # --- links and paths ---------------------------------------------------------------------------
@@ -209,10 +218,14 @@ def test_relative_links_point_to_existing_files_and_anchors(page):
 
 @pytest.mark.parametrize("page", MARKDOWN, ids=rel)
 def test_quoted_repository_paths_exist(page):
-    missing = sorted({span for span in CODE_SPAN.findall(page.read_text())
-                      if REPO_PATH.match(span) and not (REPO / span.rstrip("/")).exists()})
-    assert not missing, (
-        f"{rel(page)} names files that do not exist (renamed or removed?); update the text: {missing}")
+    missing = sorted(
+        {
+            span
+            for span in CODE_SPAN.findall(page.read_text())
+            if REPO_PATH.match(span) and not (REPO / span.rstrip("/")).exists()
+        }
+    )
+    assert not missing, f"{rel(page)} names files that do not exist (renamed or removed?); update the text: {missing}"
 
 
 def test_every_docs_page_is_linked_from_both_indexes():
@@ -293,7 +306,8 @@ def test_configuration_page_names_every_schema_key():
             missing.append(key)
     assert not missing, (
         f"docs/configuration.md: describe these keys of workflow/schemas/config.schema.yaml "
-        f"(a table row `| \\`key\\` | default | allowed | what |` for each value): {missing}")
+        f"(a table row `| \\`key\\` | default | allowed | what |` for each value): {missing}"
+    )
 
 
 def test_configuration_page_defaults_are_the_schemas():
@@ -336,8 +350,10 @@ def test_config_yaml_holds_the_defaults():
 
     for name, value in config.items():
         walk(value, name)
-    assert not differ, ("config.yaml and the schema's defaults differ; docs/configuration.md says they agree: "
-                        "make them agree or change that sentence:\n" + "\n".join(differ))
+    assert not differ, (
+        "config.yaml and the schema's defaults differ; docs/configuration.md says they agree: "
+        "make them agree or change that sentence:\n" + "\n".join(differ)
+    )
 
 
 # --- cluster requests --------------------------------------------------------------------------
@@ -350,20 +366,23 @@ def test_cluster_requests_are_those_test_slurm_asserts():
         asserted[rule] = ast.literal_eval(literal)
     assert {"teacher", "student", "expressivity"} <= set(asserted), (
         "tests/test_slurm.py no longer asserts the requests of teacher, student and expressivity as "
-        "`assert asked[\"rule\"] == {(mem_mb, runtime), ...}`: update this test to read them")
+        '`assert asked["rule"] == {(mem_mb, runtime), ...}`: update this test to read them'
+    )
     page = " ".join((DOCS / "cluster.md").read_text().split())
     quoted = re.search(r"that is (\d+) to (\d+) MB for every teacher, student and expressivity job", page)
     assert quoted, "docs/cluster.md: the sentence quoting config.yaml's requests ('that is A to B MB ...') is gone"
     low, high = int(quoted.group(1)), int(quoted.group(2))
     mems = [mem for reqs in asserted.values() for mem, _ in reqs]
     assert low <= min(mems) and max(mems) <= high, (
-        f"docs/cluster.md quotes {low} to {high} MB; tests/test_slurm.py asserts {sorted(mems)}: update the page")
+        f"docs/cluster.md quotes {low} to {high} MB; tests/test_slurm.py asserts {sorted(mems)}: update the page"
+    )
     runtimes = sorted(runtime for _, runtime in asserted["student"])
     longest, second = runtimes[-1], runtimes[-2]
     sentence = rf"{second} minutes for the width-135 student and {longest} minutes for the deep one"
     assert re.search(sentence, page), (
         f"docs/cluster.md: tests/test_slurm.py asserts {second} and {longest} min for the two longest students; "
-        "update the sentence quoting them")
+        "update the sentence quoting them"
+    )
 
 
 # --- constants the pages quote -----------------------------------------------------------------
@@ -383,9 +402,11 @@ def test_quoted_constants_are_the_codes(where, pattern, page, phrase):
     values = {m for p in sources for m in re.findall(pattern, p.read_text(), re.MULTILINE)}
     assert len(values) == 1, (
         f"tests/test_docs.py: expected one value of {pattern!r} under {where}/, found {sorted(values)}; "
-        f"point QUOTED_CONSTANTS at where it is set now, or drop the entry if docs/{page} no longer quotes it")
+        f"point QUOTED_CONSTANTS at where it is set now, or drop the entry if docs/{page} no longer quotes it"
+    )
     value = values.pop()
     text = " ".join((DOCS / page).read_text().split())
     assert phrase.format(value) in text, (
         f"docs/{page}: the code sets {value} ({pattern!r} under {where}/); update the text quoting it, "
-        f"expected '{phrase.format(value)}'")
+        f"expected '{phrase.format(value)}'"
+    )

@@ -53,8 +53,9 @@ def student(sizes):
 def test_every_phase_restarts_adam(data, compile, tmp_path):
     X, y = data
     ref_weights, ref_losses = adam_reference(student(DEEP), X, y, PHASED)
-    result = engine.train(student(DEEP), X, y, PHASED, compile=compile, steps_per_call=3,
-                          compile_cache=tmp_path / "inductor")
+    result = engine.train(
+        student(DEEP), X, y, PHASED, compile=compile, steps_per_call=3, compile_cache=tmp_path / "inductor"
+    )
     np.testing.assert_allclose(result.losses, ref_losses, rtol=1e-9, atol=0)
     for got, want in zip(result.weights, ref_weights):
         torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-12)
@@ -96,8 +97,9 @@ def test_compiled_matches_torch_adam(data, references, shape, tmp_path):
     sizes = SHALLOW if shape == "shallow" else DEEP
     # 3 steps per graph keeps the cold compile short; 500 and 2000 are not multiples of 3, so
     # every phase also ends with eager steps.
-    result = engine.train(student(sizes), X, y, SCHEDULES[shape], compile="true", steps_per_call=3,
-                          compile_cache=tmp_path / "inductor")
+    result = engine.train(
+        student(sizes), X, y, SCHEDULES[shape], compile="true", steps_per_call=3, compile_cache=tmp_path / "inductor"
+    )
     assert result.backend == "compiled", result.notes
     assert result.compile_seconds > 0
     assert_matches(result, references[shape])
@@ -123,8 +125,17 @@ def test_resume_is_bitwise_identical(data, tmp_path, compile):
     whole = engine.train(student(DEEP), X, y, schedule, **opts)
     ckpt = tmp_path / "checkpoint.pt"
     with pytest.raises(Interrupt):  # killed at step 60, after the checkpoint at (at least) 56
-        engine.train(student(DEEP), X, y, schedule, checkpoint=ckpt, checkpoint_every=7,
-                     progress=interrupt_after(60), progress_every=0, **opts)
+        engine.train(
+            student(DEEP),
+            X,
+            y,
+            schedule,
+            checkpoint=ckpt,
+            checkpoint_every=7,
+            progress=interrupt_after(60),
+            progress_every=0,
+            **opts,
+        )
     assert ckpt.exists()
     resumed = engine.train(student(DEEP), X, y, schedule, checkpoint=ckpt, checkpoint_every=7, **opts)
     assert 50 <= resumed.resumed_at <= 60
@@ -141,8 +152,16 @@ def test_stale_checkpoint_is_ignored(data, tmp_path, caplog):
     X, y = data
     ckpt = tmp_path / "checkpoint.pt"
     with pytest.raises(Interrupt):
-        engine.train(student(DEEP), X, y, [Phase(30, 1e-3)], checkpoint=ckpt, checkpoint_every=5,
-                     progress=interrupt_after(20), progress_every=0)
+        engine.train(
+            student(DEEP),
+            X,
+            y,
+            [Phase(30, 1e-3)],
+            checkpoint=ckpt,
+            checkpoint_every=5,
+            progress=interrupt_after(20),
+            progress_every=0,
+        )
     with caplog.at_level(logging.WARNING, logger="depthwidth"):
         result = engine.train(student(DEEP), X, y, [Phase(30, 2e-3)], checkpoint=ckpt, checkpoint_every=5)
     assert result.resumed_at == 0
@@ -200,8 +219,9 @@ def test_auto_compiles_only_runs_long_enough_to_repay_it(data, monkeypatch, min_
 def test_progress_reports_step_and_loss(data):
     X, y = data
     calls = []
-    result = engine.train(student(SHALLOW), X, y, [Phase(4, 1e-3), Phase(3, 1e-4)],
-                          progress=lambda *a: calls.append(a), progress_every=0)
+    result = engine.train(
+        student(SHALLOW), X, y, [Phase(4, 1e-3), Phase(3, 1e-4)], progress=lambda *a: calls.append(a), progress_every=0
+    )
     assert [c[0] for c in calls] == list(range(1, 8))
     assert all(c[1] == 7 for c in calls)
     assert [float(c[2][0]) for c in calls] == list(result.losses)  # one loss per student of the batch
@@ -247,8 +267,16 @@ def test_float32_matches_torch_adam_in_float32(data, shape, compile, tmp_path):
     sizes = SHALLOW if shape == "shallow" else DEEP
     schedule = [Phase(500, SCHEDULES[shape][0].lr)]
     _, ref = adam_reference(student(sizes), X, y, schedule, dtype=torch.float32)
-    result = engine.train(student(sizes), X, y, schedule, dtype=torch.float32, compile=compile,
-                          steps_per_call=3, compile_cache=tmp_path / "inductor")
+    result = engine.train(
+        student(sizes),
+        X,
+        y,
+        schedule,
+        dtype=torch.float32,
+        compile=compile,
+        steps_per_call=3,
+        compile_cache=tmp_path / "inductor",
+    )
     assert result.backend == ("compiled" if compile == "true" else "eager"), result.notes
     rel = np.abs(result.losses - ref) / ref
     assert rel.max() < 1e-5, f"loss curves differ by {rel.max():.3g} relative at step {rel.argmax()}"
@@ -268,7 +296,9 @@ def teachers_data():
 
 
 def students(sizes, k):
-    return [nets.make_student(sizes, "default", 1.0, nets.generator(nets.derived_seed(seed, "batch"))) for seed in range(k)]
+    return [
+        nets.make_student(sizes, "default", 1.0, nets.generator(nets.derived_seed(seed, "batch"))) for seed in range(k)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -290,8 +320,9 @@ def alone(teachers_data, shared_cache):
             if how == "reference":
                 cache[shape, k, how] = adam_reference(w, X[k], y[k], SCHEDULES[shape])[1]
             else:
-                cache[shape, k, how] = engine.train(w, X[k], y[k], SCHEDULES[shape], compile=how,
-                                                    compile_cache=shared_cache).losses
+                cache[shape, k, how] = engine.train(
+                    w, X[k], y[k], SCHEDULES[shape], compile=how, compile_cache=shared_cache
+                ).losses
         return cache[shape, k, how]
 
     return run
@@ -311,8 +342,9 @@ def test_every_student_of_a_batch_equals_training_it_alone(teachers_data, alone,
     alone, with the engine and (for stable teachers) with torch.optim.Adam."""
     X, y = teachers_data
     sizes = SHALLOW if shape == "shallow" else DEEP
-    result = engine.train_batch(students(sizes, k), X[:k], y[:k], SCHEDULES[shape], compile=compile,
-                                compile_cache=shared_cache)
+    result = engine.train_batch(
+        students(sizes, k), X[:k], y[:k], SCHEDULES[shape], compile=compile, compile_cache=shared_cache
+    )
     assert result.backend == ("compiled" if compile == "true" else "eager"), result.notes
     assert result.losses.shape == (2000, k) and len(result.weights) == k
     for j in range(k):
@@ -356,11 +388,21 @@ def test_a_batch_resumes_each_group_bitwise(teachers_data, tmp_path):
     whole = engine.train_batch(students(DEEP, 4), X[:4], y[:4], schedule, group=2)
     ckpt = tmp_path / "deep.pt"
     with pytest.raises(Interrupt):  # in the second group: the first one's final state is kept
-        engine.train_batch(students(DEEP, 4), X[:4], y[:4], schedule, group=2, checkpoint=ckpt,
-                           checkpoint_every=7, progress=interrupt_after(50 + 30), progress_every=0)
+        engine.train_batch(
+            students(DEEP, 4),
+            X[:4],
+            y[:4],
+            schedule,
+            group=2,
+            checkpoint=ckpt,
+            checkpoint_every=7,
+            progress=interrupt_after(50 + 30),
+            progress_every=0,
+        )
     assert ckpt.exists() and (tmp_path / "deep.1.pt").exists()
-    resumed = engine.train_batch(students(DEEP, 4), X[:4], y[:4], schedule, group=2, checkpoint=ckpt,
-                                 checkpoint_every=7)
+    resumed = engine.train_batch(
+        students(DEEP, 4), X[:4], y[:4], schedule, group=2, checkpoint=ckpt, checkpoint_every=7
+    )
     assert 50 + 28 <= resumed.resumed_at <= 50 + 30
     assert np.array_equal(resumed.losses, whole.losses)
     checkpoint.remove(ckpt)

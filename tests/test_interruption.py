@@ -60,9 +60,10 @@ def uninterrupted(workflow_repo, tmp_path_factory) -> dict[str, bytes]:
     run = new_run(workflow_repo, tmp_path_factory.mktemp("long") / "uninterrupted")
     run.snakemake(TARGET, cores=1)
     files = result_files(run)
-    assert sorted(files) == sorted([f"{STUDENT_DIR}/{f}".removeprefix("results/") for f in STUDENT_FILES]
-                                   + ["chaotic/seed-1/teacher.pt", "chaotic/seed-1/teacher.pt.json",
-                                      "chaotic/seed-1/data.npz"])
+    assert sorted(files) == sorted(
+        [f"{STUDENT_DIR}/{f}".removeprefix("results/") for f in STUDENT_FILES]
+        + ["chaotic/seed-1/teacher.pt", "chaotic/seed-1/teacher.pt.json", "chaotic/seed-1/data.npz"]
+    )
     return files
 
 
@@ -97,8 +98,14 @@ def training(run: Run) -> bool:
 
 def checkpoint_files(run: Run) -> list[Path]:
     """Checkpoint files the student left anywhere in the working folder (not temporaries)."""
-    return [p for p in run.workdir.rglob("*") if p.is_file() and re.search(r"checkpoint|ckpt", p.name, re.I)
-            and not p.name.startswith(".") and ".snakemake/log" not in str(p)]
+    return [
+        p
+        for p in run.workdir.rglob("*")
+        if p.is_file()
+        and re.search(r"checkpoint|ckpt", p.name, re.I)
+        and not p.name.startswith(".")
+        and ".snakemake/log" not in str(p)
+    ]
 
 
 class Interrupted:
@@ -108,8 +115,12 @@ class Interrupted:
         self.run = run
         self.proc = subprocess.Popen(
             snakemake_command(run.repo, TARGET, "--configfile", str(run.configfile), cores=1),
-            cwd=run.workdir, env=snakemake_env(run.repo), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
+            cwd=run.workdir,
+            env=snakemake_env(run.repo),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
             # A shell's background job starts with SIGINT ignored, and children inherit that: give
             # Snakemake the default disposition, as it has in a terminal, whoever runs the tests.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -131,7 +142,9 @@ class Interrupted:
 def assert_nothing_half_made(run: Run) -> None:
     for name in STUDENT_FILES:
         assert not (run.workdir / STUDENT_DIR / name).exists(), f"{name} left after the kill"
-    leftovers = [p.name for p in (run.workdir / STUDENT_DIR).glob(".*.tmp*")] if (run.workdir / STUDENT_DIR).exists() else []
+    leftovers = (
+        [p.name for p in (run.workdir / STUDENT_DIR).glob(".*.tmp*")] if (run.workdir / STUDENT_DIR).exists() else []
+    )
     assert not any(name.startswith((".metrics.json", ".student.pt")) for name in leftovers), leftovers
 
 
@@ -188,7 +201,8 @@ def test_sigkill_after_a_checkpoint_resumes_to_identical_results(workflow_repo, 
             if (run.workdir / STUDENT_DIR / "metrics.json").exists():
                 raise AssertionError(
                     f"the student finished without writing a checkpoint (checkpoint_every={CHECKPOINT_EVERY}); "
-                    "is checkpoint_every wired into the student rule?")
+                    "is checkpoint_every wired into the student rule?"
+                )
             return checkpoint_files(run)
 
         wait_for(checkpoint_or_done, started.proc, "a checkpoint")

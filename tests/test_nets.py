@@ -160,6 +160,7 @@ def first_numbers(g: torch.Generator) -> tuple[float, ...]:
 
 def test_torch_keeps_only_32_bits_of_a_seed():
     """Why teacher seeds are 32-bit: manual_seed(-1) and manual_seed(2**63 - 1) are one stream."""
+
     def stream(s):
         return first_numbers(torch.Generator().manual_seed(s))
 
@@ -193,13 +194,14 @@ def test_every_stream_of_the_study_is_distinct():
     tutorial's regimes draw the same inputs, and students the same initial weights (common random
     numbers across sigma), under either student_seeding."""
     import yaml
-
     from conftest import REPO, merged
-    from depthwidth import plan
+
     from depthwidth.config import validate
 
-    config = merged(yaml.safe_load((REPO / "config.yaml").read_text()),
-                    yaml.safe_load((REPO / "configs" / "study.yaml").read_text()))
+    config = merged(
+        yaml.safe_load((REPO / "config.yaml").read_text()),
+        yaml.safe_load((REPO / "configs" / "study.yaml").read_text()),
+    )
     validate(config)
     regimes = {**config["regimes"], **plan.sweep_regimes(config)}
     students = sorted({name for spec in regimes.values() for name in plan.regime_students(spec)})

@@ -57,8 +57,16 @@ def finished_smoke(request, tmp_path_factory):
 def _snakemake(run, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(run.repo), os.environ.get("PYTHONPATH")])))
     env.pop("SNAKEMAKE_PROFILE", None)
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(Path(run.repo) / "Snakefile"),
-           "--configfile", str(run.configfile), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(Path(run.repo) / "Snakefile"),
+        "--configfile",
+        str(run.configfile),
+        *args,
+    ]
     return subprocess.run(cmd, cwd=run.workdir, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -82,25 +90,37 @@ def report(finished_smoke, tmp_path_factory):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     html = path.read_text()
     results = _script_json(html, "results")
-    return SimpleNamespace(html=html, results=results, run=finished_smoke,
-                           captions={p: _text(r["caption"]) for p, r in results.items()})
+    return SimpleNamespace(
+        html=html, results=results, run=finished_smoke, captions={p: _text(r["caption"]) for p, r in results.items()}
+    )
 
 
 def test_report_holds_every_figure_and_the_table_byte_for_byte(report):
     results_dir = Path(report.run.workdir)
-    figures_made = {str(p.relative_to(results_dir)) for p in (results_dir / "results" / "figures").iterdir()
-                    if p.suffix in (".png", ".html")}
-    expected = {"results/figures/deep_loss.png", "results/figures/error_vs_width.png",
-                "results/figures/predictions.png", "results/figures/expressivity.png",
-                "results/figures/expressivity_animation.html", "results/figures/mean_field.png",
-                "results/figures/phase_diagram.png", "results/figures/trajectory_length.png"}
+    figures_made = {
+        str(p.relative_to(results_dir))
+        for p in (results_dir / "results" / "figures").iterdir()
+        if p.suffix in (".png", ".html")
+    }
+    expected = {
+        "results/figures/deep_loss.png",
+        "results/figures/error_vs_width.png",
+        "results/figures/predictions.png",
+        "results/figures/expressivity.png",
+        "results/figures/expressivity_animation.html",
+        "results/figures/mean_field.png",
+        "results/figures/phase_diagram.png",
+        "results/figures/trajectory_length.png",
+    }
     assert expected <= figures_made
     # the table and the animation go in as HTML pages (the report shows HTML in place, not TSV or GIF)
     assert figures_made | {"results/summary.html"} == set(report.results)
     page = (results_dir / "results" / "summary.html").read_text()
     assert base64.b64encode((results_dir / "results" / "summary.tsv").read_bytes()).decode() in page
     animation = (results_dir / "results" / "figures" / "expressivity_animation.html").read_text()
-    assert base64.b64encode((results_dir / "results" / "figures" / "expressivity.gif").read_bytes()).decode() in animation
+    assert (
+        base64.b64encode((results_dir / "results" / "figures" / "expressivity.gif").read_bytes()).decode() in animation
+    )
     for path, result in report.results.items():
         header, data = result["data_uri"].split(",", 1)
         assert header.startswith(f"data:{result['mime_type']};"), path
@@ -144,38 +164,54 @@ def test_captions_quote_the_run_numbers(report):
     assert f"{deep[0]['n_parameters']} parameters" in text
 
     widest = read_json(results / "chaotic" / "seed-1" / "shallow_w45" / "metrics.json")
-    assert f"test E = {captions.number(widest['test_relative_error'])}" in report.captions[
-        "results/figures/predictions.png"]
+    assert (
+        f"test E = {captions.number(widest['test_relative_error'])}"
+        in report.captions["results/figures/predictions.png"]
+    )
 
     lengths = [line.split("\t") for line in (results / "expressivity" / "lengths.tsv").read_text().splitlines()[1:]]
     last_chaotic = [row for row in lengths if row[0] == "chaotic"][-1]
-    assert f"×{captions.number(float(last_chaotic[4]))} at hidden layer {last_chaotic[2]}" in report.captions[
-        "results/figures/expressivity.png"]
+    assert (
+        f"×{captions.number(float(last_chaotic[4]))} at hidden layer {last_chaotic[2]}"
+        in report.captions["results/figures/expressivity.png"]
+    )
     assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.html"]
 
     theory = pd.read_csv(results / "figures" / "mean_field.tsv", sep="\t")
     crossing = theory["sigma_w"][theory["chi_1"] >= 1].iloc[0]
     text = report.captions["results/figures/mean_field.png"]
-    assert f"χ₁ crosses 1 between σ_w = {captions.number(theory['sigma_w'][theory['chi_1'] < 1].iloc[-1])} and " \
-           f"{captions.number(crossing)} (the theory's transition: σ_w = 1)" in text
+    assert (
+        f"χ₁ crosses 1 between σ_w = {captions.number(theory['sigma_w'][theory['chi_1'] < 1].iloc[-1])} and "
+        f"{captions.number(crossing)} (the theory's transition: σ_w = 1)" in text
+    )
     assert "chaotic (σ_w = 2, chaotic): q* = 2.12, χ₁ = 1.36" in text  # the smoke config's chaotic teacher
     assert "quasilinear (σ_w = 0.4, ordered): q* = 0, χ₁ = 0.16" in text
 
     lengths = pd.read_csv(results / "figures" / "trajectory_length.tsv", sep="\t")
     chaotic = lengths[lengths["sigma_w"] == 2.0].sort_values("layer")
     growth = (chaotic["length_geomean"].iloc[-1] / chaotic["length_geomean"].iloc[0]) ** (1 / (len(chaotic) - 1))
-    assert f"σ_w = 2 (χ₁ = 1.36): measured growth ×{captions.number(growth, 3)} per layer over {len(chaotic)} " \
-           "hidden layers, against √χ₁ = 1.17" in report.captions["results/figures/trajectory_length.png"]
+    assert (
+        f"σ_w = 2 (χ₁ = 1.36): measured growth ×{captions.number(growth, 3)} per layer over {len(chaotic)} "
+        "hidden layers, against √χ₁ = 1.17" in report.captions["results/figures/trajectory_length.png"]
+    )
 
 
 def test_report_has_categories_and_the_workflow_description(report):
     categories = _script_json(report.html, "categories")
     assert set(categories["Tutorial"]["Other"]) == {
-        "results/figures/deep_loss.png", "results/figures/error_vs_width.png", "results/figures/predictions.png"}
+        "results/figures/deep_loss.png",
+        "results/figures/error_vs_width.png",
+        "results/figures/predictions.png",
+    }
     assert set(categories["Expressivity"]["Other"]) == {
-        "results/figures/expressivity.png", "results/figures/expressivity_animation.html"}
+        "results/figures/expressivity.png",
+        "results/figures/expressivity_animation.html",
+    }
     assert set(categories["Transition"]["Other"]) == {
-        "results/figures/mean_field.png", "results/figures/phase_diagram.png", "results/figures/trajectory_length.png"}
+        "results/figures/mean_field.png",
+        "results/figures/phase_diagram.png",
+        "results/figures/trajectory_length.png",
+    }
     description = _text(_script_json(report.html, "workflow-desc"))
     assert "Depth vs width" in description
     assert "widths 5, 15, 45" in description  # the smoke config's, rendered from snakemake.config
@@ -188,27 +224,51 @@ def test_run_ends_by_saying_where_the_results_are(finished_smoke):
     if not hasattr(finished_smoke, "stdout"):
         pytest.skip("the shared smoke run does not keep its output")
     assert "This run made, in " in finished_smoke.stdout
-    assert "figures/ (5, PNG for the web, PDF for print): deep_loss, error_vs_width, expressivity" in finished_smoke.stdout
-    assert f"snakemake -s {Path(finished_smoke.repo) / 'Snakefile'} --report results/report.html --configfile smoke.yaml" \
+    assert (
+        "figures/ (5, PNG for the web, PDF for print): deep_loss, error_vs_width, expressivity" in finished_smoke.stdout
+    )
+    assert (
+        f"snakemake -s {Path(finished_smoke.repo) / 'Snakefile'} --report results/report.html --configfile smoke.yaml"
         in finished_smoke.stdout
+    )
 
 
 # ---------------------------------------------------------------- caption numbers
 
 
-@pytest.mark.parametrize("value, text", [
-    (6.634e15, "6.6×10¹⁵"), (1e-6, "10⁻⁶"), (2.3e-7, "2.3×10⁻⁷"), (230.4, "230"), (0.0561, "0.056"),
-    (math.inf, "∞"), (None, "n/a"), (12345.0, "1.2×10⁴"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (6.634e15, "6.6×10¹⁵"),
+        (1e-6, "10⁻⁶"),
+        (2.3e-7, "2.3×10⁻⁷"),
+        (230.4, "230"),
+        (0.0561, "0.056"),
+        (math.inf, "∞"),
+        (None, "n/a"),
+        (12345.0, "1.2×10⁴"),
+    ],
+)
 def test_number_formats_for_captions(value, text):
     assert captions.number(value) == text
 
 
 def _metrics(regime, seed, width, error, path: Path) -> Path:
-    data = {"regime": regime, "seed": seed, "name": f"shallow_w{width}", "sizes": [5, width, 1],
-            "n_parameters": 6 * width, "points_per_parameter": 1000 / (6 * width), "steps": 10,
-            "train_relative_error": error / 2, "test_relative_error": error, "train_seconds": 0.1,
-            "train_mse": error / 2, "test_mse": error, "var_y_test": 1.0}
+    data = {
+        "regime": regime,
+        "seed": seed,
+        "name": f"shallow_w{width}",
+        "sizes": [5, width, 1],
+        "n_parameters": 6 * width,
+        "points_per_parameter": 1000 / (6 * width),
+        "steps": 10,
+        "train_relative_error": error / 2,
+        "test_relative_error": error,
+        "train_seconds": 0.1,
+        "train_mse": error / 2,
+        "test_mse": error,
+        "var_y_test": 1.0,
+    }
     write_json(path, data)
     return path
 
@@ -217,6 +277,7 @@ def test_scaling_facts_follow_the_fit_file(tmp_path):
     # E = 0.5 W^-1 exactly: slope -1, and E = 1e-6 at W = 5e5.
     metrics = [_metrics("chaotic", s, w, 0.5 / w, tmp_path / f"m{s}_{w}.json") for s in (1, 2) for w in (5, 50, 500)]
     from depthwidth.results import load_metrics
+
     fit = fit_students([load_metrics(p) for p in metrics], 1e-6)
     write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit})
     deep = _metrics("chaotic", 1, 5, 0.5 / 5000, tmp_path / "deep.json")
@@ -244,6 +305,7 @@ def test_caption_facts_wait_for_their_files(tmp_path):
 def test_unreachable_target_is_said_not_extrapolated(tmp_path):
     metrics = [_metrics("flat", 1, w, e, tmp_path / f"m{w}.json") for w, e in ((5, 0.1), (50, 0.2))]
     from depthwidth.results import load_metrics
+
     write_json(tmp_path / "fit.json", {"regime": "flat", **fit_students([load_metrics(p) for p in metrics], 1e-6)})
     [facts] = captions.error_vs_width([str(tmp_path / "fit.json")], [])
     assert facts["reachable"] is False and facts["predicted_width"] == "∞"
@@ -260,10 +322,14 @@ def _render_caption(name: str, facts, config: dict, deep_inputs=()) -> str:
 
     params = _Params([facts])  # the rules pass the numbers as their first, unnamed param
     params.facts = facts  # (mean_field's, still by name)
-    smk = SimpleNamespace(config=config, params=params, input=SimpleNamespace(deep=list(deep_inputs)),
-                          wildcards=SimpleNamespace())
-    rst = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
-        (REPORT_DIR / f"{name}.rst").read_text()).render(snakemake=smk, categories={}, files=[])
+    smk = SimpleNamespace(
+        config=config, params=params, input=SimpleNamespace(deep=list(deep_inputs)), wildcards=SimpleNamespace()
+    )
+    rst = (
+        Environment(trim_blocks=True, lstrip_blocks=True)
+        .from_string((REPORT_DIR / f"{name}.rst").read_text())
+        .render(snakemake=smk, categories={}, files=[])
+    )
     with warnings.catch_warnings():  # Snakemake's own call; docutils 0.22 announces a new spelling
         warnings.simplefilter("ignore", PendingDeprecationWarning)
         html = publish_parts(rst, writer_name="html", settings_overrides={"report_level": 5})["body"]
@@ -274,6 +340,7 @@ def _config():
     """config.yaml with the schema's defaults filled in, as the workflow sees it."""
     import yaml
     from snakemake.utils import validate
+
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     return config
@@ -284,8 +351,12 @@ def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, see
     from docutils.core import publish_doctree
 
     from depthwidth.results import load_metrics
-    metrics = [_metrics("chaotic", s, w, 0.5 * w ** (0.5 * slope_sign), tmp_path / f"m{s}_{w}.json")
-               for s in range(seeds) for w in (5, 50)]
+
+    metrics = [
+        _metrics("chaotic", s, w, 0.5 * w ** (0.5 * slope_sign), tmp_path / f"m{s}_{w}.json")
+        for s in range(seeds)
+        for w in (5, 50)
+    ]
     write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit_students([load_metrics(p) for p in metrics], 1e-6)})
     deep = [str(_metrics("chaotic", 0, 5, 1e-4, tmp_path / "deep.json"))] if with_deep else []
     facts = captions.error_vs_width([str(tmp_path / "fit.json")], deep)
@@ -301,15 +372,29 @@ def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, see
 def test_phase_diagram_caption_quotes_the_critical_line(tmp_path):
     """The caption quotes the critical sigma_w at the grid's sigma_b among 0, 0.1, 0.3, 0.5, 1 and the simulation's fit."""
     from docutils.core import publish_doctree
+
     from depthwidth import phase, theory
     from depthwidth.artifacts import write_tsv
-    table = phase.phase_diagram_table(np.linspace(0.5, 3.0, 6), np.linspace(0.0, 1.0, 11), [(0.8, 0.3), (2.0, 0.0)],
-                                      width=300, layers=4, burn_in=1, inputs=2, seed=0)
+
+    table = phase.phase_diagram_table(
+        np.linspace(0.5, 3.0, 6),
+        np.linspace(0.0, 1.0, 11),
+        [(0.8, 0.3), (2.0, 0.0)],
+        width=300,
+        layers=4,
+        burn_in=1,
+        inputs=2,
+        seed=0,
+    )
     write_tsv(tmp_path / "phase_diagram.tsv", table)
     facts = captions.phase_diagram(str(tmp_path / "phase_diagram.tsv"), {"chaotic": 2.0, "quasilinear": 0.4})
     text, rst = _render_caption("phase_diagram", facts, _config())
-    assert not [m for m in publish_doctree(rst, settings_overrides={"report_level": 5}).findall(
-        lambda n: n.tagname == "system_message")], rst
+    assert not [
+        m
+        for m in publish_doctree(rst, settings_overrides={"report_level": 5}).findall(
+            lambda n: n.tagname == "system_message"
+        )
+    ], rst
     for b in (0.0, 0.1, 0.3, 0.5, 1.0):
         assert f"σ_w = {captions.number(theory.critical_sigma_w(b), 4)} at σ_b = {captions.number(b)}" in text
     assert f"chaotic (σ_w = 2) has ξ_c = {captions.number(theory.depth_scale(2.0), 3)} layers" in text
@@ -318,12 +403,28 @@ def test_phase_diagram_caption_quotes_the_critical_line(tmp_path):
         assert bad not in text
 
 
-@pytest.mark.parametrize("name", ["deep_loss", "error_vs_width", "predictions", "expressivity",
-                                  "expressivity_animation", "summary", "workflow", "mean_field", "phase_diagram",
-                                  "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "deep_loss",
+        "error_vs_width",
+        "predictions",
+        "expressivity",
+        "expressivity_animation",
+        "summary",
+        "workflow",
+        "mean_field",
+        "phase_diagram",
+        "trajectory_length",
+        "sweep_error",
+        "equal_budget",
+        "sweep_scaling",
+    ],
+)
 def test_captions_render_before_the_numbers_exist(name):
     """While Snakemake plans a run, ``facts`` is None: the captions must still render, cleanly."""
     from docutils.core import publish_doctree
+
     _, rst = _render_caption(name, None, _config())
     doctree = publish_doctree(rst, settings_overrides={"report_level": 5})
     assert not list(doctree.findall(lambda n: n.tagname == "system_message")), rst
@@ -344,15 +445,28 @@ def _axes_texts(fig) -> str:
 
 
 def _fit(slope, intercept, predicted, seeds=(1, 2)):
-    return {"slope": slope, "intercept": intercept, "target_error": 1e-6, "predicted_width": predicted,
-            "seeds": list(seeds), "slope_ci_low": slope - 0.1, "slope_ci_high": slope + 0.1}
+    return {
+        "slope": slope,
+        "intercept": intercept,
+        "target_error": 1e-6,
+        "predicted_width": predicted,
+        "seeds": list(seeds),
+        "slope_ci_low": slope - 0.1,
+        "slope_ci_high": slope + 0.1,
+    }
 
 
 def test_error_vs_width_labels_normalisation_seeds_and_off_axis_extrapolation():
-    points = {"chaotic": {"width": np.array([5, 15, 45]), "train": np.array([0.1, 0.05, 0.02]),
-                          "test": np.array([0.12, 0.06, 0.03])}}
-    fig = figures.error_vs_width(points, {"chaotic": _fit(-0.3, -1.7, 6.6e15)},
-                                 {"chaotic": {"test": 0.03, "n_parameters": 105}})
+    points = {
+        "chaotic": {
+            "width": np.array([5, 15, 45]),
+            "train": np.array([0.1, 0.05, 0.02]),
+            "test": np.array([0.12, 0.06, 0.03]),
+        }
+    }
+    fig = figures.error_vs_width(
+        points, {"chaotic": _fit(-0.3, -1.7, 6.6e15)}, {"chaotic": {"test": 0.03, "n_parameters": 105}}
+    )
     ax = fig.axes[0]
     text = _axes_texts(fig)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
@@ -393,10 +507,20 @@ def test_deep_loss_counts_long_runs_in_thousands_without_an_offset():
 
 def _runs(sigmas=(0.4, 0.7, 0.85, 1.0, 1.15, 1.3, 2.0, 4.0), seeds=(1, 2, 3)):
     rng = np.random.default_rng(0)
-    rows = [{"student": student, "sigma_w": s, "seed": seed, "depth": depth, "width": width, "n_parameters": 105,
-             "test_relative_error": float(np.exp(rng.normal(np.log(0.01 * s), 0.3)))}
-            for student, depth, width in (("deep", 5, 5), ("shallow_w17", 2, 17), ("linear", 1, 0), ("d3_w8", 3, 8))
-            for s in sigmas for seed in seeds]
+    rows = [
+        {
+            "student": student,
+            "sigma_w": s,
+            "seed": seed,
+            "depth": depth,
+            "width": width,
+            "n_parameters": 105,
+            "test_relative_error": float(np.exp(rng.normal(np.log(0.01 * s), 0.3))),
+        }
+        for student, depth, width in (("deep", 5, 5), ("shallow_w17", 2, 17), ("linear", 1, 0), ("d3_w8", 3, 8))
+        for s in sigmas
+        for seed in seeds
+    ]
     return pd.DataFrame(rows)
 
 
@@ -412,12 +536,20 @@ def test_sweep_bands_drawn_are_the_tabulated_ones_and_sigma_labels_do_not_crowd(
     [line] = [line for line in ax.lines if line.get_label().startswith("deep student")]
     np.testing.assert_allclose(line.get_ydata(), deep["test_error_median"])
     # the band: seaborn's polygon spans the TSV's interval at each sigma
-    band = next(c for c in ax.collections if len(c.get_paths()) and
-                np.allclose(c.get_facecolor()[0][:3], line.get_color() if isinstance(line.get_color(), tuple) else (0, 0, 0)))
+    band = next(
+        c
+        for c in ax.collections
+        if len(c.get_paths())
+        and np.allclose(
+            c.get_facecolor()[0][:3], line.get_color() if isinstance(line.get_color(), tuple) else (0, 0, 0)
+        )
+    )
     vertices = band.get_paths()[0].vertices
     for _, row in deep.iterrows():
         at = vertices[np.isclose(vertices[:, 0], row["sigma_w"])][:, 1]
-        assert at.min() == pytest.approx(row["test_error_ci95_low"]) and at.max() == pytest.approx(row["test_error_ci95_high"])
+        assert at.min() == pytest.approx(row["test_error_ci95_low"]) and at.max() == pytest.approx(
+            row["test_error_ci95_high"]
+        )
     fig.canvas.draw()
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert labels == ["0.5", "1", "2", "4"]  # round values; the crowded sigmas near 1 get unlabelled ticks
@@ -432,11 +564,26 @@ def test_sweep_bands_drawn_are_the_tabulated_ones_and_sigma_labels_do_not_crowd(
 
 def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line():
     layers = np.arange(1, 6)
-    table = pd.concat([pd.DataFrame({
-        "sigma_w": s, "layer": layers, "n_nets": 3, "chi_1": s ** 2, "length_geomean": 10 * s ** layers,
-        "length_min": 9 * s ** layers, "length_max": 11 * s ** layers, "theory_length": 10 * s ** layers,
-        "theory_fixed_point_length": 10 * s ** layers, "normalised_length_mean": 1 + 0.1 * layers,
-        "theory_normalised_length": 1 + 0.1 * layers}) for s in (0.5, 1.5)])
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "sigma_w": s,
+                    "layer": layers,
+                    "n_nets": 3,
+                    "chi_1": s**2,
+                    "length_geomean": 10 * s**layers,
+                    "length_min": 9 * s**layers,
+                    "length_max": 11 * s**layers,
+                    "theory_length": 10 * s**layers,
+                    "theory_fixed_point_length": 10 * s**layers,
+                    "normalised_length_mean": 1 + 0.1 * layers,
+                    "theory_normalised_length": 1 + 0.1 * layers,
+                }
+            )
+            for s in (0.5, 1.5)
+        ]
+    )
     fig = figures.trajectory_length(table)
     fig.canvas.draw()
     for ax in fig.axes:
@@ -481,7 +628,9 @@ def test_xkcd_style_renders_png_and_pdf_without_font_warnings(tmp_path, caplog):
             fig = figures.deep_loss({"chaotic": [np.geomspace(1, 1e-3, 50)]}, 25)
             style.save(fig, [tmp_path / "x.png", tmp_path / "x.pdf"])
     assert not [str(w.message) for w in caught]
-    complaints = [r.getMessage() for r in caplog.records if r.name.startswith("matplotlib") and r.levelno >= logging.WARNING]
+    complaints = [
+        r.getMessage() for r in caplog.records if r.name.startswith("matplotlib") and r.levelno >= logging.WARNING
+    ]
     assert not complaints
     assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")
     assert Image.open(tmp_path / "x.png").size[0] > 500
@@ -499,8 +648,7 @@ def test_animation_plays_through_the_layers_and_holds_the_last(tmp_path):
     rng = np.random.default_rng(1)
     projected = rng.normal(size=(2, 4, 30, 3))  # (nets, layers, points, 3)
     with style.figure_style():
-        figures.expressivity_animation(projected, ["a", "b"], tmp_path / "a.gif", fps=4,
-                                       stretch=np.ones((2, 4)))
+        figures.expressivity_animation(projected, ["a", "b"], tmp_path / "a.gif", fps=4, stretch=np.ones((2, 4)))
     gif = Image.open(tmp_path / "a.gif")
     frames = [np.asarray(f.convert("L"), dtype=float) for f in ImageSequence.Iterator(gif)]
     durations = [f.info["duration"] for f in ImageSequence.Iterator(gif)]
@@ -541,12 +689,16 @@ def test_every_caption_file_is_used_by_a_rule():
 def test_readme_figures_are_small_copies_and_the_rule_graph(finished_smoke, tmp_path):
     workdir = tmp_path / "run"
     shutil.copytree(finished_smoke.workdir, workdir, symlinks=True, ignore=shutil.ignore_patterns("locks"))
-    run = SimpleNamespace(repo=finished_smoke.repo, workdir=workdir, configfile=workdir / finished_smoke.configfile.name)
+    run = SimpleNamespace(
+        repo=finished_smoke.repo, workdir=workdir, configfile=workdir / finished_smoke.configfile.name
+    )
     proc = _snakemake(run, "--cores", "1", "readme_figures")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in ("deep_loss", "error_vs_width", "predictions", "expressivity"):
-        with Image.open(workdir / "docs" / "figures" / f"{name}.png") as small, \
-                Image.open(workdir / "results" / "figures" / f"{name}.png") as full:
+        with (
+            Image.open(workdir / "docs" / "figures" / f"{name}.png") as small,
+            Image.open(workdir / "results" / "figures" / f"{name}.png") as full,
+        ):
             assert small.size[0] == min(800, full.size[0])
             assert small.size[1] == pytest.approx(full.size[1] * small.size[0] / full.size[0], abs=1)
     svg = (workdir / "docs" / "rulegraph.svg").read_text()

@@ -27,8 +27,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SKIP_ENV = "DEPTHWIDTH_SKIP_BROWSER"
 REQUIRE_ENV = "DEPTHWIDTH_REQUIRE_BROWSER"  # CI sets it: there, no browser is a failure, not a skip
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _chromium() -> str:
@@ -49,9 +57,24 @@ def _chromium() -> str:
 def _build_report(repo: Path, workdir: Path, configfile: str, dest: Path) -> Path:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])))
     env.pop("SNAKEMAKE_PROFILE", None)
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "--configfile",
-                           configfile, "--report", str(dest)], cwd=workdir, env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(repo / "Snakefile"),
+            "--configfile",
+            configfile,
+            "--report",
+            str(dest),
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dest
 
@@ -62,8 +85,12 @@ class ReportBrowser:
     def __init__(self, playwright, chromium: str, report: Path, shots: Path | None):
         self.profile = tempfile.mkdtemp(prefix="chromium-profile-")
         self.context = playwright.chromium.launch_persistent_context(
-            self.profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1500, "height": 950})
+            self.profile,
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1500, "height": 950},
+        )
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda err: self.errors.append(f"page error: {err}"))
@@ -129,8 +156,10 @@ def visit_everything(browser: ReportBrowser, name: str) -> dict[str, str]:
     browser.js("() => app.setView({content: 'stats'})")
     assert page.locator("#app").inner_text().strip()
 
-    categories = browser.js("() => Object.fromEntries(Object.entries(categories).map("
-                            "([c, subs]) => [c, Object.fromEntries(Object.entries(subs).map(([s, r]) => [s, r]))]))")
+    categories = browser.js(
+        "() => Object.fromEntries(Object.entries(categories).map("
+        "([c, subs]) => [c, Object.fromEntries(Object.entries(subs).map(([s, r]) => [s, r]))]))"
+    )
     mimes = browser.js("() => Object.fromEntries(Object.entries(results).map(([p, r]) => [p, r.mime_type]))")
     assert categories, "the report has no results"
     captions = {}
@@ -176,8 +205,11 @@ def _check_content(browser: ReportBrowser, mime: str, what: str) -> bool:
         page.wait_for_selector("iframe", timeout=10_000)
         frame = page.frames[-1]
         frame.wait_for_load_state()
-        frame.wait_for_function("() => document.body && (document.body.innerText.trim().length > 50 || "
-                                "[...document.images].some(i => i.complete && i.naturalWidth > 100))", timeout=10_000)
+        frame.wait_for_function(
+            "() => document.body && (document.body.innerText.trim().length > 50 || "
+            "[...document.images].some(i => i.complete && i.naturalWidth > 100))",
+            timeout=10_000,
+        )
         return True
     pytest.fail(f"{what}: {mime} is not shown by the report (only offered as a download)")
 
@@ -210,7 +242,9 @@ def _check_info_panels(captions: dict[str, str]) -> None:
     for path, text in captions.items():
         params = text.split("JOB PARAMETERS", 1)[1] if "JOB PARAMETERS" in text else ""
         # parameters a reader sets, not the caption's numbers (they are in the caption above)
-        assert "facts" not in params and "'regimes':" not in params, f"{path}: the info panel shows internals:\n{params}"
+        assert "facts" not in params and "'regimes':" not in params, (
+            f"{path}: the info panel shows internals:\n{params}"
+        )
         for bad in ("{{", "{%", "System Message", "None"):
             assert bad not in text, f"{path}: {bad!r} in\n{text}"
 

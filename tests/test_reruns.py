@@ -36,20 +36,42 @@ def test_completed_run_has_nothing_to_do(smoke_run):
 
 # smoke: chaotic (widths 5, 15, 45 and a deep student) and quasilinear (width 10), seeds -1 and 7
 PARAM_CHANGES = {
-    "shallow steps": ({"shallow": {"steps": 201}},
-                      {"student": 8, "scaling_fit": 1, "summary": 1, "figure_error_vs_width": 1,
-                       "figure_predictions": 1, "all": 1}),
-    "one regime's sigma": ({"regimes": {"quasilinear": {"sigma": 0.5}}},
-                           {"teacher": 2, "student": 2, "summary": 1, "figure_predictions": 1, "expressivity": 1,
-                            "figure_expressivity": 1, "phase_diagram": 1, "all": 1}),
+    "shallow steps": (
+        {"shallow": {"steps": 201}},
+        {"student": 8, "scaling_fit": 1, "summary": 1, "figure_error_vs_width": 1, "figure_predictions": 1, "all": 1},
+    ),
+    "one regime's sigma": (
+        {"regimes": {"quasilinear": {"sigma": 0.5}}},
+        {
+            "teacher": 2,
+            "student": 2,
+            "summary": 1,
+            "figure_predictions": 1,
+            "expressivity": 1,
+            "figure_expressivity": 1,
+            "phase_diagram": 1,
+            "all": 1,
+        },
+    ),
     # the width figure draws the deep student's error as a reference line
-    "deep learning rate": ({"deep": {"lr": 0.02}}, {"student": 2, "summary": 1, "figure_deep_loss": 1,
-                                                    "figure_error_vs_width": 1, "all": 1}),
+    "deep learning rate": (
+        {"deep": {"lr": 0.02}},
+        {"student": 2, "summary": 1, "figure_deep_loss": 1, "figure_error_vs_width": 1, "all": 1},
+    ),
     "expressivity points": ({"expressivity": {"points": 61}}, {"expressivity": 1, "figure_expressivity": 1, "all": 1}),
-    "figure style": ({"figures": {"xkcd": True}},
-                     {"figure_deep_loss": 1, "figure_error_vs_width": 1, "figure_predictions": 1,
-                      "figure_expressivity": 1, "mean_field": 1, "phase_diagram": 1, "figure_trajectory_length": 1,
-                      "all": 1}),
+    "figure style": (
+        {"figures": {"xkcd": True}},
+        {
+            "figure_deep_loss": 1,
+            "figure_error_vs_width": 1,
+            "figure_predictions": 1,
+            "figure_expressivity": 1,
+            "mean_field": 1,
+            "phase_diagram": 1,
+            "figure_trajectory_length": 1,
+            "all": 1,
+        },
+    ),
 }
 
 
@@ -85,8 +107,16 @@ class edited:
 
 MODULE_CHANGES = {
     "scaling": {"scaling_fit": 1, "summary": 1, "figure_error_vs_width": 1, "all": 1},
-    "figures": {"figure_deep_loss": 1, "figure_error_vs_width": 1, "figure_predictions": 1,
-                "figure_expressivity": 1, "mean_field": 1, "phase_diagram": 1, "figure_trajectory_length": 1, "all": 1},
+    "figures": {
+        "figure_deep_loss": 1,
+        "figure_error_vs_width": 1,
+        "figure_predictions": 1,
+        "figure_expressivity": 1,
+        "mean_field": 1,
+        "phase_diagram": 1,
+        "figure_trajectory_length": 1,
+        "all": 1,
+    },
 }
 
 

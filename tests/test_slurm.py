@@ -34,9 +34,31 @@ TEST_PROFILE = REPO / "tests" / "slurm" / "profile"
 SKIP_ENV = "DEPTHWIDTH_SKIP_SLURM"
 # Commands of the Debian packages slurm-client, slurmctld, slurmd and munge.
 SLURM_COMMANDS = {
-    "sacct", "sacctmgr", "salloc", "sattach", "sbatch", "sbcast", "scancel", "scontrol", "sdiag",
-    "sinfo", "sprio", "squeue", "sreport", "srun", "sshare", "sstat", "strigger", "slurmctld",
-    "slurmd", "slurmstepd", "munge", "remunge", "unmunge", "munged", "mungekey",
+    "sacct",
+    "sacctmgr",
+    "salloc",
+    "sattach",
+    "sbatch",
+    "sbcast",
+    "scancel",
+    "scontrol",
+    "sdiag",
+    "sinfo",
+    "sprio",
+    "squeue",
+    "sreport",
+    "srun",
+    "sshare",
+    "sstat",
+    "strigger",
+    "slurmctld",
+    "slurmd",
+    "slurmstepd",
+    "munge",
+    "remunge",
+    "unmunge",
+    "munged",
+    "mungekey",
 }
 # Wall-clock durations: the only numbers a Slurm run may not reproduce.
 TIMING_KEYS = {"train_seconds", "train_time_s"}
@@ -104,7 +126,8 @@ def expected_slurm_jobs(config: dict) -> dict[str, int]:
 def result_files(root: Path) -> set[str]:
     skip = ("results/logs/", "results/benchmarks/")
     return {
-        str(p.relative_to(root)) for p in (root / "results").rglob("*")
+        str(p.relative_to(root))
+        for p in (root / "results").rglob("*")
         if p.is_file() and not str(p.relative_to(root)).startswith(skip)
     }
 
@@ -205,9 +228,19 @@ def test_dry_run_needs_no_slurm(profile, tmp_path):
     config = yaml.safe_load(SMOKE.read_text())
     for rule, n in expected_slurm_jobs(config).items():
         assert int(counts[rule]) == n, f"{rule}: {counts}"
-    local = {"scaling_fit": 1, "summary": 1, "summary_upstream_present": 1, "all": 1, "figure_deep_loss": 1,
-             "figure_error_vs_width": 1, "figure_predictions": 1, "figure_expressivity": 1, "mean_field": 1,
-             "phase_diagram": 1, "figure_trajectory_length": 1}
+    local = {
+        "scaling_fit": 1,
+        "summary": 1,
+        "summary_upstream_present": 1,
+        "all": 1,
+        "figure_deep_loss": 1,
+        "figure_error_vs_width": 1,
+        "figure_predictions": 1,
+        "figure_expressivity": 1,
+        "mean_field": 1,
+        "phase_diagram": 1,
+        "figure_trajectory_length": 1,
+    }
     assert int(counts["total"]) == sum(expected_slurm_jobs(config).values()) + sum(local.values()), counts
     # Only the GPU profile asks a GPU, and only for students.
     asked = job_resources(out)
@@ -223,8 +256,9 @@ def job_resources(dry_run_output: str) -> list[tuple[str, dict[str, str]]]:
 
 def test_requests_follow_the_tutorial_config(tmp_path):
     """The requests the README quotes for config.yaml: ~0.5 GB each, 22 and 30 min for the longest students."""
-    rc, out = snakemake(tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "-n",
-                        timeout=120, configfile=REPO / "config.yaml")
+    rc, out = snakemake(
+        tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "-n", timeout=120, configfile=REPO / "config.yaml"
+    )
     assert rc == 0, out[-3000:]
     asked = {}
     for rule, resources in job_resources(out):
@@ -272,8 +306,13 @@ def test_failed_slurm_job_stops_the_run(slurm, tmp_path, record_property):
     student = "results/chaotic/seed7/shallow_w5"
     before = set(slurm.submitted_job_ids())
     rc, out = snakemake(
-        work, "--profile", str(REPO / "profiles" / "slurm-gpu"), "--profile", str(TEST_PROFILE),
-        f"{student}/metrics.json", timeout=300,
+        work,
+        "--profile",
+        str(REPO / "profiles" / "slurm-gpu"),
+        "--profile",
+        str(TEST_PROFILE),
+        f"{student}/metrics.json",
+        timeout=300,
     )
     assert rc != 0, out[-4000:]
     assert "Error in rule student" in out, out[-4000:]
@@ -295,4 +334,6 @@ def test_failed_slurm_job_stops_the_run(slurm, tmp_path, record_property):
     assert len(student_job) == 1, shown
     assert re.search(r"TresPerJob=\S*gpu:1", shown[student_job[0]]), shown[student_job[0]]
     assert "JobState=FAILED" in shown[student_job[0]], shown[student_job[0]]
-    record_property("summary", f"failing GPU run on Slurm: {len(jobs)} Slurm jobs submitted, student job failed as expected")
+    record_property(
+        "summary", f"failing GPU run on Slurm: {len(jobs)} Slurm jobs submitted, student job failed as expected"
+    )

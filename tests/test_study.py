@@ -23,18 +23,36 @@ TEACHER = {"n_in": 5, "width": 5, "depth": 5}
 
 
 def sweep_config(**sweep):
-    spec = {"sigmas": [0.4, 1.0, 2.0], "shallow_widths": [5, 15], "deep_student": True, "student_init": "default",
-            "budget_depths": [2, 3, 4, 5, 6], "budget": None, **sweep}
-    return {"teacher": TEACHER, "regimes": {"chaotic": {}}, "nonlinearity": "tanh", "min_points_per_parameter": 3,
-            "data": {"n_train": 4000}, "sweep": spec}
+    spec = {
+        "sigmas": [0.4, 1.0, 2.0],
+        "shallow_widths": [5, 15],
+        "deep_student": True,
+        "student_init": "default",
+        "budget_depths": [2, 3, 4, 5, 6],
+        "budget": None,
+        **sweep,
+    }
+    return {
+        "teacher": TEACHER,
+        "regimes": {"chaotic": {}},
+        "nonlinearity": "tanh",
+        "min_points_per_parameter": 3,
+        "data": {"n_train": 4000},
+        "sweep": spec,
+    }
 
 
 def test_budget_widths_at_the_teachers_105_weights():
     widths = {d: plan.budget_width(5, d, 105) for d in range(2, 7)}
     assert widths == {2: 17, 3: 8, 4: 6, 5: 5, 6: 4}
     assert plan.budget_students(sweep_config()) == ["shallow_w17", "d3_w8", "d4_w6", "deep", "d6_w4"]
-    assert [n_parameters(plan.student_sizes(n, TEACHER)) for n in plan.budget_students(sweep_config())] == \
-        [102, 112, 108, 105, 88]
+    assert [n_parameters(plan.student_sizes(n, TEACHER)) for n in plan.budget_students(sweep_config())] == [
+        102,
+        112,
+        108,
+        105,
+        88,
+    ]
 
 
 def test_student_names_and_sizes():
@@ -55,11 +73,14 @@ def test_sweep_regimes_are_named_by_sigma_and_carry_the_budget_students():
     assert plan.sweep_regimes({**sweep_config(), "sweep": {"sigmas": []}}) == {}
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"sigmas": [1.0, 1.001]}, "repeated regime names"),
-    ({"shallow_widths": [15, 5]}, "sweep.shallow_widths: must be strictly increasing"),
-    ({"shallow_widths": [5, 1000]}, "student shallow_w1000 has 6000 parameters"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"sigmas": [1.0, 1.001]}, "repeated regime names"),
+        ({"shallow_widths": [15, 5]}, "sweep.shallow_widths: must be strictly increasing"),
+        ({"shallow_widths": [5, 1000]}, "student shallow_w1000 has 6000 parameters"),
+    ],
+)
 def test_check_sweep_rejects_bad_sweeps(change, message):
     with pytest.raises(ConfigError, match=message):
         plan.check_sweep(sweep_config(**change))
@@ -85,13 +106,19 @@ def test_linear_fit_recovers_a_linear_teacher_and_is_relative():
 def test_standardised_targets_record_their_scale_and_keep_relative_errors():
     rng = np.random.default_rng(1)
     y = 0.007 * rng.standard_normal((50, 1))
-    data = {"X_train": rng.standard_normal((50, 5)), "y_train": y, "X_test": rng.standard_normal((20, 5)),
-            "y_test": 0.007 * rng.standard_normal((20, 1))}
+    data = {
+        "X_train": rng.standard_normal((50, 5)),
+        "y_train": y,
+        "X_test": rng.standard_normal((20, 5)),
+        "y_test": 0.007 * rng.standard_normal((20, 1)),
+    }
     scaled = standardise_targets(data)
     assert target_scaling(scaled) == {"standardised": True, "target_scale": pytest.approx(float(y.std()))}
     assert scaled["y_train"].std() == pytest.approx(1.0)
     assert target_scaling(data) == {"standardised": False, "target_scale": 1.0}
-    assert study.linear_fit(scaled)["test_relative_error"] == pytest.approx(study.linear_fit(data)["test_relative_error"])
+    assert study.linear_fit(scaled)["test_relative_error"] == pytest.approx(
+        study.linear_fit(data)["test_relative_error"]
+    )
 
 
 def test_median_band_brackets_the_median():
@@ -124,8 +151,10 @@ def test_study_outputs(study_run):
     assert set(errors["student"]) == expected
     assert sorted(errors["sigma_w"].unique()) == config["sweep"]["sigmas"]
     assert (errors["n_seeds"] == 2).all()
-    assert ((errors["test_error_ci95_low"] <= errors["test_error_median"])
-            & (errors["test_error_median"] <= errors["test_error_ci95_high"])).all()
+    assert (
+        (errors["test_error_ci95_low"] <= errors["test_error_median"])
+        & (errors["test_error_median"] <= errors["test_error_ci95_high"])
+    ).all()
     assert ((errors["test_error_median"] > 0) & (errors["test_error_median"] < 2)).all()
     chi = errors.drop_duplicates("sigma_w").set_index("sigma_w")["chi_1"]
     assert chi[0.5] == pytest.approx(0.25) and chi[2.0] == pytest.approx(1.36267, abs=1e-5)
@@ -165,9 +194,23 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     env.pop("SNAKEMAKE_PROFILE", None)
     report = tmp_path / "report.html"
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile",
-                           "smoke_study.yaml", "--report", str(report)], cwd=study_run, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--configfile",
+            "smoke_study.yaml",
+            "--report",
+            str(report),
+        ],
+        cwd=study_run,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     html = report.read_text()
 
@@ -175,8 +218,10 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
         return json.loads(re.search(rf'<script id="{script_id}">\s*var \w+ = (.*?);\s*</script>', html, re.S).group(1))
 
     results = script_json("results")
-    text = {path: " ".join(re.sub(r"<[^>]+>", " ", r["caption"]).replace("&amp;", "&").split())
-            for path, r in results.items()}
+    text = {
+        path: " ".join(re.sub(r"<[^>]+>", " ", r["caption"]).replace("&amp;", "&").split())
+        for path, r in results.items()
+    }
     names = ("mean_field", "phase_diagram", "trajectory_length", "sweep_error", "equal_budget", "sweep_scaling")
     assert set(script_json("categories")["Transition"]["Other"]) == {f"results/figures/{n}.png" for n in names}
     for name in names:
@@ -190,27 +235,33 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
     errors = pd.read_csv(figures / "sweep_error.tsv", sep="\t").set_index(["student", "sigma_w"])
     deep_lo, deep_hi = errors.loc[("deep", 0.5)], errors.loc[("deep", 2.0)]
     rise = np.log10(deep_hi["test_error_median"] / deep_lo["test_error_median"])
-    assert (f"the deep student (the teacher's shape, 105 weights) goes from "
-            f"{captions.number(deep_lo['test_error_median'])} ({captions.number(deep_lo['test_error_ci95_low'])}–"
-            f"{captions.number(deep_lo['test_error_ci95_high'])}) to {captions.number(deep_hi['test_error_median'])}"
-            ) in text["results/figures/sweep_error.png"]
+    assert (
+        f"the deep student (the teacher's shape, 105 weights) goes from "
+        f"{captions.number(deep_lo['test_error_median'])} ({captions.number(deep_lo['test_error_ci95_low'])}–"
+        f"{captions.number(deep_lo['test_error_ci95_high'])}) to {captions.number(deep_hi['test_error_median'])}"
+    ) in text["results/figures/sweep_error.png"]
     assert f"{rise:.1f} decades" in text["results/figures/sweep_error.png"]
     assert "shallow student of width 5 (30 weights)" in text["results/figures/sweep_error.png"]
     assert "shallow student of width 17" not in text["results/figures/sweep_error.png"]  # a budget student, not plotted
 
     budget = pd.read_csv(figures / "equal_budget.tsv", sep="\t").pivot(
-        index="sigma_w", columns="student", values="test_error_median")
+        index="sigma_w", columns="student", values="test_error_median"
+    )
     wins = int((budget["deep"] < budget["shallow_w17"]).sum())
     caption = text["results/figures/equal_budget.png"]
     assert f"beats the shallow one of width 17 (102 weights) at {wins} of 3 σ_w" in caption
-    assert (f"σ_w = 1 (χ₁ = 1): deep {captions.number(budget.loc[1.0, 'deep'])}, shallow "
-            f"{captions.number(budget.loc[1.0, 'shallow_w17'])}") in caption
+    assert (
+        f"σ_w = 1 (χ₁ = 1): deep {captions.number(budget.loc[1.0, 'deep'])}, shallow "
+        f"{captions.number(budget.loc[1.0, 'shallow_w17'])}"
+    ) in caption
 
     fits = pd.read_csv(figures / "sweep_scaling.tsv", sep="\t").set_index("sigma_w")
     caption = text["results/figures/sweep_scaling.png"]
     for sigma, fit in fits.iterrows():
-        assert (f"σ_w = {sigma:g} (χ₁ = {captions.number(fit['chi_1'], 3)}, 2 seed(s)): slope m = {fit['slope']:.2f} "
-                f"(95% CI {fit['slope_ci_low']:.2f} to {fit['slope_ci_high']:.2f})") in caption
+        assert (
+            f"σ_w = {sigma:g} (χ₁ = {captions.number(fit['chi_1'], 3)}, 2 seed(s)): slope m = {fit['slope']:.2f} "
+            f"(95% CI {fit['slope_ci_low']:.2f} to {fit['slope_ci_high']:.2f})"
+        ) in caption
 
     description = " ".join(re.sub(r"<[^>]+>", " ", script_json("workflow-desc")).split())
     assert "teachers drawn at σ_w = 0.5, 1.0, 2.0" in description
@@ -219,12 +270,21 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
 def test_preceding_students_follow_the_tutorial_stream():
     """Deep first, then the shallow students by width, then the rest (the tutorial's draw order)."""
     teacher = {"n_in": 5, "width": 5, "depth": 5}
-    spec = {"shallow_widths": [5, 15], "deep_student": True, "student_init": "default",
-            "budget_students": ["d3_w8", "shallow_w15"]}
+    spec = {
+        "shallow_widths": [5, 15],
+        "deep_student": True,
+        "student_init": "default",
+        "budget_students": ["d3_w8", "shallow_w15"],
+    }
     assert plan.preceding_students(spec, "deep", teacher) == []
     assert plan.preceding_students(spec, "shallow_w15", teacher) == [
-        ([5, 5, 5, 5, 5, 1], "default"), ([5, 5, 1], "default")]
+        ([5, 5, 5, 5, 5, 1], "default"),
+        ([5, 5, 1], "default"),
+    ]
     assert [sizes for sizes, _ in plan.preceding_students(spec, "d3_w8", teacher)] == [
-        [5, 5, 5, 5, 5, 1], [5, 5, 1], [5, 15, 1]]
+        [5, 5, 5, 5, 5, 1],
+        [5, 5, 1],
+        [5, 15, 1],
+    ]
     # a student outside the regime draws after all of them
     assert len(plan.preceding_students(spec, "shallow_w99", teacher)) == 4

@@ -9,8 +9,11 @@ from conftest import job_counts
 
 
 def test_named_targets_plan_their_results(smoke_clone):
-    for target, rule in (("tutorial", "figure_error_vs_width"), ("study", "figure_trajectory_length"),
-                         ("figures", "figure_predictions")):
+    for target, rule in (
+        ("tutorial", "figure_error_vs_width"),
+        ("study", "figure_trajectory_length"),
+        ("figures", "figure_predictions"),
+    ):
         proc = smoke_clone.snakemake("-n", target, "--forcerun", rule)  # --forcerun takes a list: last
         assert job_counts(proc.stdout).get(rule) == 1, proc.stdout
     proc = smoke_clone.snakemake("-n", "figures", "--forcerun", "figure_predictions")

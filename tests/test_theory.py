@@ -90,8 +90,19 @@ def test_theory_rejects_other_nonlinearities():
 
 # Where a fixed Gauss-Hermite rule in z failed (phi'(sqrt(q*) z) narrows as sigma_w grows), both sides
 # of the transition, with and without bias.
-ACCURACY_POINTS = [(1.5, 0.0), (2.0, 0.0), (4.0, 0.0), (5.0, 0.0), (6.0, 0.0), (1.0, 0.3), (2.5, 0.3),
-                   (4.0, 0.3), (5.0, 0.3), (0.25, 1.0), (6.0, 1.0)]
+ACCURACY_POINTS = [
+    (1.5, 0.0),
+    (2.0, 0.0),
+    (4.0, 0.0),
+    (5.0, 0.0),
+    (6.0, 0.0),
+    (1.0, 0.3),
+    (2.5, 0.3),
+    (4.0, 0.3),
+    (5.0, 0.3),
+    (0.25, 1.0),
+    (6.0, 1.0),
+]
 DENSE_Z = np.linspace(-13.0, 13.0, 13_001)  # step 2e-3 in z: ~90 nodes across tanh'(sqrt(q) z)^2 at q = 32
 
 
@@ -135,8 +146,9 @@ def within_standard_errors(samples: np.ndarray, expected: float, k: float = 4.0)
     return abs(samples.mean() - expected) <= k * samples.std() / np.sqrt(len(samples))
 
 
-@pytest.mark.parametrize("sigma_w, sigma_b", [(1.6, 0.3), (2.5, 0.3), (4.0, 0.3), (5.0, 0.3), (6.0, 1.0),
-                                              (4.0, 0.0), (5.0, 0.0)])
+@pytest.mark.parametrize(
+    "sigma_w, sigma_b", [(1.6, 0.3), (2.5, 0.3), (4.0, 0.3), (5.0, 0.3), (6.0, 1.0), (4.0, 0.0), (5.0, 0.0)]
+)
 def test_c_star_and_chi_c_match_monte_carlo(sigma_w, sigma_b):
     """At the theory's c*, the C-map's Monte Carlo value is c* and its slope chi_c, within 4 standard errors.
 
@@ -195,13 +207,23 @@ def test_doubling_the_resolution_moves_nothing(monkeypatch):
 
     The tolerances asked of the theory are 1e-4 (q*, chi_1) and 1e-3 (the rest).
     """
+
     def everything():
         out = []
         for s, b in CONVERGENCE_POINTS:
             mf = theory.mean_field(s, b)
-            out.append([mf.q_star, mf.chi_1, mf.c_star, mf.chi_c, mf.depth_scale,
-                        theory.length_map(2.0, s, b), theory.correlation_map(0.999, s, b),
-                        *theory.correlation_iterates(1.0, 2.0, 0.3, s, b, 4)])
+            out.append(
+                [
+                    mf.q_star,
+                    mf.chi_1,
+                    mf.c_star,
+                    mf.chi_c,
+                    mf.depth_scale,
+                    theory.length_map(2.0, s, b),
+                    theory.correlation_map(0.999, s, b),
+                    *theory.correlation_iterates(1.0, 2.0, 0.3, s, b, 4),
+                ]
+            )
         return np.array(out)
 
     coarse = everything()
@@ -235,8 +257,9 @@ def test_length_map_matches_simulated_nets(sigma_w, sigma_b, q0):
     layers, nets = 8, 5
     x = rng.standard_normal((8, WIDTH))
     x *= np.sqrt(q0 * WIDTH) / np.linalg.norm(x, axis=1, keepdims=True)  # |x|^2 / n_in = q0 exactly
-    q_sim = np.mean([(preactivations(x, sigma_w, sigma_b, layers, rng) ** 2).mean(axis=(1, 2)) for _ in range(nets)],
-                    axis=0)
+    q_sim = np.mean(
+        [(preactivations(x, sigma_w, sigma_b, layers, rng) ** 2).mean(axis=(1, 2)) for _ in range(nets)], axis=0
+    )
     q_theory = theory.length_iterates(sigma_w**2 * q0 + sigma_b**2, sigma_w, sigma_b, layers)
     np.testing.assert_allclose(q_sim, q_theory, rtol=0.05)
 
@@ -316,8 +339,9 @@ def test_phase_diagram_table_has_the_grid_the_line_and_the_points():
     from depthwidth import phase
 
     sigma_ws, sigma_bs = np.linspace(0.5, 3.0, 6), np.linspace(0.0, 1.0, 3)
-    table = phase.phase_diagram_table(sigma_ws, sigma_bs, [(0.8, 0.3), (2.0, 0.0)], width=200, layers=4,
-                                      burn_in=1, inputs=2, seed=0)
+    table = phase.phase_diagram_table(
+        sigma_ws, sigma_bs, [(0.8, 0.3), (2.0, 0.0)], width=200, layers=4, burn_in=1, inputs=2, seed=0
+    )
     counts = table["kind"].value_counts()
     assert (counts["grid"], counts["critical"], counts["simulation"]) == (18, 3, 2)
     line = table[table["kind"] == "critical"]

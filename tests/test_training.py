@@ -36,8 +36,12 @@ def test_same_seed_same_student(chaotic_data):
 
 
 def test_relative_error_divides_by_the_unbiased_test_variance():
-    data = {"X_train": np.zeros((3, 1)), "y_train": np.array([[1.0], [1.0], [1.0]]),
-            "X_test": np.zeros((4, 1)), "y_test": np.array([[0.0], [1.0], [2.0], [3.0]])}
+    data = {
+        "X_train": np.zeros((3, 1)),
+        "y_train": np.array([[1.0], [1.0], [1.0]]),
+        "X_test": np.zeros((4, 1)),
+        "y_test": np.array([[0.0], [1.0], [2.0], [3.0]]),
+    }
     errors = relative_errors([torch.zeros(1, 1, dtype=torch.float64)], data)
     assert errors["var_y_test"] == pytest.approx(5 / 3)
     assert errors["test_relative_error"] == pytest.approx((0 + 1 + 4 + 9) / 4 / (5 / 3))

@@ -52,7 +52,11 @@ def test_students(smoke_run):
     for regime, seed, student, sizes in students():
         d = smoke_run.workdir / f"results/{regime}/seed{seed}/{student}"
         metrics = json.loads((d / "metrics.json").read_text())
-        steps = SMOKE["deep"]["phases"] * SMOKE["deep"]["steps_per_phase"] if student == "deep" else SMOKE["shallow"]["steps"]
+        steps = (
+            SMOKE["deep"]["phases"] * SMOKE["deep"]["steps_per_phase"]
+            if student == "deep"
+            else SMOKE["shallow"]["steps"]
+        )
         assert metrics["sizes"] == sizes and metrics["steps"] == steps
         assert 0 < metrics["test_relative_error"] < 2 and 0 < metrics["train_relative_error"] < 2
         losses = artifacts.read_npz(d / "loss.npz", ["train_mse"])["train_mse"]
@@ -106,10 +110,15 @@ def test_figures(smoke_run):
 
 
 def test_every_rule_has_a_log(smoke_run):
-    logs = {str(p.relative_to(smoke_run.workdir / "results/logs")) for p in (smoke_run.workdir / "results/logs").rglob("*.log")}
+    logs = {
+        str(p.relative_to(smoke_run.workdir / "results/logs"))
+        for p in (smoke_run.workdir / "results/logs").rglob("*.log")
+    }
     # one job per regime and student (every seed in it), one teacher job per regime
     batches = {f"{regime}/{name}.log" for regime, _, name, _ in students()}
-    assert batches | {"chaotic/teacher.log", "quasilinear/teacher.log", "chaotic/scaling_fit.log", "summary.log"} <= logs
+    assert (
+        batches | {"chaotic/teacher.log", "quasilinear/teacher.log", "chaotic/scaling_fit.log", "summary.log"} <= logs
+    )
     assert len(logs) >= len(batches) + 2 + 1 + 1 + 4 + 1
     student_log = (smoke_run.workdir / "results/logs/chaotic/deep.log").read_text()
     assert "deep: 2 student(s)" in student_log
@@ -131,8 +140,14 @@ def test_changing_one_width_reruns_only_what_depends_on_it(smoke_run):
     assert "results/chaotic/seed-1/shallow_w45/student.pt," in outputs
     assert not [o for o in outputs if "shallow_w5/" in o or "deep/" in o or "teacher" in o]
     counts = job_counts(proc.stdout)
-    assert counts == {"student": 4, "scaling_fit": 1, "figure_error_vs_width": 1, "figure_predictions": 1,
-                      "summary": 1, "all": 1}
+    assert counts == {
+        "student": 4,
+        "scaling_fit": 1,
+        "figure_error_vs_width": 1,
+        "figure_predictions": 1,
+        "summary": 1,
+        "all": 1,
+    }
 
 
 def test_default_config_dry_run(tmp_path):

@@ -118,8 +118,7 @@ class SlurmCluster:
         missing = [c for c in DAEMONS + CLIENTS if shutil.which(c) is None]
         if missing:
             raise SlurmUnavailable(
-                f"Slurm commands not found: {', '.join(missing)} "
-                "(install them with: bash tests/slurm/ci-install.sh)"
+                f"Slurm commands not found: {', '.join(missing)} (install them with: bash tests/slurm/ci-install.sh)"
             )
         if os.geteuid() != 0:
             raise SlurmUnavailable("slurmd must run as root to launch jobs; the tests are not running as root")
@@ -214,19 +213,30 @@ PartitionName={PARTITION} Nodes={self.node} Default=YES MaxTime=INFINITE State=U
         key.write_bytes(secrets.token_bytes(1024))
         key.chmod(0o600)
         log = self.dir / "log" / "munged.log"
-        self._start_daemon("munged", [
-            "munged", "--foreground", "--force",  # --force: munged refuses root otherwise
-            f"--socket={self.munge_socket}", f"--key-file={key}",
-            f"--pid-file={self.dir / 'munge' / 'munged.pid'}",
-            f"--seed-file={self.dir / 'munge' / 'munged.seed'}", f"--log-file={log}",
-        ])
+        self._start_daemon(
+            "munged",
+            [
+                "munged",
+                "--foreground",
+                "--force",  # --force: munged refuses root otherwise
+                f"--socket={self.munge_socket}",
+                f"--key-file={key}",
+                f"--pid-file={self.dir / 'munge' / 'munged.pid'}",
+                f"--seed-file={self.dir / 'munge' / 'munged.seed'}",
+                f"--log-file={log}",
+            ],
+        )
         self._wait_for(lambda: self.munge_socket.exists(), 15, "munged", log)
 
     def _start_daemon(self, name: str, argv: list[str]) -> None:
         out = open(self.dir / "log" / f"{name}.out", "w")
         # Own session: a Ctrl-C of the test run reaches the daemons only through stop().
         self.procs[name] = subprocess.Popen(
-            argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            argv,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             preexec_fn=_die_with_parent,
         )
         out.close()

@@ -109,11 +109,12 @@ def figure_names():
 
 def tutorial_outputs():
     """The tutorial's figures, the animation and the summary table (``snakemake tutorial``)."""
-    return (
-        ["results/summary.tsv", "results/summary.html", "results/figures/expressivity.gif",
-         "results/figures/expressivity_animation.html"]
-        + expand("results/figures/{name}.{ext}", name=figure_names(), ext=["png", "pdf"])
-    )
+    return [
+        "results/summary.tsv",
+        "results/summary.html",
+        "results/figures/expressivity.gif",
+        "results/figures/expressivity_animation.html",
+    ] + expand("results/figures/{name}.{ext}", name=figure_names(), ext=["png", "pdf"])
 
 
 # --- batches: the students one job trains (depthwidth.plan) ---
@@ -183,7 +184,8 @@ FIGURE_NEEDS = {
 def undefined_target(name):
     return WorkflowError(
         f"{name} is not a result of this config: it needs {FIGURE_NEEDS[name]}.\n"
-        "This config makes: " + ", ".join(["summary", *figure_names(), *study_figure_names()])
+        "This config makes: "
+        + ", ".join(["summary", *figure_names(), *study_figure_names()])
         + " (targets: all, tutorial, study, figures)."
     )
 
@@ -213,9 +215,11 @@ def figure_defined(name):
 
 def made_message(dag, started, report_cmd):
     """The end-of-run message: the tables and figures this run wrote (from the DAG's jobs), and where."""
+
     def is_result(f):
-        return (f.startswith("results/figures/") and Path(f).suffix in (".png", ".gif", ".tsv")) \
-            or f.startswith("results/summary.")
+        return (f.startswith("results/figures/") and Path(f).suffix in (".png", ".gif", ".tsv")) or f.startswith(
+            "results/summary."
+        )
 
     outputs = {str(f) for job in dag.jobs for f in job.output}
     made = sorted(f for f in outputs if is_result(f) and Path(f).exists() and Path(f).stat().st_mtime >= started)
@@ -271,7 +275,9 @@ def batch_size(wildcards):
 def student_runtime(wildcards, attempt):
     """Minutes asked for training a batch: students x steps x per-step cost, with a 3x margin and 5 min to start."""
     steps = plan.total_steps(wildcards.student, config)
-    step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(student_sizes(wildcards))
+    step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(
+        student_sizes(wildcards)
+    )
     return attempt * (5 + math.ceil(3 * batch_size(wildcards) * steps * step_s / 60))
 
 
@@ -320,8 +326,10 @@ def widest_students(name):
     """Input function: a file of each named regime's widest shallow student, first seed (for the prediction plot)."""
 
     def files(wildcards):
-        return [f"{regime_dir(r, SEEDS[0])}/shallow_w{max(spec['shallow_widths'])}/{name}"
-                for r, spec in NAMED_REGIMES.items()]
+        return [
+            f"{regime_dir(r, SEEDS[0])}/shallow_w{max(spec['shallow_widths'])}/{name}"
+            for r, spec in NAMED_REGIMES.items()
+        ]
 
     return files
 
@@ -346,8 +354,12 @@ BUDGET_STUDENTS = plan.budget_students(config) if SWEEP_REGIMES else []
 
 def sweep_student_metrics():
     """metrics.json of every student of every sweep regime and seed."""
-    return [f"{regime_dir(r, s)}/{name}/metrics.json"
-            for r, spec in SWEEP_REGIMES.items() for s in SEEDS for name in plan.regime_students(spec)]
+    return [
+        f"{regime_dir(r, s)}/{name}/metrics.json"
+        for r, spec in SWEEP_REGIMES.items()
+        for s in SEEDS
+        for name in plan.regime_students(spec)
+    ]
 
 
 def sweep_linear_metrics():

@@ -8,6 +8,14 @@ rule expressivity:
     output:
         trajectories="results/expressivity/trajectories.npz",
         lengths="results/expressivity/lengths.tsv",
+    log:
+        "results/logs/expressivity/trajectories.log",
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=expressivity_mem_mb,
+        runtime=5,
     params:
         regimes=EXPRESSIVITY["regimes"],
         sigmas=[REGIMES[r]["sigma"] for r in EXPRESSIVITY["regimes"]],
@@ -16,13 +24,5 @@ rule expressivity:
         points=EXPRESSIVITY["points"],
         seed=EXPRESSIVITY["seed"],
         nonlinearity=config["nonlinearity"],
-    log:
-        "results/logs/expressivity/trajectories.log",
-    threads: 1
-    resources:
-        mem_mb=expressivity_mem_mb,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/expressivity.py"

@@ -18,9 +18,20 @@ rule figure_deep_loss:
             "results/figures/deep_loss.png",
             caption=f"{CAPTIONS}/deep_loss.rst",
             category="Tutorial",
-            labels=figure_labels("(a) deep student's training", deep_regimes(NAMED_REGIMES), f"{TEACHER['width']} (deep)"),
+            labels=figure_labels(
+                "(a) deep student's training", deep_regimes(NAMED_REGIMES), f"{TEACHER['width']} (deep)"
+            ),
         ),
         pdf="results/figures/deep_loss.pdf",
+    log:
+        "results/logs/figures/deep_loss.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
@@ -28,15 +39,6 @@ rule figure_deep_loss:
         steps_per_phase=config["deep"]["steps_per_phase"],
         lr_decay=config["deep"]["lr_decay"],
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/deep_loss.log",
-    localrule: True
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_deep_loss.py"
 
@@ -66,21 +68,21 @@ rule figure_error_vs_width:
             ),
         ),
         pdf="results/figures/error_vs_width.pdf",
+    log:
+        "results/logs/figures/error_vs_width.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, input: captions.error_vs_width(input.fits, input.deep),
         xkcd=config["figures"]["xkcd"],
         target_error=config["scaling"]["target_error"],
-    log:
-        "results/logs/figures/error_vs_width.log",
-    localrule: True
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_error_vs_width.py"
 
@@ -97,25 +99,28 @@ rule figure_predictions:
             "results/figures/predictions.png",
             caption=f"{CAPTIONS}/predictions.rst",
             category="Tutorial",
-            labels=figure_labels("(c) predictions", list(NAMED_REGIMES),
-                                 "; ".join(str(max(s["shallow_widths"])) for s in NAMED_REGIMES.values())),
+            labels=figure_labels(
+                "(c) predictions",
+                list(NAMED_REGIMES),
+                "; ".join(str(max(s["shallow_widths"])) for s in NAMED_REGIMES.values()),
+            ),
         ),
         pdf="results/figures/predictions.pdf",
+    log:
+        "results/logs/figures/predictions.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, input: captions.predictions(input.metrics),
         nonlinearity=config["nonlinearity"],
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/predictions.log",
-    localrule: True
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_predictions.py"
 
@@ -131,8 +136,9 @@ rule figure_expressivity:
             "results/figures/expressivity.png",
             caption=f"{CAPTIONS}/expressivity.rst",
             category="Expressivity",
-            labels=figure_labels("(d) circle through deep nets, selected layers",
-                                 EXPRESSIVITY["regimes"], str(EXPRESSIVITY["width"])),
+            labels=figure_labels(
+                "(d) circle through deep nets, selected layers", EXPRESSIVITY["regimes"], str(EXPRESSIVITY["width"])
+            ),
         ),
         pdf="results/figures/expressivity.pdf",
         animation="results/figures/expressivity.gif",
@@ -141,23 +147,24 @@ rule figure_expressivity:
             "results/figures/expressivity_animation.html",
             caption=f"{CAPTIONS}/expressivity_animation.rst",
             category="Expressivity",
-            labels=figure_labels("(d) circle through deep nets, animated", EXPRESSIVITY["regimes"],
-                                 str(EXPRESSIVITY["width"])),
+            labels=figure_labels(
+                "(d) circle through deep nets, animated", EXPRESSIVITY["regimes"], str(EXPRESSIVITY["width"])
+            ),
         ),
+    log:
+        "results/logs/figures/expressivity.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, input: captions.expressivity(input.lengths),
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/expressivity.log",
-    localrule: True
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_expressivity.py"
 
@@ -171,14 +178,14 @@ rule readme_figures:
         figures=expand("docs/figures/{name}.png", name=figure_names()),
         animation="docs/figures/expressivity.gif",
         rulegraph="docs/rulegraph.svg",
-    params:
-        max_width=800,
-        snakefile=workflow.main_snakefile,
-        configfiles=[str(f) for f in workflow.overwrite_configfiles],
     log:
         "results/logs/figures/readme_figures.log",
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
+    params:
+        max_width=800,
+        snakefile=workflow.main_snakefile,
+        configfiles=[str(f) for f in workflow.overwrite_configfiles],
     script:
         "../../scripts/readme_figures.py"

@@ -5,16 +5,16 @@ rule scaling_fit:
         code=code("scaling_fit.py"),
     output:
         fit="results/{regime}/scaling_fit.json",
-    params:
-        target_error=config["scaling"]["target_error"],
     log:
         "results/logs/{regime}/scaling_fit.log",
     localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
+    params:
+        target_error=config["scaling"]["target_error"],
     script:
         "../../scripts/scaling_fit.py"

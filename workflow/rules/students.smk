@@ -19,8 +19,19 @@ rule student:
         sidecar=batch_files("student.pt.json", ["{regime}"]),
         metrics=batch_files("metrics.json", ["{regime}"]),
         loss=batch_files("loss.npz", ["{regime}"]),
+    log:
+        "results/logs/{regime}/{student}.log",
+    benchmark:
+        "results/benchmarks/{regime}/{student}.tsv"
     wildcard_constraints:
         regime="|".join(map(re.escape, plan.batched_regimes(config))),
+    priority: student_priority
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=student_mem_mb,
+        runtime=student_runtime,
     params:
         members=batch_params,
         sizes=student_sizes,
@@ -35,17 +46,6 @@ rule student:
         compile_cache=config["compile_cache"],
         checkpoint=lambda wildcards: checkpoint_path(getattr(wildcards, "regime", None), wildcards.student),
         checkpoint_every=config["checkpoint_every"],
-    log:
-        "results/logs/{regime}/{student}.log",
-    benchmark:
-        "results/benchmarks/{regime}/{student}.tsv"
-    threads: 1
-    priority: student_priority
-    resources:
-        mem_mb=student_mem_mb,
-        runtime=student_runtime,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/student.py"
 
@@ -59,9 +59,9 @@ if SWEEP_BATCHED:
             sidecar=batch_files("student.pt.json", SWEEP_REGIMES),
             metrics=batch_files("metrics.json", SWEEP_REGIMES),
             loss=batch_files("loss.npz", SWEEP_REGIMES),
-        wildcard_constraints:
-            student="|".join(map(re.escape, SWEEP_STUDENTS)),
         log:
             "results/logs/sweep/{student}.log",
         benchmark:
             "results/benchmarks/sweep/{student}.tsv"
+        wildcard_constraints:
+            student="|".join(map(re.escape, SWEEP_STUDENTS)),

@@ -16,22 +16,25 @@ rule mean_field:
             "results/figures/mean_field.png",
             caption=f"{CAPTIONS}/mean_field.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: mean-field theory",
-                                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}"]),
+            labels=figure_labels(
+                "order to chaos: mean-field theory",
+                [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}"],
+            ),
         ),
         pdf="results/figures/mean_field.pdf",
         tsv="results/figures/mean_field.tsv",
-    params:
-        # only its own keys: the phase diagram's settings share the section
-        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "points")},
-        xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.mean_field(
-            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}),
     log:
         "results/logs/figures/mean_field.log",
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
+    params:
+        # only its own keys: the phase diagram's settings share the section
+        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "points")},
+        xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.mean_field(
+            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}
+        ),
     script:
         "../../scripts/mean_field.py"
 
@@ -42,6 +45,14 @@ rule trajectory_lengths:
         code=code("trajectory_lengths.py"),
     output:
         lengths="results/expressivity/length_vs_depth.tsv",
+    log:
+        "results/logs/expressivity/length_vs_depth.log",
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         sigmas=EXPRESSIVITY["length_sigmas"],
         width=EXPRESSIVITY["width"],
@@ -50,14 +61,6 @@ rule trajectory_lengths:
         nets=EXPRESSIVITY["length_nets"],
         seed=EXPRESSIVITY["seed"],
         nonlinearity=config["nonlinearity"],
-    log:
-        "results/logs/expressivity/length_vs_depth.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/trajectory_lengths.py"
 
@@ -73,12 +76,19 @@ rule figure_trajectory_length:
             "results/figures/trajectory_length.png",
             caption=f"{CAPTIONS}/trajectory_length.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: circle length against depth",
-                                 ["σ_w = " + ", ".join(f"{s:g}" for s in EXPRESSIVITY["length_sigmas"])],
-                                 str(EXPRESSIVITY["width"])),
+            labels=figure_labels(
+                "order to chaos: circle length against depth",
+                ["σ_w = " + ", ".join(f"{s:g}" for s in EXPRESSIVITY["length_sigmas"])],
+                str(EXPRESSIVITY["width"]),
+            ),
         ),
         pdf="results/figures/trajectory_length.pdf",
         tsv="results/figures/trajectory_length.tsv",
+    log:
+        "results/logs/figures/trajectory_length.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
@@ -86,11 +96,6 @@ rule figure_trajectory_length:
         width=EXPRESSIVITY["width"],
         nonlinearity=config["nonlinearity"],
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/trajectory_length.log",
-    localrule: True
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_trajectory_length.py"
 
@@ -102,18 +107,18 @@ rule linear_fit:
         code=code("linear_fit.py"),
     output:
         metrics=expand("results/{{regime}}/seed{seed}/linear/metrics.json", seed=SEEDS),
-    params:
-        seeds=SEEDS,
-        sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
-        teacher_depth=TEACHER["depth"],
     log:
         "results/logs/{regime}/linear.log",
+    conda:
+        "../../envs/depthwidth.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
+    params:
+        seeds=SEEDS,
+        sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
+        teacher_depth=TEACHER["depth"],
     script:
         "../../scripts/linear_fit.py"
 
@@ -137,6 +142,11 @@ rule figure_sweep_error:
         ),
         pdf="results/figures/sweep_error.pdf",
         tsv="results/figures/sweep_error.tsv",
+    log:
+        "results/logs/figures/sweep_error.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
@@ -144,11 +154,6 @@ rule figure_sweep_error:
         sigmas=SWEEP_SIGMAS,
         shallow=SWEEP_SHALLOW,
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/sweep_error.log",
-    localrule: True
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_sweep_error.py"
 
@@ -165,11 +170,17 @@ rule figure_equal_budget:
             "results/figures/equal_budget.png",
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: depth at an equal budget", list(SWEEP_REGIMES),
-                                 budget_widths_text()),
+            labels=figure_labels(
+                "order to chaos: depth at an equal budget", list(SWEEP_REGIMES), budget_widths_text()
+            ),
         ),
         pdf="results/figures/equal_budget.pdf",
         tsv="results/figures/equal_budget.tsv",
+    log:
+        "results/logs/figures/equal_budget.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
@@ -177,11 +188,6 @@ rule figure_equal_budget:
         sigmas=SWEEP_SIGMAS,
         budget_students=BUDGET_STUDENTS,
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/equal_budget.log",
-    localrule: True
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_equal_budget.py"
 
@@ -197,22 +203,23 @@ rule figure_sweep_scaling:
             "results/figures/sweep_scaling.png",
             caption=f"{CAPTIONS}/sweep_scaling.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: scaling fits against sigma", fitted_regimes(SWEEP_REGIMES),
-                                 SWEEP_WIDTHS),
+            labels=figure_labels(
+                "order to chaos: scaling fits against sigma", fitted_regimes(SWEEP_REGIMES), SWEEP_WIDTHS
+            ),
         ),
         pdf="results/figures/sweep_scaling.pdf",
         tsv="results/figures/sweep_scaling.tsv",
+    log:
+        "results/logs/figures/sweep_scaling.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, output: captions.sweep_scaling(output.tsv),
         sigmas=SWEEP_SIGMAS,
         xkcd=config["figures"]["xkcd"],
-    log:
-        "results/logs/figures/sweep_scaling.log",
-    localrule: True
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/figure_sweep_scaling.py"
 
@@ -226,26 +233,33 @@ rule phase_diagram:
             "results/figures/phase_diagram.png",
             caption=f"{CAPTIONS}/phase_diagram.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: phase diagram",
-                                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}, "
-                                  f"σ_b 0–{config['theory']['sigma_b_max']:g}"],
-                                 str(config["theory"]["simulation"]["width"])),
+            labels=figure_labels(
+                "order to chaos: phase diagram",
+                [
+                    f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}, "
+                    f"σ_b 0–{config['theory']['sigma_b_max']:g}"
+                ],
+                str(config["theory"]["simulation"]["width"]),
+            ),
         ),
         pdf="results/figures/phase_diagram.pdf",
         tsv="results/figures/phase_diagram.tsv",
-    params:
-        # keys in a fixed order: a config file listing them in another must not rerun the job
-        grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "phase_sigma_w_points", "sigma_b_max",
-                                               "sigma_b_points")},
-        simulation=dict(sorted(config["theory"]["simulation"].items())),
-        teachers={name: spec["sigma"] for name, spec in NAMED_REGIMES.items()},
-        xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.phase_diagram(
-            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}),
     log:
         "results/logs/figures/phase_diagram.log",
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
+    params:
+        # keys in a fixed order: a config file listing them in another must not rerun the job
+        grid={
+            k: config["theory"][k]
+            for k in ("sigma_min", "sigma_max", "phase_sigma_w_points", "sigma_b_max", "sigma_b_points")
+        },
+        simulation=dict(sorted(config["theory"]["simulation"].items())),
+        teachers={name: spec["sigma"] for name, spec in NAMED_REGIMES.items()},
+        xkcd=config["figures"]["xkcd"],
+        facts=lambda wildcards, output: captions.phase_diagram(
+            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}
+        ),
     script:
         "../../scripts/figure_phase_diagram.py"

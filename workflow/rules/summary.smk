@@ -3,13 +3,20 @@ import time
 from depthwidth import captions
 from depthwidth.artifacts import missing_upstream
 
-
 # Every file results/summary.tsv is made from, directly or through a job: teachers' data and
 # weights, students' files, scaling fits.
 SUMMARY_UPSTREAM = (
-    [f"{regime_dir(r, s)}/{name}" for r in REGIMES for s in SEEDS for name in ("data.npz", "teacher.pt", "teacher.pt.json")]
-    + [f"{m.rsplit('/', 1)[0]}/{name}" for m in all_metrics()
-       for name in ("metrics.json", "student.pt", "student.pt.json", "loss.npz")]
+    [
+        f"{regime_dir(r, s)}/{name}"
+        for r in REGIMES
+        for s in SEEDS
+        for name in ("data.npz", "teacher.pt", "teacher.pt.json")
+    ]
+    + [
+        f"{m.rsplit('/', 1)[0]}/{name}"
+        for m in all_metrics()
+        for name in ("metrics.json", "student.pt", "student.pt.json", "loss.npz")
+    ]
     + expand("results/{regime}/scaling_fit.json", regime=fitted_regimes())
 )
 
@@ -62,19 +69,19 @@ rule summary:
             category="Summary",
             labels={"figure": "summary table", "regime": ", ".join(REGIMES)},
         ),
+    log:
+        "results/logs/summary.log",
+    localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, output: captions.summary(output.table),
         sigmas={r: spec["sigma"] for r, spec in REGIMES.items()},
-    log:
-        "results/logs/summary.log",
-    localrule: True
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/summary.py"

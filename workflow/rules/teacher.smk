@@ -6,6 +6,17 @@ rule teacher:
         weights=expand("results/{{regime}}/seed{seed}/teacher.pt", seed=SEEDS),
         sidecar=expand("results/{{regime}}/seed{seed}/teacher.pt.json", seed=SEEDS),
         data=expand("results/{{regime}}/seed{seed}/data.npz", seed=SEEDS),
+    log:
+        "results/logs/{regime}/teacher.log",
+    benchmark:
+        "results/benchmarks/{regime}/teacher.tsv"
+    priority: teacher_priority
+    conda:
+        "../../envs/depthwidth.yaml"
+    threads: 1
+    resources:
+        mem_mb=teacher_mem_mb,
+        runtime=5,
     params:
         seeds=SEEDS,
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
@@ -15,16 +26,5 @@ rule teacher:
         standardise_targets=config["data"]["standardise_targets"],
         dtype=config["dtype"],
         nonlinearity=config["nonlinearity"],
-    log:
-        "results/logs/{regime}/teacher.log",
-    benchmark:
-        "results/benchmarks/{regime}/teacher.tsv"
-    threads: 1
-    priority: teacher_priority
-    resources:
-        mem_mb=teacher_mem_mb,
-        runtime=5,
-    conda:
-        "../../envs/depthwidth.yaml"
     script:
         "../../scripts/teacher.py"
