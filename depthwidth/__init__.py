@@ -2,15 +2,21 @@
 
 Modules, in the order the workflow uses them:
 
-- ``config``: the config's schema check and the cross-key rules a schema cannot express.
-- ``nets``: bias-free MLPs as lists of weight matrices; teacher and student construction.
+- ``config``: ``validate()``: ``--config`` values read as YAML, the schema check, the cross-key
+  rules a schema cannot express; the ``device: cuda`` check.
+- ``plan``: regimes, student names, sizes and schedules, random streams and batches (no torch).
+- ``sources``: a script's code inputs, the package modules it imports.
+- ``nets``: bias-free MLPs as lists of weight matrices; teacher and student construction; seeds.
 - ``teacher``: a teacher and its data, drawn in the tutorial's order.
-- ``engine``: full-batch Adam with phased learning rates, compiled where it can, checkpointed.
-- ``students``: a student's initial weights, its training and its relative errors.
+- ``engine``: full-batch Adam for a batch of students of one architecture, with phased learning
+  rates, compiled where it can, checkpointed.
+- ``checkpoint``: the training checkpoint file of a batch.
+- ``students``: a student's initial weights, the training of a batch and its relative errors.
 - ``scaling``: the log-log fit of error against width, its extrapolation and bootstrap intervals.
 - ``expressivity``: a circle pushed through deep random nets.
 - ``theory``: the mean-field theory of deep tanh nets (length map, chi_1, correlation map).
-- ``study``: the sigma sweep: generated regimes, student names, the linear reference, bands.
+- ``phase``: the (sigma_w, sigma_b) phase diagram: theory on a grid, critical line, simulated chi_1.
+- ``study``: the sigma sweep's numbers: the linear reference and the tables behind its figures.
 - ``results``, ``captions``: tables and report captions read back from the results.
 - ``style``, ``figures``: every plot.
 - ``artifacts``: atomic, validated reading and writing of every file the workflow makes.

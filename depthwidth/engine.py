@@ -446,7 +446,7 @@ class _Pass:
         # a finished pass keeps its final state, so that a job stopped before its outputs are
         # written (later passes, Ctrl-C) loses no training
         if self.key is not None and self.total:
-            self.save()
+            self.write_checkpoint()
 
     def run_phase(self, phase: Phase) -> None:
         if self.at.step == 0:
@@ -477,7 +477,7 @@ class _Pass:
         t = self.at.step
         _adam_update(s.p, s.m, s.v, s.g, lr / (1 - BETA1**t), (1 - BETA2**t) ** 0.5)
 
-    def save(self) -> None:
+    def write_checkpoint(self) -> None:
         ckpt.save(
             self.checkpoint,
             self.key,
@@ -492,7 +492,7 @@ class _Pass:
         """Checkpoint and report progress where due."""
         done = self.at.done
         if self.next_save is not None and done >= self.next_save and done < self.total:
-            self.save()
+            self.write_checkpoint()
             self.next_save = (done // self.opts.checkpoint_every + 1) * self.opts.checkpoint_every
         now = time.perf_counter()
         if self.report is not None and now - self.last_report > self.opts.progress_every:

@@ -164,9 +164,16 @@ def study_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def smoke_clone(smoke_run, tmp_path) -> Run:
-    """A private copy of the completed smoke run, to damage or extend."""
-    workdir = clone_workdir(smoke_run.workdir, tmp_path / "smoke")
+def smoke_clone(smoke_run, tmp_path_factory) -> Run:
+    """A private copy of the completed smoke run, to damage or extend.
+
+    It lies as deep as the original, beside the workflow copy: the rules' code inputs are paths
+    relative to the working folder (so that a clone moved with its results stays up to date), and
+    a copy at another depth would see them all changed.
+    """
+    dest = tmp_path_factory.mktemp("clone")  # a sibling of the original: the same depth
+    dest.rmdir()
+    workdir = clone_workdir(smoke_run.workdir, dest)
     return Run(smoke_run.repo, workdir, workdir / smoke_run.configfile.name)
 
 

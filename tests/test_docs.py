@@ -19,14 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 DOCS = REPO / "docs"
 DOC_PAGES = sorted(p for p in DOCS.glob("*.md") if p.name != "README.md")
-MARKDOWN = [README, DOCS / "README.md", *DOC_PAGES]
+MARKDOWN = [README, DOCS / "README.md", *DOC_PAGES, REPO / "config" / "README.md"]
 MAX_README_LINES = 200
 
 FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(\s*([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
-REPO_PATH = re.compile(r"^(?:depthwidth|scripts|workflow|tests|profiles|configs|benchmarks|envs|docs|\.ci)/[\w./-]*$")
+REPO_PATH = re.compile(
+    r"^(?:depthwidth|scripts|workflow|tests|profiles|configs|config|benchmarks|envs|docs|\.ci)/[\w./-]*$"
+)
 
 
 def n_parameters(sizes: list[int]) -> int:
@@ -124,6 +126,18 @@ def ci_commands() -> list[str]:
 
 DEFAULT_RUN = [".venv/bin/snakemake", "--cores", "all"]
 PIP_UPGRADE = [".venv/bin/pip", "install", "--upgrade", "pip"]
+# CI-only differences, each named in the README's sentence on what CI runs: the convention checks
+# (lint and formatting) and the environment variable that makes a missing browser a failure.
+CI_ONLY_STEPS = [
+    [".venv/bin/ruff", "check", "."],
+    [".venv/bin/ruff", "format", "--check", "."],
+    [".venv/bin/snakefmt", "--check", "."],
+]
+CI_ONLY_ENV = ["DEPTHWIDTH_REQUIRE_BROWSER=1"]
+
+
+def without_ci_env(step: list[str]) -> list[str]:
+    return [t for t in step if t not in CI_ONLY_ENV]
 
 
 def test_readme_quick_start_is_two_commands():
@@ -137,14 +151,34 @@ def test_readme_quick_start_is_two_commands():
 
 
 def test_readme_quick_start_is_what_ci_runs():
-    """CI runs the README's steps in order, leaving out the default run and adding a pip upgrade."""
+    """CI runs the README's steps in order, leaving out the default run and adding a pip upgrade, the
+    convention checks and DEPTHWIDTH_REQUIRE_BROWSER=1 on the test run."""
     readme = [s for s in command_steps(readme_commands()) if s != DEFAULT_RUN]
-    ci = [s for s in command_steps(ci_commands()) if s != PIP_UPGRADE]
+    ci_steps = command_steps(ci_commands())
+    ci = [without_ci_env(s) for s in ci_steps if s != PIP_UPGRADE and s not in CI_ONLY_STEPS]
     assert readme == ci, (
-        "README.md's Quick start and .ci/run disagree (compared step by step, `--quiet`, the default run "
-        "and CI's pip upgrade aside): update whichever is stale, and keep the README's sentence on what "
-        f"CI runs true.\nREADME: {[' '.join(s) for s in readme]}\n.ci/run: {[' '.join(s) for s in ci]}"
+        "README.md's Quick start and .ci/run disagree (compared step by step, `--quiet`, the default run, "
+        "CI's pip upgrade, lint and format checks and DEPTHWIDTH_REQUIRE_BROWSER aside): update whichever "
+        "is stale, and keep the README's sentence on what CI runs true.\n"
+        f"README: {[' '.join(s) for s in readme]}\n.ci/run: {[' '.join(s) for s in ci]}"
     )
+    assert ci_steps[-1] == ["DEPTHWIDTH_REQUIRE_BROWSER=1", *command_steps(readme_commands())[-1]], (
+        ".ci/run's last step should be the README's test command with DEPTHWIDTH_REQUIRE_BROWSER=1"
+    )
+
+
+def test_readme_names_what_only_ci_runs():
+    """The README's sentence on CI names each step and variable CI adds, so the comparison above skips
+    only what the README says it skips."""
+    body = " ".join(section(README.read_text(), "Quick start").split())
+    ci_steps = command_steps(ci_commands())
+    unnamed = [
+        shlex.join(step)
+        for step in CI_ONLY_STEPS
+        if step in ci_steps and f"`{Path(step[0]).name} {' '.join(step[1:])}`" not in body
+    ]
+    unnamed += [env for env in CI_ONLY_ENV if f"`{env}`" not in body]
+    assert not unnamed, f"README.md (Quick start): name what CI runs beyond the README's commands: {unnamed}"
 
 
 def test_readme_is_short():
@@ -240,8 +274,21 @@ def test_every_docs_page_is_linked_from_both_indexes():
 
 
 def rule_names() -> list[str]:
-    sources = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
-    return [name for src in sources for name in re.findall(r"^rule (\w+):", src.read_text(), re.MULTILINE)]
+    """Every rule of the workflow: ``rule x:`` and ``use rule y as x``, in workflow/Snakefile (the named
+    targets) and the rule files (the top-level Snakefile only includes workflow/Snakefile)."""
+    sources = [
+        REPO / "Snakefile",
+        REPO / "workflow" / "Snakefile",
+        *sorted((REPO / "workflow" / "rules").glob("*.smk")),
+    ]
+    pattern = re.compile(r"^\s*(?:rule (\w+):|use rule \w+ as (\w+))", re.MULTILINE)
+    return [a or b for src in sources for a, b in pattern.findall(src.read_text())]
+
+
+def test_rule_names_finds_the_rules():
+    """The pattern above still matches the way rules are written (a rename of the files would hide them all)."""
+    names = rule_names()
+    assert {"all", "teacher", "student", "summary"} <= set(names), f"tests/test_docs.py: rule_names() found {names}"
 
 
 def test_layout_names_every_module_script_rule_file_and_rule():
@@ -252,11 +299,33 @@ def test_layout_names_every_module_script_rule_file_and_rule():
         + [rel(p) for p in sorted((REPO / "workflow" / "rules").glob("*.smk"))]
         + [rel(p) for p in sorted((REPO / "profiles").iterdir()) if p.is_dir()]
         + [rel(p) for p in sorted((REPO / "benchmarks").glob("*.py"))]
+        + ["Snakefile", "workflow/Snakefile", "config/README.md", ".snakemake-workflow-catalog.yml"]
+        + [rel(p) for p in sorted((REPO / "tests").iterdir()) if p.is_dir() and not p.name.startswith(("_", "."))]
     )
     missing = [path for path in wanted if f"`{path}" not in layout]
     assert not missing, f"docs/layout.md: describe these files (named in backticks, e.g. `{missing[0]}`): {missing}"
     rules = [r for r in rule_names() if f"`{r}`" not in layout and f"`rule {r}`" not in layout]
     assert not rules, f"docs/layout.md: name these rules (in backticks) under the rule file that defines them: {rules}"
+
+
+def test_package_docstring_lists_every_module():
+    """docs/layout.md says the package docstring lists every module but ``sizes`` and ``reference``."""
+    doc = ast.get_docstring(ast.parse((REPO / "depthwidth" / "__init__.py").read_text())) or ""
+    # each item: "- ``a``, ``b``: what they do"
+    listed = {
+        name
+        for line in doc.splitlines()
+        if line.startswith("- ")
+        for name in re.findall(r"``(\w+)``", line.split(":")[0])
+    }
+    modules = {p.stem for p in (REPO / "depthwidth").glob("*.py") if p.name != "__init__.py"}
+    missing = sorted(modules - listed - {"sizes", "reference"})
+    assert not missing, f"depthwidth/__init__.py: list these modules in the docstring: {missing}"
+    stale = sorted(listed - modules)
+    assert not stale, f"depthwidth/__init__.py: the docstring lists modules that do not exist: {stale}"
+    assert "all but `sizes` and `reference`" in " ".join((DOCS / "layout.md").read_text().split()), (
+        "docs/layout.md: the sentence on which modules the package docstring leaves out changed; update this test"
+    )
 
 
 def test_outputs_page_names_every_rule():
@@ -389,8 +458,10 @@ def test_cluster_requests_are_those_test_slurm_asserts():
 
 # (where the value is set: file and regex with one group, the page, the phrase quoting it with {})
 QUOTED_CONSTANTS = [
-    ("depthwidth", r"^AUTO_COMPILE_WORK = ([\w.+-]+)", "performance.md", "`auto` compiles only a run of at least {}"),
-    ("depthwidth", r"^QUADRATURE_NODES = (\d+)", "theory.md", "Gauss-Hermite quadrature ({} nodes"),
+    ("depthwidth", r"^AUTO_COMPILE_WORK = ([\w.+-]+)", "performance.md", "`auto` compiles only a job of at least {}"),
+    ("depthwidth", r"^STEP = ([\d.]+)", "theory.md", "step min({}, sd/2)"),
+    ("depthwidth", r"^TAIL = ([\d.]+)", "theory.md", "out to ±{} sd"),
+    ("depthwidth", r"^RESOLUTION = ([\d.]+)", "theory.md", "`theory.RESOLUTION`, {} by default"),
     ("depthwidth", r"^PNG_DPI = (\d+)", "report.md", "PNG at {} dpi"),
     ("workflow/rules", r"max_width=(\d+)", "report.md", "scaled to at most {} px"),
 ]

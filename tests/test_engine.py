@@ -328,10 +328,11 @@ def alone(teachers_data, shared_cache):
     return run
 
 
-# Teachers 0-4 train stably; over 2000 steps 8 of the 40 (5, 13, 14, 16, 18, 23, 32, 35) amplify
-# rounding-level differences between any two exact implementations to 1e-3..4e-2 (the engine
-# alone against torch.optim.Adam as much as a batch), so those are held to the engine alone.
-STABLE = 5
+# The first four students train stably. Over 2000 steps 8 of the 40 deep ones (4, 5, 11, 13, 14,
+# 18, 32, 35) amplify rounding-level differences between any two exact implementations to
+# 5e-3..1e-1 (the engine alone against torch.optim.Adam as much as a batch), so the others are
+# held to the engine alone, bitwise equal to them in a batch.
+STABLE = 4
 
 
 @pytest.mark.parametrize("compile", ["false", "true"])

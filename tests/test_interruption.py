@@ -24,7 +24,7 @@ from conftest import Run, files_under, snakemake_command, snakemake_env
 
 TARGET = "results/chaotic/seed-1/deep/metrics.json"
 STUDENT_DIR = "results/chaotic/seed-1/deep"
-STUDENT_LOG = "results/logs/chaotic/seed-1/deep.log"
+STUDENT_LOG = "results/logs/chaotic/deep.log"
 STUDENT_FILES = ("student.pt", "student.pt.json", "metrics.json", "loss.npz")
 CHECKPOINT_EVERY = 1000
 

@@ -321,7 +321,6 @@ def _render_caption(name: str, facts, config: dict, deep_inputs=()) -> str:
     from jinja2 import Environment
 
     params = _Params([facts])  # the rules pass the numbers as their first, unnamed param
-    params.facts = facts  # (mean_field's, still by name)
     smk = SimpleNamespace(
         config=config, params=params, input=SimpleNamespace(deep=list(deep_inputs)), wildcards=SimpleNamespace()
     )
@@ -661,14 +660,18 @@ def test_animation_plays_through_the_layers_and_holds_the_last(tmp_path):
 
 
 def test_progress_log_has_steps_loss_rate_and_time_left(caplog):
-    times = iter([100.0, 102.0, 106.0])
-    progress = runtime.progress_logger("shallow_w45", clock=lambda: next(times))
+    """Rates and time left from the engine's training seconds, which leave compiling out."""
+    progress = runtime.progress_logger("shallow_w45")
     with caplog.at_level(logging.INFO, logger="depthwidth"):
-        progress(1000, 10000, 0.0123)
-        progress(3000, 10000, 0.00456)
-    first, second = (r.getMessage() for r in caplog.records)
+        progress(1000, 10000, np.array([0.0123]), 2.0)
+        progress(3000, 10000, np.array([0.00456]), 6.0)
+        progress(4000, 8000, np.array([0.3, 0.1, 0.2]), 8.0)  # a batch: the median and the largest
+    first, second, third = (r.getMessage() for r in caplog.records)
     assert first == "shallow_w45: step 1000/10000 (10%), training MSE 0.0123, 500 steps/s, ~18 s left"
     assert second == "shallow_w45: step 3000/10000 (30%), training MSE 0.00456, 500 steps/s, ~14 s left"
+    assert third == (
+        "shallow_w45: step 4000/8000 (50%), training MSE median 0.2, max 0.3 over 3 students, 500 steps/s, ~8 s left"
+    )
 
 
 def test_format_duration():

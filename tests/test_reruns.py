@@ -34,17 +34,18 @@ def test_completed_run_has_nothing_to_do(smoke_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
-# smoke: chaotic (widths 5, 15, 45 and a deep student) and quasilinear (width 10), seeds -1 and 7
+# smoke: chaotic (widths 5, 15, 45 and a deep student) and quasilinear (width 10), seeds -1 and 7;
+# one teacher job per regime and one student job per regime and student, for both seeds
 PARAM_CHANGES = {
     "shallow steps": (
         {"shallow": {"steps": 201}},
-        {"student": 8, "scaling_fit": 1, "summary": 1, "figure_error_vs_width": 1, "figure_predictions": 1, "all": 1},
+        {"student": 4, "scaling_fit": 1, "summary": 1, "figure_error_vs_width": 1, "figure_predictions": 1, "all": 1},
     ),
     "one regime's sigma": (
         {"regimes": {"quasilinear": {"sigma": 0.5}}},
         {
-            "teacher": 2,
-            "student": 2,
+            "teacher": 1,
+            "student": 1,
             "summary": 1,
             "figure_predictions": 1,
             "expressivity": 1,
@@ -56,7 +57,7 @@ PARAM_CHANGES = {
     # the width figure draws the deep student's error as a reference line
     "deep learning rate": (
         {"deep": {"lr": 0.02}},
-        {"student": 2, "summary": 1, "figure_deep_loss": 1, "figure_error_vs_width": 1, "all": 1},
+        {"student": 1, "summary": 1, "figure_deep_loss": 1, "figure_error_vs_width": 1, "all": 1},
     ),
     "expressivity points": ({"expressivity": {"points": 61}}, {"expressivity": 1, "figure_expressivity": 1, "all": 1}),
     "figure style": (

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import job_counts, run_snakemake
+from conftest import clone_workdir, job_counts, run_snakemake
 
 from depthwidth import artifacts
 
@@ -169,3 +169,13 @@ def test_too_few_points_per_parameter_is_rejected_before_any_job(tmp_path):
     assert proc.returncode != 0
     assert "config key 'regimes.chaotic.shallow_widths': the width-45 student has 270 parameters" in proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_a_clone_moved_with_its_results_has_nothing_to_do(smoke_run, tmp_path):
+    """The workflow and its results moved together to another folder: the code inputs are relative
+    paths, so Snakemake finds everything up to date."""
+    moved = tmp_path / "elsewhere"
+    repo = shutil.copytree(smoke_run.repo, moved / smoke_run.repo.name, symlinks=True)
+    workdir = clone_workdir(smoke_run.workdir, moved / smoke_run.workdir.name)
+    proc = run_snakemake(repo, workdir, "-n", "--configfile", str(workdir / smoke_run.configfile.name))
+    assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout

@@ -1,7 +1,7 @@
 # The order-to-chaos study: mean-field theory, circle length against depth, and (with a `sweep`
 # section, configs/study.yaml) students of teachers over a range of sigma, with a linear reference.
 # Each figure's PNG goes into `snakemake --report` under "Transition", its caption
-# (workflow/report/<figure>.rst) quoting `params.facts`, which depthwidth/captions.py reads from the
+# (workflow/report/<figure>.rst) quoting the first (unnamed) param, which depthwidth/captions.py reads from the
 # TSV the rule writes beside the figure.
 SWEEP_WIDTHS = ", ".join(map(str, config["sweep"]["shallow_widths"]))
 SWEEP_SHALLOW = [f"shallow_w{w}" for w in config["sweep"]["shallow_widths"]]
@@ -29,12 +29,14 @@ rule mean_field:
     conda:
         "../../envs/depthwidth.yaml"
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, output: captions.mean_field(
+            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}
+        ),
         # only its own keys: the phase diagram's settings share the section
         grid={k: config["theory"][k] for k in ("sigma_min", "sigma_max", "points")},
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.mean_field(
-            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}
-        ),
     script:
         "../../scripts/mean_field.py"
 
@@ -250,6 +252,11 @@ rule phase_diagram:
     conda:
         "../../envs/depthwidth.yaml"
     params:
+        # the caption's numbers (workflow/report/*.rst read them as params[0]): positional, so that
+        # the report's "Job parameters" lists only the parameters below
+        lambda wildcards, output: captions.phase_diagram(
+            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}
+        ),
         # keys in a fixed order: a config file listing them in another must not rerun the job
         grid={
             k: config["theory"][k]
@@ -258,8 +265,5 @@ rule phase_diagram:
         simulation=dict(sorted(config["theory"]["simulation"].items())),
         teachers={name: spec["sigma"] for name, spec in NAMED_REGIMES.items()},
         xkcd=config["figures"]["xkcd"],
-        facts=lambda wildcards, output: captions.phase_diagram(
-            output.tsv, {name: spec["sigma"] for name, spec in NAMED_REGIMES.items()}
-        ),
     script:
         "../../scripts/figure_phase_diagram.py"

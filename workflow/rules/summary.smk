@@ -47,6 +47,8 @@ rule summary_upstream_present:
     output:
         touch(UPSTREAM_MARKER),
     localrule: True
+    conda:
+        "../../envs/depthwidth.yaml"
 
 
 rule summary:
