@@ -212,6 +212,7 @@ def summary(table_path: str) -> dict[str, Any]:
         "rows": len(table),
         "shallow": int(counts.get("shallow", 0)),
         "deep": int(counts.get("deep", 0)),
+        "multilayer": int(counts.get("multilayer", 0)),
         "fits": int(counts.get("scaling_fit", 0)),
         "regimes": ", ".join(table["regime"].unique()),
     }

@@ -18,6 +18,7 @@ METRIC_KEYS = (
     "name",
     "regime",
     "seed",
+    "sigma_w",
     "sizes",
     "n_parameters",
     "points_per_parameter",
@@ -79,6 +80,7 @@ SUMMARY_COLUMNS = {
     "sigma_w": "sigma_w",
     "seed": "seed",
     "model": "model",
+    "student": "student",
     "width": "hidden_width_units",
     "depth": "depth_layers",
     "n_parameters": "n_parameters",
@@ -98,7 +100,9 @@ SUMMARY_COLUMNS = {
 
 
 def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
-    """One row per trained student: regime, seed, model (shallow/deep), width, depth, errors."""
+    """One row per trained student: regime, its sigma_w (as the student's metrics record it), seed,
+    model (shallow: one hidden layer; deep: the teacher's shape; multilayer: another depth), the
+    student's name, width, depth, errors."""
     rows = []
     for path in metrics_paths:
         m = load_metrics(path)
@@ -106,9 +110,10 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
         rows.append(
             {
                 "regime": m["regime"],
-                "sigma_w": sigmas.get(m["regime"], np.nan),
+                "sigma_w": float(m["sigma_w"]),
                 "seed": m["seed"],
-                "model": "deep" if m["name"] == "deep" else "shallow",
+                "model": "deep" if m["name"] == "deep" else ("shallow" if len(sizes) == 3 else "multilayer"),
+                "student": m["name"],
                 "width": max(sizes[1:-1]),
                 "depth": len(sizes) - 1,
                 **{

@@ -74,7 +74,7 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float
         rows.append(
             {
                 "regime": m["regime"],
-                "sigma_w": float(sigmas[m["regime"]]),
+                "sigma_w": float(m["sigma_w"]),
                 "seed": int(m["seed"]),
                 "student": m["name"],
                 "depth": len(sizes) - 1,

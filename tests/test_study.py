@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -288,3 +289,22 @@ def test_preceding_students_follow_the_tutorial_stream():
     ]
     # a student outside the regime draws after all of them
     assert len(plan.preceding_students(spec, "shallow_w99", teacher)) == 4
+
+
+def test_the_summary_has_a_row_per_trained_student(study_run):
+    """Equal-budget students included; each row's sigma_w is the one its metrics.json records."""
+    students = [p for p in (study_run / "results").glob("*/seed*/*/metrics.json") if p.parent.name != "linear"]
+    table = pd.read_csv(study_run / "results" / "summary.tsv", sep="\t")
+    rows = table[table["model"] != "scaling_fit"]
+    assert len(rows) == len(students) > 0
+    config = yaml.safe_load((ROOT / "tests" / "smoke_study.yaml").read_text())
+    sweep = config["sweep"]
+    # smoke study: 2 named regimes (chaotic 2 widths + deep, quasilinear 1 width) and 3 sigmas x
+    # (2 widths, deep, d3_w8, shallow_w17), for 2 seeds
+    assert len(rows) == 2 * (3 + 1 + len(sweep["sigmas"]) * 5)
+    assert {"shallow_w17", "d3_w8", "deep"} <= set(rows["student"])
+    assert set(rows.loc[rows["student"] == "d3_w8", "model"]) == {"multilayer"}
+    for path in students:
+        m = json.loads(path.read_text())
+        assert m["sigma_w"] == pytest.approx(plan.regimes(config)[m["regime"]]["sigma"]), path
+        assert m["teacher_depth"] == config["teacher"]["depth"]
