@@ -18,7 +18,6 @@ METRIC_KEYS = (
     "name",
     "regime",
     "seed",
-    "sigma_w",
     "sizes",
     "n_parameters",
     "points_per_parameter",
@@ -106,6 +105,8 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
     rows = []
     for path in metrics_paths:
         m = load_metrics(path)
+        if not isinstance(m.get("sigma_w"), (int, float)):
+            raise ArtifactError(f"{path}: sigma_w is {m.get('sigma_w')!r}, expected the teacher's sigma_w")
         sizes = m["sizes"]
         rows.append(
             {

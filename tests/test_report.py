@@ -175,7 +175,7 @@ def test_captions_quote_the_run_numbers(report):
         f"×{captions.number(float(last_chaotic[4]))} at hidden layer {last_chaotic[2]}"
         in report.captions["results/figures/expressivity.png"]
     )
-    assert "8 shallow and 2 deep students and 1 scaling fit(s)" in report.captions["results/summary.html"]
+    assert "8 shallow, 2 deep and 0 multilayer students and 1 scaling fit(s)" in report.captions["results/summary.html"]
 
     theory = pd.read_csv(results / "figures" / "mean_field.tsv", sep="\t")
     crossing = theory["sigma_w"][theory["chi_1"] >= 1].iloc[0]
