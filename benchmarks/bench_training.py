@@ -324,6 +324,10 @@ def _batch_inputs(config: dict, student: str, members: list[plan.Member], dtype:
 
 
 def _shortened(config: dict, student: str, shorten: int) -> list[Phase]:
+    """The student's schedule with every phase ``shorten`` times shorter; 0: one compiled call per
+    phase (what warming the compile cache needs)."""
+    if shorten == 0:
+        return [Phase(engine.STEPS_PER_CALL, p.lr) for p in plan.schedule(student, config)]
     return [Phase(max(1, p.steps // shorten), p.lr) for p in plan.schedule(student, config)]
 
 
@@ -360,7 +364,8 @@ def batch_worker(args) -> int:
     return 0
 
 
-def _worker(args, k: int, first: int = 0) -> tuple[float, dict]:
+def _worker(args, k: int, first: int = 0, warm_only: bool = False) -> tuple[float, dict]:
+    """A fresh process training k students from member ``first`` on: (wall seconds, its JSON)."""
     cmd = [
         sys.executable,
         __file__,
@@ -371,7 +376,7 @@ def _worker(args, k: int, first: int = 0) -> tuple[float, dict]:
         "--student",
         args.student,
         "--shorten",
-        str(args.shorten),
+        "0" if warm_only else str(args.shorten),
         "--compile-cache",
         args.compile_cache,
         "--device",
@@ -418,7 +423,7 @@ def batch_mode(args) -> int:
         return 1
     print("\n2. warming the compile cache (one process per batch size, not timed) ...", flush=True)
     for k in (1, 5, 40):
-        _worker(args, k)
+        _worker(args, k, warm_only=True)
     print("\n3. students per minute, each process started afresh:")
     solo_walls, solo = [], None
     for j in range(args.solo):

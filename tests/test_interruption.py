@@ -216,3 +216,20 @@ def test_sigkill_after_a_checkpoint_resumes_to_identical_results(workflow_repo, 
     log = rerun_and_compare(run, uninterrupted)
     assert re.search(r"resum\w* (at|from) step [1-9]\d*", log), log
     assert checkpoint_files(run) == []
+
+
+def test_sigint_to_snakemake_alone_keeps_the_finished_training(workflow_repo, tmp_path, uninterrupted):
+    """SIGINT to Snakemake alone (``kill -INT``) lets the running job finish and then deletes its
+    outputs as incomplete; the job's final checkpoint stays, so the rerun trains nothing again."""
+    run = new_run(workflow_repo, tmp_path / "sigint_alone")
+    with Interrupted(run) as started:
+        wait_for(lambda: training(run) and student_job(started.proc), started.proc, "the student to train")
+        started.proc.send_signal(signal.SIGINT)  # the Snakemake process only, not its job
+        output = started.finish(timeout=300)
+    assert started.proc.returncode != 0, output
+    assert "trained 1 student(s)" in (run.workdir / STUDENT_LOG).read_text(), output  # it ran to its end
+    assert checkpoint_files(run), f"the finished training's checkpoint is gone:\n{output}"
+    log = rerun_and_compare(run, uninterrupted)
+    total = 2 * LONG_CONFIG["deep"]["steps_per_phase"]
+    assert f"resumed at step {total}/{total}" in log, log  # nothing trained twice
+    assert checkpoint_files(run) == []  # a successful run deletes it
