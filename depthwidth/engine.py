@@ -112,6 +112,19 @@ class BatchResult:
     resumed_at: int = 0  # steps taken from a checkpoint (0: started afresh)
     notes: list[str] = field(default_factory=list)  # why compilation was not used, etc.
 
+    def student(self, k: int) -> TrainResult:
+        """Student k's share of the result (the timings and notes are the batch's)."""
+        return TrainResult(
+            self.weights[k],
+            self.losses[:, k],
+            self.seconds,
+            self.compile_seconds,
+            self.backend,
+            self.device,
+            self.resumed_at,
+            self.notes,
+        )
+
 
 @dataclass
 class TrainResult:
@@ -503,7 +516,7 @@ class _Pass:
 
 
 def _stacked(data, k: int, what: str) -> torch.Tensor:
-    t = data if isinstance(data, torch.Tensor) else torch.as_tensor(np.asarray(data))
+    t = torch.as_tensor(data)
     if t.dim() != 3 or t.shape[0] != k:
         raise ValueError(f"{what} must be (students, points, features) with {k} students, got {tuple(t.shape)}")
     return t
@@ -629,18 +642,5 @@ def train(
     **options,
 ) -> TrainResult:
     """Train one student, a batch of one: X is (N, n_in), y (N, n_out); see :func:`train_batch`."""
-    X, y = (
-        torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X),
-        torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y),
-    )
-    batch = train_batch([weights], X[None], y[None], schedule, phi, **options)
-    return TrainResult(
-        weights=batch.weights[0],
-        losses=batch.losses[:, 0],
-        seconds=batch.seconds,
-        compile_seconds=batch.compile_seconds,
-        backend=batch.backend,
-        device=batch.device,
-        resumed_at=batch.resumed_at,
-        notes=batch.notes,
-    )
+    X, y = torch.as_tensor(X), torch.as_tensor(y)
+    return train_batch([weights], X[None], y[None], schedule, phi, **options).student(0)

@@ -130,17 +130,7 @@ def train_student(
     student_seed = None if init_generator is not None else derived_seed(seed, name)
     init_weights = make_student(sizes, init, sigma, init_generator or generator(student_seed))
     batch, (metrics,) = train_students(sizes, [data], schedule, [init_weights], phi=phi, **options)
-    result = engine.TrainResult(
-        batch.weights[0],
-        batch.losses[:, 0],
-        batch.seconds,
-        batch.compile_seconds,
-        batch.backend,
-        batch.device,
-        batch.resumed_at,
-        batch.notes,
-    )
-    return result, {"name": name, "student_seed": student_seed, "init": init, **metrics}
+    return batch.student(0), {"name": name, "student_seed": student_seed, "init": init, **metrics}
 
 
 def save_student(outputs: Mapping[str, str], weights, losses: np.ndarray, metrics: dict[str, Any]) -> None:
