@@ -228,16 +228,8 @@ class _State:
     layer's view ``(K, fan_out, fan_in)`` is contiguous.
     """
 
-    def __init__(self, students: Sequence[Sequence[torch.Tensor]], dev: torch.device, dtype: torch.dtype):
-        if not students:
-            raise ValueError("a batch needs at least one student")
-        self.shapes = [tuple(w.shape) for w in students[0]]
-        for k, weights in enumerate(students):
-            if [tuple(w.shape) for w in weights] != self.shapes:
-                raise ValueError(
-                    f"student {k} has layer shapes {[tuple(w.shape) for w in weights]}, "
-                    f"student 0 {self.shapes}: a batch shares one architecture"
-                )
+    def __init__(self, students: Sequence[Sequence[torch.Tensor]], shapes, dev: torch.device, dtype: torch.dtype):
+        self.shapes = shapes  # every student's, checked by _shapes
         self.k = len(students)
         self.numels = [self.k * o * i for o, i in self.shapes]
         layers = [
@@ -322,12 +314,16 @@ def _compiled_chunk(shapes, k, act, steps, bsum_max, dev):
 # --- training --------------------------------------------------------------------------------
 
 
+def _hidden_units(shapes) -> int:
+    return sum(fan_out for fan_out, _ in shapes[:-1])
+
+
 def group_size(shapes, n_points: int, dtype: torch.dtype, dev: torch.device, k: int) -> int:
     """Students trained side by side in one pass: all K on a GPU; on a CPU as many as keep a
     pass's activations within ``GROUP_BYTES``. Decided from the config alone."""
     if dev.type == "cuda":
         return k
-    per_student = n_points * sum(fan_out for fan_out, _ in shapes[:-1]) * torch.finfo(dtype).bits // 8
+    per_student = n_points * _hidden_units(shapes) * torch.finfo(dtype).bits // 8
     return max(1, min(k, GROUP_BYTES // max(per_student, 1)))
 
 
@@ -342,7 +338,7 @@ class _Backend:
     """The compiled graph (or the eager path) that every pass of a job shares, and its notes."""
 
     def __init__(self, shapes, k: int, act: Nonlinearity, opts: Options, dev: torch.device, compile_wanted: bool):
-        self.opts, self.dev, self.shapes, self.k = opts, dev, shapes, k
+        self.opts, self.dev = opts, dev
         self.notes: list[str] = []
         self.chunk = None
         self.compiled_ok = False
@@ -569,13 +565,13 @@ def train_batch(
     size = min(group or group_size(shapes, X.shape[1], opts.dtype, dev, k), k)
     groups = [list(range(i, min(i + size, k))) for i in range(0, k, size)]
     total = sum(p.steps for p in schedule)
-    hidden = sum(fan_out for fan_out, _ in shapes[:-1])
-    backend = _Backend(shapes, size, act, opts, dev, _wants_compile(opts, total * X.shape[1] * hidden * k, k))
+    work = total * X.shape[1] * _hidden_units(shapes) * k
+    backend = _Backend(shapes, size, act, opts, dev, _wants_compile(opts, work, k))
 
     weights, losses, resumed = [], [], 0
     for index, members in enumerate(groups):
         padded = members + [members[-1]] * (size - len(members))
-        s = _State([students[i] for i in padded], dev, opts.dtype)
+        s = _State([students[i] for i in padded], shapes, dev, opts.dtype)
         xT = X[padded].to(dev, opts.dtype).transpose(1, 2).contiguous()  # (G, n_in, N)
         yT = y[padded].to(dev, opts.dtype).transpose(1, 2).contiguous()  # (G, n_out, N)
         run = _Pass(
