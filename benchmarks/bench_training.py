@@ -303,7 +303,7 @@ def workflow(args) -> int:
 def _study_members(student: str, k: int) -> tuple[dict, list[plan.Member]]:
     config = configuration.load(*STUDY_FILES)
     plan.check_sweep(config)
-    members = plan.batch(config, student, list(plan.sweep_regimes(config))).members
+    members = plan.batch(config, student, list(plan.sweep_regimes(config, config["teacher"]["depth"]))).members
     if len(members) < k:
         raise SystemExit(f"configs/study.yaml has {len(members)} teachers for {student}, fewer than {k}")
     return config, list(members[:k])
@@ -311,15 +311,13 @@ def _study_members(student: str, k: int) -> tuple[dict, list[plan.Member]]:
 
 def _batch_inputs(config: dict, student: str, members: list[plan.Member], dtype: torch.dtype):
     """The teachers' data and the students' initial weights, as the workflow's jobs make them."""
-    sizes = plan.student_sizes(student, config["teacher"])
-    stream = {k: v for k, v in plan.teacher_stream(config, members[0].regime).items() if k != "sigma"}
+    sizes = plan.student_sizes(student, plan.regime_teacher(config, members[0].regime))
+    n = {k: config["data"][k] for k in ("n_train", "n_test")}
     datas, inits = [], []
     for m in members:
-        _, data = teacher.draw_teacher_and_data(
-            stream["sizes"], m.sigma, m.seed, stream["n_train"], stream["n_test"], dtype
-        )
+        _, data = teacher.draw_teacher_and_data(m.teacher_sizes, m.sigma, m.seed, n["n_train"], n["n_test"], dtype)
         datas.append(teacher.standardise_targets(data) if config["data"]["standardise_targets"] else data)
-        inits.append(students.initial_weights(sizes, student, vars(m), config["student_seeding"], stream))
+        inits.append(students.initial_weights(sizes, student, vars(m), config["student_seeding"], n))
     return sizes, datas, inits
 
 

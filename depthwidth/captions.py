@@ -469,3 +469,83 @@ def sweep_scaling(table_path: str) -> list[dict[str, Any]]:
             }
         )
     return facts
+
+
+# --- the teacher-depth study --------------------------------------------------------------------
+
+
+@when_table_made
+def depth_error(table_path: str, shallow: Sequence[str]) -> list[dict[str, Any]]:
+    """Per sigma_w: each shallow student's median test error at the shallowest and deepest teacher."""
+    table = pd.read_csv(table_path, sep="\t")
+    facts = []
+    for sigma, g in table.groupby("sigma_w"):
+        lo, hi = g["teacher_depth"].min(), g["teacher_depth"].max()
+        students = []
+        for name in [s for s in shallow if s in set(g["student"])] + ["linear"]:
+            at = g[g["student"] == name].set_index("teacher_depth")
+            if lo in at.index and hi in at.index:
+                first, last = at.loc[lo, "test_error_median"], at.loc[hi, "test_error_median"]
+                width = int(at["width"].iloc[0])
+                students.append(
+                    {
+                        "name": f"width-{width} student" if name != "linear" else "linear fit",
+                        "first": number(first),
+                        "last": number(last),
+                        "decades": _decades(first, last),
+                    }
+                )
+        facts.append({"sigma": f"{sigma:g}", "depth_min": int(lo), "depth_max": int(hi), "students": students})
+    return facts
+
+
+@when_table_made
+def depth_scaling(table_path: str) -> list[dict[str, Any]]:
+    """Per sigma_w: the width needed at the shallowest and deepest teacher, its growth per layer
+    (fitted over the depths) and the theory's sqrt(chi_1)."""
+    table = pd.read_csv(table_path, sep="\t")
+    facts = []
+    for sigma, g in table.groupby("sigma_w"):
+        g = g.sort_values("teacher_depth")
+        facts.append(
+            {
+                "sigma": f"{sigma:g}",
+                "chi_1": number(g["chi_1"].iloc[0], 3),
+                "depth_min": int(g["teacher_depth"].iloc[0]),
+                "depth_max": int(g["teacher_depth"].iloc[-1]),
+                "width_min": number(g["predicted_width"].iloc[0]),
+                "width_max": number(g["predicted_width"].iloc[-1]),
+                "growth": number(g["width_growth_per_layer"].iloc[0], 3),
+                "theory_growth": number(g["theory_growth_per_layer"].iloc[0], 3),
+                "target": number(g["target_error"].iloc[0]),
+            }
+        )
+    return facts
+
+
+@when_table_made
+def depth_deep(table_path: str) -> dict[str, Any]:
+    """Per sigma_w, the deep student's median error at the shallowest and deepest teacher; and over all
+    teachers, how many its first initialisation and the best of its initialisations bring within the target."""
+    table = pd.read_csv(table_path, sep="\t")
+    rows = []
+    for sigma, g in table.groupby("sigma_w"):
+        g = g.sort_values("teacher_depth")
+        rows.append(
+            {
+                "sigma": f"{sigma:g}",
+                "depth_min": int(g["teacher_depth"].iloc[0]),
+                "depth_max": int(g["teacher_depth"].iloc[-1]),
+                "first_min": number(g["first_init_test_error_median"].iloc[0]),
+                "first_max": number(g["first_init_test_error_median"].iloc[-1]),
+                "best_max": number(g["best_init_test_error_median"].iloc[-1]),
+            }
+        )
+    return {
+        "inits": int(table["inits"].max()),
+        "teachers": int(table["n_seeds"].sum()),
+        "first_within": int(table["first_init_within_target"].sum()),
+        "best_within": int(table["best_init_within_target"].sum()),
+        "target": number(table["target_error"].iloc[0]),
+        "sigmas": rows,
+    }

@@ -228,14 +228,23 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             "deep_student: false"
         )
     if sweep.get("sigmas"):
-        from .plan import regime_students, student_sizes, sweep_regimes  # plan imports this module
+        from .plan import (  # plan imports this module
+            regime_students,
+            student_sizes,
+            sweep_regimes,
+            sweep_teacher_depths,
+        )
 
-        spec = next(iter(sweep_regimes(config).values()))
-        for name in regime_students(spec):
-            key = "sweep.budget_depths" if name in spec["budget_students"] else "sweep.shallow_widths"
-            if name == "deep" and name not in spec["budget_students"]:
-                key = "sweep.deep_student"
-            check_budget(key, student_sizes(name, teacher), f"the sweep student {name}")
+        for depth in sweep_teacher_depths(config):
+            spec = next(iter(sweep_regimes(config, depth).values()))
+            for name in regime_students(spec):
+                key = "sweep.budget_depths" if name in spec["budget_students"] else "sweep.shallow_widths"
+                if name == "deep" and name not in spec["budget_students"]:
+                    key = "sweep.deep_student"
+                what = f"the sweep student {name}" + (
+                    f" of depth-{depth} teachers" if depth != teacher["depth"] else ""
+                )
+                check_budget(key, student_sizes(name, {**teacher, "depth": depth}), what)
     theory = config.get("theory") or {}
     if "sigma_min" in theory and "sigma_max" in theory and theory["sigma_min"] >= theory["sigma_max"]:
         raise ConfigError(

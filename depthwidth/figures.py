@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -715,3 +716,132 @@ def animation_page(gif_path: str | Path, html_path: str | Path, title: str) -> N
     )
     with atomic_path(html_path) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")
+
+
+# --- the teacher-depth study --------------------------------------------------------------------
+
+
+def _sigma_palette(sigmas: Sequence[float]) -> dict[float, Any]:
+    sigmas = sorted(sigmas)
+    return dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.85, max(len(sigmas), 1)))))
+
+
+def _depth_axis(ax, depths: Sequence[int]) -> None:
+    ax.set_xticks(sorted(set(int(d) for d in depths)))
+    ax.set_xlabel("teacher depth (layers incl. input)")
+
+
+def _depth_band(ax, runs, colour, label, **line) -> None:
+    """Median over teacher seeds against teacher depth, with its bootstrap 95% band (as ``_band``)."""
+    sns.lineplot(
+        data=runs,
+        x="teacher_depth",
+        y="test_relative_error",
+        ax=ax,
+        color=colour,
+        label=label,
+        marker="o",
+        markersize=3.5,
+        markeredgewidth=0,
+        err_kws={"alpha": 0.2, "linewidth": 0},
+        **SEED_BANDS,
+        **line,
+    )
+
+
+def depth_error(runs, shallow: Sequence[str]) -> plt.Figure:
+    """Shallow students' test error against teacher depth, one panel per teacher sigma_w, with the
+    linear fit. ``runs``: first initialisations, one row per student, regime and seed."""
+    sigmas = sorted(runs["sigma_w"].unique())
+    fig, axes = plt.subplots(1, len(sigmas), figsize=(FULL_WIDTH, 2.6), sharey=True, squeeze=False)
+    colours = plt.cm.viridis(np.linspace(0.1, 0.85, max(len(shallow), 1)))
+    for ax, sigma in zip(axes[0], sigmas):
+        at = runs[runs["sigma_w"] == sigma]
+        for colour, student in zip(colours, shallow):
+            g = at[at["student"] == student]
+            if len(g):
+                _depth_band(ax, g, colour, f"width {g['width'].iloc[0]}")
+        g = at[at["student"] == "linear"]
+        if len(g):
+            _depth_band(ax, g, "0.55", "best linear fit", linestyle="--")
+        ax.set(yscale="log", title=f"$\\sigma_w$ = {sigma:g}", ylabel=f"test {REL}")
+        _depth_axis(ax, at["teacher_depth"])
+        ax.get_legend().remove()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=6, frameon=False)
+    fig.suptitle(f"Shallow students against teacher depth ({_seeds_title(runs)})", fontsize=8)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def depth_scaling(table) -> plt.Figure:
+    """(a) the width the scaling fit predicts for the target error against teacher depth, per sigma_w,
+    with bootstrap 95% intervals; (b) the mean-field theory's growth of a curve's length through the
+    teacher, sqrt(chi_1) per hidden layer. ``table``: ``depth_study.width_by_depth``."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.8))
+    palette = _sigma_palette(table["sigma_w"].unique())
+    for sigma, g in table.groupby("sigma_w"):
+        f = g[np.isfinite(g["predicted_width"])]
+        high = np.where(np.isfinite(f["predicted_width_ci_high"]), f["predicted_width_ci_high"], f["predicted_width"])
+        ax1.errorbar(
+            f["teacher_depth"],
+            f["predicted_width"],
+            yerr=[f["predicted_width"] - f["predicted_width_ci_low"], high - f["predicted_width"]],
+            color=palette[sigma],
+            marker="o",
+            ms=3,
+            capsize=2,
+            lw=0.9,
+            label=f"$\\sigma_w$ = {sigma:g} (×{g['width_growth_per_layer'].iloc[0]:.3g}/layer)",
+        )
+        ax2.plot(
+            g["teacher_depth"],
+            g["length_growth_theory"],
+            color=palette[sigma],
+            marker="o",
+            ms=3,
+            lw=0.9,
+            label=f"$\\sigma_w$ = {sigma:g}: $\\sqrt{{\\chi_1}}$ = {np.sqrt(g['chi_1'].iloc[0]):.3g}",
+        )
+    target = float(table["target_error"].iloc[0])
+    ax1.set(yscale="log", ylabel=f"width W for E = {number(target)}", title="Extrapolated width needed")
+    ax2.set(yscale="log", ylabel="length growth $\\chi_1^{(D-1)/2}$", title="Mean-field theory: curve length")
+    ax2.axhline(1.0, color=NEUTRAL, lw=0.6, ls=":")
+    for ax in (ax1, ax2):
+        _depth_axis(ax, table["teacher_depth"])
+        ax.legend(fontsize=5)
+    fig.tight_layout()
+    return fig
+
+
+def depth_deep(table) -> plt.Figure:
+    """The deep student's test error against teacher depth, per sigma_w: the median over seeds of the
+    first initialisation (solid) and of the best of several (dashed), bootstrap 95% error bars, and
+    the target error. ``table``: ``depth_study.deep_by_depth``."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.7, 3.0))
+    palette = _sigma_palette(table["sigma_w"].unique())
+    inits = int(table["inits"].max())
+    for sigma, g in table.groupby("sigma_w"):
+        kinds = [("first_init", "-", "first initialisation")]
+        if inits > 1:
+            kinds.append(("best_init", "--", f"best of {inits}"))
+        for kind, ls, what in kinds:
+            med = g[f"{kind}_test_error_median"]
+            ax.errorbar(
+                g["teacher_depth"] + (0.08 if kind == "best_init" else 0),
+                med,
+                yerr=[med - g[f"{kind}_test_error_ci95_low"], g[f"{kind}_test_error_ci95_high"] - med],
+                color=palette[sigma],
+                ls=ls,
+                marker="o" if kind == "first_init" else "s",
+                ms=3,
+                capsize=2,
+                lw=0.9,
+                label=f"$\\sigma_w$ = {sigma:g}, {what}",
+            )
+    ax.axhline(float(table["target_error"].iloc[0]), color=NEUTRAL, lw=0.6, ls=":")
+    ax.set(yscale="log", ylabel=f"test {REL}", title="Deep student (the teacher's own shape) against teacher depth")
+    _depth_axis(ax, table["teacher_depth"])
+    ax.legend(fontsize=5, ncol=2)
+    fig.tight_layout()
+    return fig

@@ -4,9 +4,11 @@ Everything here follows from the validated config (defaults filled) alone and im
 so Snakemake's planning (``workflow/rules/*.smk``), the job scripts and the benchmark all read
 the same definitions.
 
-- **Regimes**: the config's named ``regimes`` plus those its ``sweep`` section generates,
-  ``sigma<sigma:.2f>`` (``sigma0.40``), each with ``budget_students``: students of several
-  depths whose parameter count is close to ``sweep.budget``.
+- **Regimes**: the config's named ``regimes`` plus those its ``sweep`` section generates, one
+  per teacher depth and sigma, ``depth<depth>_sigma<sigma:.2f>`` (``depth5_sigma0.40``), each
+  with ``budget_students``: students of several depths whose parameter count is close to
+  ``sweep.budget``. Every regime's spec holds its ``teacher_depth``; the teacher's other sizes
+  are the config's ``teacher``.
 - **Students** are named by architecture, one name per architecture: ``shallow_w<W>`` (one
   hidden layer of W units), ``deep`` (the teacher's shape) and ``d<D>_w<W>`` (D layers counting
   the input, D - 1 hidden layers of W units, like the teacher's ``depth``). A depth-2 net is
@@ -16,9 +18,13 @@ the same definitions.
 - **Streams**: with ``student_seeding: tutorial`` a student's initial weights come from its
   teacher's generator after the teacher, its data and the students the tutorial draws first
   (the deep student, then the shallow ones by width).
+- **Restarts**: with ``restarts.count`` R > 1, every restart student (the deep one, or every
+  one with more than one hidden layer) is also trained from R - 1 more initialisations, restart
+  k drawn from a generator of its own, seeded ``derived_seed(seed, name, "restart", k)``.
 - **Batches**: the students one job trains together, all of one architecture and schedule:
   by default one batch per regime and student over every seed; with ``batch: sweep`` one
-  batch per student over every sweep regime and seed as well.
+  batch per teacher depth and student over every sweep regime of that depth and seed as well.
+  A student's restarts are batches of their own, so adding restarts retrains nothing.
 """
 
 from __future__ import annotations
@@ -72,9 +78,12 @@ def student_sizes(name: str, teacher: Mapping[str, int]) -> list[int]:
     raise ValueError(f"unknown student {name!r}: expected shallow_w<width>, deep or d<depth>_w<width> (depth >= 2)")
 
 
-def uses_deep_schedule(name: str, teacher: Mapping[str, int]) -> bool:
-    """The deep student and every student with more than one hidden layer train on the deep config's phases."""
-    return name == "deep" or len(student_sizes(name, teacher)) > 3
+def uses_deep_schedule(name: str) -> bool:
+    """The deep student and every student with more than one hidden layer train on the deep config's phases.
+
+    (For a depth-2 teacher, ``deep`` is a one-hidden-layer net: ``shallow_w<width>`` on the deep schedule.)
+    """
+    return name == "deep" or bool(_DEPTH_WIDTH.fullmatch(name))
 
 
 def phased_schedule(phases: int, steps_per_phase: int, lr: float, lr_decay: float) -> tuple[Phase, ...]:
@@ -84,7 +93,7 @@ def phased_schedule(phases: int, steps_per_phase: int, lr: float, lr_decay: floa
 
 def schedule(name: str, config: Mapping[str, Any]) -> tuple[Phase, ...]:
     """A student's phases: the ``deep`` section's for more than one hidden layer, else ``shallow``'s one."""
-    if uses_deep_schedule(name, config["teacher"]):
+    if uses_deep_schedule(name):
         d = config["deep"]
         return phased_schedule(d["phases"], d["steps_per_phase"], d["lr"], d["lr_decay"])
     return (Phase(config["shallow"]["steps"], config["shallow"]["lr"]),)
@@ -97,8 +106,13 @@ def total_steps(name: str, config: Mapping[str, Any]) -> int:
 # --- regimes ------------------------------------------------------------------------------------
 
 
-def regime_name(sigma: float) -> str:
-    return f"sigma{sigma:.2f}"
+def regime_name(sigma: float, teacher_depth: int) -> str:
+    return f"depth{teacher_depth}_sigma{sigma:.2f}"
+
+
+def regime_teacher(config: Mapping[str, Any], regime: str) -> dict[str, int]:
+    """The shape of a regime's teachers: the config's ``teacher`` at the regime's ``teacher_depth``."""
+    return {**config["teacher"], "depth": regimes(config)[regime]["teacher_depth"]}
 
 
 def budget_width(n_in: int, depth: int, budget: int) -> int:
@@ -116,40 +130,59 @@ def budget_width(n_in: int, depth: int, budget: int) -> int:
     return best
 
 
-def sweep_budget(config: Mapping[str, Any]) -> int:
+def sweep_teacher_depths(config: Mapping[str, Any]) -> list[int]:
+    """The sweep's teacher depths: ``sweep.teacher_depths``, or the config's ``teacher.depth`` alone."""
+    return list((config.get("sweep") or {}).get("teacher_depths") or [config["teacher"]["depth"]])
+
+
+def sweep_budget(config: Mapping[str, Any], teacher: Mapping[str, int]) -> int:
     budget = config["sweep"].get("budget")
-    return int(budget) if budget else n_parameters(teacher_sizes(config["teacher"]))
+    return int(budget) if budget else n_parameters(teacher_sizes(teacher))
 
 
-def budget_students(config: Mapping[str, Any]) -> list[str]:
-    """Names of the equal-budget students of ``sweep.budget_depths``, in depth order."""
-    teacher = config["teacher"]
-    budget = sweep_budget(config)
+def budget_students(config: Mapping[str, Any], teacher_depth: int | None = None) -> list[str]:
+    """Names of the equal-budget students of ``sweep.budget_depths`` for teachers of ``teacher_depth``
+    (default ``teacher.depth``), in depth order."""
+    teacher = {**config["teacher"], "depth": teacher_depth or config["teacher"]["depth"]}
+    budget = sweep_budget(config, teacher)
     return [
         student_name(d, budget_width(teacher["n_in"], d, budget), teacher)
         for d in sorted(config["sweep"].get("budget_depths", []))
     ]
 
 
-def sweep_regimes(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The regimes ``sigma<sigma>`` that the ``sweep`` section generates (none when it lists no sigmas)."""
+def sweep_regimes(config: Mapping[str, Any], teacher_depth: int | None = None) -> dict[str, dict[str, Any]]:
+    """The regimes ``depth<depth>_sigma<sigma>`` that the ``sweep`` section generates, depth-major
+    (only those of ``teacher_depth`` if given; none when it lists no sigmas)."""
     sweep = config.get("sweep") or {}
-    students = budget_students(config) if sweep.get("sigmas") else []
-    return {
-        regime_name(s): {
-            "sigma": float(s),
-            "shallow_widths": list(sweep["shallow_widths"]),
-            "deep_student": bool(sweep["deep_student"]),
-            "student_init": sweep["student_init"],
-            "budget_students": students,
-        }
-        for s in sweep.get("sigmas", [])
-    }
+    out = {}
+    for depth in sweep_teacher_depths(config) if sweep.get("sigmas") else []:
+        if teacher_depth is not None and depth != teacher_depth:
+            continue
+        students = budget_students(config, depth)
+        for s in sweep["sigmas"]:
+            out[regime_name(s, depth)] = {
+                "sigma": float(s),
+                "teacher_depth": int(depth),
+                "shallow_widths": list(sweep["shallow_widths"]),
+                "deep_student": bool(sweep["deep_student"]),
+                "student_init": sweep["student_init"],
+                "budget_students": students,
+            }
+    return out
+
+
+def sigma_sweep_depth(config: Mapping[str, Any]) -> int:
+    """The teacher depth of the sigma figures: ``teacher.depth`` if the sweep has it, else its deepest."""
+    depths = sweep_teacher_depths(config)
+    return config["teacher"]["depth"] if config["teacher"]["depth"] in depths else max(depths)
 
 
 def regimes(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every regime trained: the named ones, then the sweep's."""
-    return {**config["regimes"], **sweep_regimes(config)}
+    """Every regime trained: the named ones (at ``teacher.depth``), then the sweep's."""
+    depth = config["teacher"]["depth"]
+    named = {name: {**spec, "teacher_depth": depth} for name, spec in config["regimes"].items()}
+    return {**named, **sweep_regimes(config)}
 
 
 def regime_students(spec: Mapping[str, Any]) -> list[str]:
@@ -167,10 +200,10 @@ def check_sweep(config: Mapping[str, Any]) -> None:
     sigmas = sweep.get("sigmas", [])
     if not sigmas:
         return
-    names = [regime_name(s) for s in sigmas]
+    names = [f"{s:.2f}" for s in sigmas]
     if len(set(names)) != len(names):
-        raise ConfigError(f"sweep.sigmas: {sigmas} give repeated regime names {names} (sigmas are named to 2 decimals)")
-    clash = set(names) & set(config["regimes"])
+        raise ConfigError(f"sweep.sigmas: {sigmas} give repeated regime names (sigmas are named to 2 decimals)")
+    clash = set(sweep_regimes(config)) & set(config["regimes"])
     if clash:
         raise ConfigError(f"sweep.sigmas: regime names {sorted(clash)} are already in regimes")
     widths = sweep["shallow_widths"]
@@ -180,15 +213,35 @@ def check_sweep(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"sweep: its figures use the tanh mean-field theory, but nonlinearity is {config['nonlinearity']!r}"
         )
-    spec = next(iter(sweep_regimes(config).values()))
     n_train, floor = config["data"]["n_train"], config["min_points_per_parameter"]
-    for name in regime_students(spec):
-        params = n_parameters(student_sizes(name, config["teacher"]))
-        if n_train / params <= floor:
-            raise ConfigError(
-                f"sweep: student {name} has {params} parameters, so data.n_train={n_train} gives "
-                f"{n_train / params:.2f} training points per parameter, below min_points_per_parameter={floor}"
-            )
+    for depth in sweep_teacher_depths(config):
+        spec = next(iter(sweep_regimes(config, depth).values()))
+        teacher = {**config["teacher"], "depth": depth}
+        for name in regime_students(spec):
+            params = n_parameters(student_sizes(name, teacher))
+            if n_train / params <= floor:
+                at = f" (teacher depth {depth})" if len(sweep_teacher_depths(config)) > 1 else ""
+                raise ConfigError(
+                    f"sweep: student {name}{at} has {params} parameters, so data.n_train={n_train} gives "
+                    f"{n_train / params:.2f} training points per parameter, below min_points_per_parameter={floor}"
+                )
+
+
+# --- restarts -----------------------------------------------------------------------------------
+
+
+def restart_indices(config: Mapping[str, Any]) -> list[int]:
+    """The restarts beyond the first initialisation: 1 .. restarts.count - 1 (none by default)."""
+    return list(range(1, (config.get("restarts") or {}).get("count", 1)))
+
+
+def restart_students(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
+    """A regime's students that are also trained from restarts: its deep student, or (``restarts.students:
+    multilayer``) every student on the deep schedule; none without restarts."""
+    if not restart_indices(config):
+        return []
+    which = config["restarts"].get("students", "multilayer")
+    return [n for n in regime_students(spec) if n == "deep" or (which == "multilayer" and uses_deep_schedule(n))]
 
 
 # --- the tutorial's random stream ---------------------------------------------------------------
@@ -212,7 +265,7 @@ def preceding_students(spec: Mapping[str, Any], name: str, teacher: Mapping[str,
 def teacher_stream(config: Mapping[str, Any], regime: str) -> dict[str, Any]:
     """What replays a teacher's random stream (``students.student_generator``'s ``teacher``)."""
     return {
-        "sizes": teacher_sizes(config["teacher"]),
+        "sizes": teacher_sizes(regime_teacher(config, regime)),
         "sigma": regimes(config)[regime]["sigma"],
         "n_train": config["data"]["n_train"],
         "n_test": config["data"]["n_test"],
@@ -224,13 +277,28 @@ def teacher_stream(config: Mapping[str, Any], regime: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Member:
-    """One student of a batch: the teacher (regime, seed) it learns, and how its weights start."""
+    """One student of a batch: the teacher (regime, seed) it learns, and how its weights start.
+
+    ``restart`` 0 is the student's first initialisation (from the tutorial's stream, under
+    ``student_seeding: tutorial``); restart k > 0 draws from ``derived_seed(seed, name, "restart", k)``.
+    """
 
     regime: str
     seed: int
     sigma: float
+    teacher_sizes: tuple[int, ...]
     init: str
     preceding: tuple[tuple[tuple[int, ...], str], ...]  # for student_seeding: tutorial
+    restart: int = 0
+
+    @property
+    def teacher_depth(self) -> int:
+        return len(self.teacher_sizes) - 1
+
+    def directory(self, student: str) -> str:
+        """Where the member's files go: ``results/{regime}/seed{seed}/{student}[/restart{k}]``."""
+        base = f"results/{self.regime}/seed{self.seed}/{student}"
+        return f"{base}/restart{self.restart}" if self.restart else base
 
 
 @dataclass(frozen=True)
@@ -239,27 +307,49 @@ class Batch:
 
     student: str
     members: tuple[Member, ...]
+    sweep: bool = False  # the job of rule sweep_student (a teacher depth's sweep regimes at once)
 
     @property
     def regimes(self) -> list[str]:
         return list(dict.fromkeys(m.regime for m in self.members))
 
+    @property
+    def restarts(self) -> bool:
+        return any(m.restart for m in self.members)
 
-def member(config: Mapping[str, Any], regime: str, seed: int, student: str) -> Member:
+    @property
+    def key(self) -> str:
+        """The batch's name in log and checkpoint paths: ``{regime}/{student}``, ``sweep/depth{D}/{student}``
+        for a sweep batch, with ``.restarts`` for a batch of restarts."""
+        where = f"sweep/depth{self.members[0].teacher_depth}" if self.sweep else self.members[0].regime
+        return f"{where}/{self.student}" + (".restarts" if self.restarts else "")
+
+
+def member(config: Mapping[str, Any], regime: str, seed: int, student: str, restart: int = 0) -> Member:
     spec = regimes(config)[regime]
+    teacher = regime_teacher(config, regime)
     preceding = ()
-    if config["student_seeding"] == "tutorial":
-        preceding = tuple((tuple(sizes), init) for sizes, init in preceding_students(spec, student, config["teacher"]))
-    return Member(regime, int(seed), float(spec["sigma"]), spec["student_init"], preceding)
+    if config["student_seeding"] == "tutorial" and not restart:
+        preceding = tuple((tuple(sizes), init) for sizes, init in preceding_students(spec, student, teacher))
+    sizes = tuple(teacher_sizes(teacher))
+    return Member(regime, int(seed), float(spec["sigma"]), sizes, spec["student_init"], preceding, restart)
 
 
-def batch(config: Mapping[str, Any], student: str, regime_names: Sequence[str]) -> Batch:
-    """The batch training ``student`` for every seed of each of ``regime_names`` (regime-major)."""
-    return Batch(student, tuple(member(config, r, s, student) for r in regime_names for s in config["seeds"]))
+def batch(
+    config: Mapping[str, Any],
+    student: str,
+    regime_names: Sequence[str],
+    restarts: Sequence[int] = (0,),
+    sweep: bool = False,
+) -> Batch:
+    """The batch training ``student`` for every seed of each of ``regime_names`` (regime-major, then
+    seed, then restart) from each of ``restarts``; ``sweep``: the batch is a sweep_student job's."""
+    members = tuple(member(config, r, s, student, k) for r in regime_names for s in config["seeds"] for k in restarts)
+    return Batch(student, members, sweep)
 
 
 def batches_by_sweep(config: Mapping[str, Any]) -> bool:
-    """Whether one job trains a student for every sweep regime at once (``batch: sweep``)."""
+    """Whether one job trains a student for every sweep regime of a teacher depth at once (``batch: sweep``)."""
     return config.get("batch", "regime") == "sweep" and bool(sweep_regimes(config))
 
 
@@ -269,17 +359,29 @@ def batched_regimes(config: Mapping[str, Any]) -> list[str]:
     return [r for r in regimes(config) if r not in skip]
 
 
-def sweep_students(config: Mapping[str, Any]) -> list[str]:
-    """The students every sweep regime trains (they all train the same ones)."""
-    specs = list(sweep_regimes(config).values())
-    return regime_students(specs[0]) if specs else []
+def sweep_students(config: Mapping[str, Any], teacher_depth: int | None = None) -> list[str]:
+    """The students every sweep regime of ``teacher_depth`` trains (all of one depth train the same
+    ones); without a depth, those of any depth."""
+    depths = sweep_teacher_depths(config) if teacher_depth is None else [teacher_depth]
+    names = []
+    for depth in depths:
+        specs = list(sweep_regimes(config, depth).values())
+        names += regime_students(specs[0]) if specs else []
+    return list(dict.fromkeys(names))
 
 
 def batches(config: Mapping[str, Any]) -> list[Batch]:
-    """Every batch the workflow trains, one job each."""
-    out = [
-        batch(config, student, [r]) for r in batched_regimes(config) for student in regime_students(regimes(config)[r])
-    ]
+    """Every batch the workflow trains, one job each (restarts in batches of their own)."""
+    out = []
+    restarts = restart_indices(config)
+    for r in batched_regimes(config):
+        spec = regimes(config)[r]
+        out += [batch(config, student, [r]) for student in regime_students(spec)]
+        out += [batch(config, student, [r], restarts) for student in restart_students(config, spec)]
     if batches_by_sweep(config):
-        out += [batch(config, student, list(sweep_regimes(config))) for student in sweep_students(config)]
+        for depth in sweep_teacher_depths(config):
+            group = list(sweep_regimes(config, depth))
+            spec = sweep_regimes(config)[group[0]]
+            out += [batch(config, student, group, sweep=True) for student in regime_students(spec)]
+            out += [batch(config, student, group, restarts, True) for student in restart_students(config, spec)]
     return out

@@ -28,7 +28,9 @@ METRIC_KEYS = (
 
 
 # results/<regime>/seed<seed>/<student>/metrics.json: the identity a metrics file's path gives it
-_METRICS_PATH = re.compile(r"(?:^|/)results/(?P<regime>[^/]+)/seed(?P<seed>-?\d+)/(?P<name>[^/]+)/metrics\.json$")
+_METRICS_PATH = re.compile(
+    r"(?:^|/)results/(?P<regime>[^/]+)/seed(?P<seed>-?\d+)/(?P<name>[^/]+)(?:/restart(?P<restart>\d+))?/metrics\.json$"
+)
 
 
 def load_metrics(path: str, expected: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -43,6 +45,10 @@ def load_metrics(path: str, expected: Mapping[str, Any] | None = None) -> dict[s
     if expected is None:
         match = _METRICS_PATH.search(Path(path).as_posix())
         expected = {**match.groupdict(), "seed": int(match["seed"])} if match else {}
+        if expected.get("restart") is None:
+            expected.pop("restart", None)
+        else:
+            expected["restart"] = int(expected["restart"])
     wrong = {k: v for k, v in expected.items() if m.get(k) != v}
     if wrong:
         got = ", ".join(f"{k} {m.get(k)!r}" for k in wrong)
@@ -86,6 +92,8 @@ SUMMARY_COLUMNS = {
     "points_per_parameter": "train_points_per_parameter",
     "train_relative_error": "train_error_mse_over_var_ytest",
     "test_relative_error": "test_error_mse_over_var_ytest",
+    "inits": "initialisations",
+    "best_test_relative_error": "best_init_test_error_mse_over_var_ytest",
     "slope": "fit_slope_dlnE_dlnW",
     "intercept": "fit_intercept_lnE",
     "r2": "fit_r2",
@@ -126,20 +134,35 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
     return pd.DataFrame(rows)
 
 
+def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
+    """``students`` (first initialisations) with ``inits`` and ``best_test_relative_error``: the test
+    error of the initialisation, the first or a restart's, with the lowest training error."""
+    if not restart_paths:
+        return students
+    runs = pd.concat([students, student_rows(restart_paths, sigmas)], ignore_index=True)
+    key = ["regime", "seed", "student"]
+    runs["inits"] = runs.groupby(key)["seed"].transform("size")
+    best = runs.sort_values([*key, "train_relative_error"], kind="stable").drop_duplicates(key)
+    best = best[best["inits"] > 1][[*key, "inits", "test_relative_error"]]
+    return students.merge(best.rename(columns={"test_relative_error": "best_test_relative_error"}), on=key, how="left")
+
+
 def summary_table(
     metrics_paths: Sequence[str],
     fit_paths: Sequence[str],
     sigmas: Mapping[str, float],
     weight_paths: Sequence[str] = (),
+    restart_paths: Sequence[str] = (),
 ) -> pd.DataFrame:
     """summary.tsv: one row per student, and one ``scaling_fit`` row per fitted regime.
 
     ``weight_paths`` (the students' ``student.pt``) are checked against the SHA-256 their sidecars
     record, so a damaged weights file, which no other job of a finished run reads, fails the summary.
+    ``restart_paths``: metrics of the restarts, whose best is reported beside each first initialisation.
     """
     for path in weight_paths:
         verify_weights(path)
-    students = student_rows(metrics_paths, sigmas)
+    students = with_restarts(student_rows(metrics_paths, sigmas), restart_paths, sigmas)
     fits = []
     for path in fit_paths:
         fit = read_json(path, ("regime", "slope", "intercept", "predicted_width", "target_error"))

@@ -58,13 +58,27 @@ def student_generator(
     return g
 
 
+def student_seed(name: str, member: Mapping[str, Any], seeding: str) -> int | None:
+    """The seed of a batch member's own generator, or None when it draws from its teacher's stream:
+    ``derived_seed(seed, name, "restart", k)`` for restart k > 0, ``derived_seed(seed, name)`` under
+    ``student_seeding: independent``."""
+    if member.get("restart"):
+        return derived_seed(member["seed"], name, "restart", member["restart"])
+    return derived_seed(member["seed"], name) if seeding == "independent" else None
+
+
 def initial_weights(
-    sizes: Sequence[int], name: str, member: Mapping[str, Any], seeding: str, teacher: Mapping[str, Any]
+    sizes: Sequence[int], name: str, member: Mapping[str, Any], seeding: str, data: Mapping[str, int]
 ) -> list[torch.Tensor]:
     """A batch member's initial weights (``member``: a ``plan.Member`` as a mapping), from its own
-    teacher's stream (``teacher``: ``plan.teacher_stream`` less the sigma, which is the member's)."""
-    stream = {**teacher, "sigma": member["sigma"]}
-    g = student_generator(seeding, member["seed"], name, stream, member["preceding"])
+    generator (:func:`student_seed`) or else its teacher's stream (``data``: the ``n_train`` and
+    ``n_test`` points the stream drew)."""
+    seed = student_seed(name, member, seeding)
+    if seed is not None:
+        g = generator(seed)
+    else:
+        stream = {"sizes": list(member["teacher_sizes"]), "sigma": member["sigma"], **data}
+        g = student_generator(seeding, member["seed"], name, stream, member["preceding"])
     return make_student(sizes, member["init"], member["sigma"], g)
 
 

@@ -67,7 +67,8 @@ def median_band(
 
 
 def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float]) -> pd.DataFrame:
-    """One row per run (student or linear fit): regime, sigma_w, seed, student, depth, width, parameters, errors."""
+    """One row per run (student or linear fit): regime, sigma_w, seed, student, teacher depth, restart
+    (0: the first initialisation), depth, width, parameters, errors."""
     rows = []
     for m in metrics:
         sizes = m["sizes"]
@@ -77,6 +78,8 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float
                 "sigma_w": float(m["sigma_w"]),
                 "seed": int(m["seed"]),
                 "student": m["name"],
+                "teacher_depth": int(m["teacher_depth"]),
+                "restart": int(m.get("restart", 0)),
                 "depth": len(sizes) - 1,
                 "width": max(sizes[1:-1], default=0),
                 "n_parameters": int(m["n_parameters"]),
@@ -85,6 +88,22 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float
             }
         )
     return pd.DataFrame(rows)
+
+
+RUN_KEY = ["regime", "seed", "student"]
+
+
+def first_inits(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs from each student's first initialisation (restart 0)."""
+    return runs[runs["restart"] == 0].reset_index(drop=True)
+
+
+def best_of_restarts(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per regime, seed and student, the run of its initialisations with the lowest *training* error
+    (the test set plays no part in the choice), with ``inits``: how many there were."""
+    inits = runs.groupby(RUN_KEY)["restart"].transform("size")
+    best = runs.assign(inits=inits).sort_values([*RUN_KEY, "train_relative_error", "restart"], kind="stable")
+    return best.drop_duplicates(RUN_KEY).sort_index().reset_index(drop=True)
 
 
 def error_bands(runs: pd.DataFrame, chi_1: Mapping[float, float], n_boot: int = SEED_BANDS["n_boot"]) -> pd.DataFrame:

@@ -12,15 +12,14 @@ The training and compile times go to the log (and Snakemake's benchmark file tim
 """
 
 from depthwidth import artifacts, runtime
-from depthwidth.nets import derived_seed
 from depthwidth.plan import Phase
-from depthwidth.students import initial_weights, save_student, train_students
+from depthwidth.students import initial_weights, save_student, student_seed, train_students
 from depthwidth.teacher import target_scaling
 
 with runtime.job(snakemake) as log:
     p, name = snakemake.params, snakemake.wildcards.student
     datas = [artifacts.read_dataset(path, n_in=p.sizes[0]) for path in snakemake.input.data]
-    inits = [initial_weights(p.sizes, name, m, p.seeding, p.teacher) for m in p.members]
+    inits = [initial_weights(p.sizes, name, m, p.seeding, p.data) for m in p.members]
     schedule = [Phase(steps, lr) for steps, lr in p.schedule]
     log.info("%s: %d student(s), %d steps each", name, len(inits), sum(phase.steps for phase in schedule))
     result, metrics = train_students(
@@ -55,10 +54,11 @@ with runtime.job(snakemake) as log:
             "regime": member["regime"],
             "seed": member["seed"],
             "sigma_w": member["sigma"],
-            "teacher_depth": p.teacher_depth,
+            "teacher_depth": len(member["teacher_sizes"]) - 1,
             "init": member["init"],
             "student_seeding": p.seeding,
-            "student_seed": derived_seed(member["seed"], name) if p.seeding == "independent" else None,
+            "restart": member["restart"],
+            "student_seed": student_seed(name, member, p.seeding),
         }
         log.info(
             "%s, %s seed %d: relative test error %.4g, train %.4g",

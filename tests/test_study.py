@@ -61,16 +61,16 @@ def test_student_names_and_sizes():
     assert plan.student_sizes("deep", TEACHER) == [5, 5, 5, 5, 5, 1]
     assert plan.student_sizes("d3_w8", TEACHER) == [5, 8, 8, 1]
     assert plan.student_name(5, 5, TEACHER) == "deep" and plan.student_name(2, 9, TEACHER) == "shallow_w9"
-    assert plan.uses_deep_schedule("d3_w8", TEACHER) and not plan.uses_deep_schedule("shallow_w5", TEACHER)
+    assert plan.uses_deep_schedule("d3_w8") and not plan.uses_deep_schedule("shallow_w5")
     with pytest.raises(ValueError, match="unknown student 'd1_w5'"):
         plan.student_sizes("d1_w5", TEACHER)
 
 
 def test_sweep_regimes_are_named_by_sigma_and_carry_the_budget_students():
     regimes = plan.sweep_regimes(sweep_config(budget_depths=[3]))
-    assert list(regimes) == ["sigma0.40", "sigma1.00", "sigma2.00"]
-    assert regimes["sigma0.40"]["sigma"] == 0.4
-    assert plan.regime_students(regimes["sigma1.00"]) == ["shallow_w5", "shallow_w15", "deep", "d3_w8"]
+    assert list(regimes) == ["depth5_sigma0.40", "depth5_sigma1.00", "depth5_sigma2.00"]
+    assert regimes["depth5_sigma0.40"]["sigma"] == 0.4
+    assert plan.regime_students(regimes["depth5_sigma1.00"]) == ["shallow_w5", "shallow_w15", "deep", "d3_w8"]
     assert plan.sweep_regimes({**sweep_config(), "sweep": {"sigmas": []}}) == {}
 
 
@@ -165,7 +165,7 @@ def test_study_outputs(study_run):
     assert set(budget.loc[budget["student"] != "linear", "n_parameters"]) == {102, 112, 105}
 
     fits = pd.read_csv(figures / "sweep_scaling.tsv", sep="\t")
-    assert list(fits["regime"]) == ["sigma0.50", "sigma1.00", "sigma2.00"]
+    assert list(fits["regime"]) == ["depth5_sigma0.50", "depth5_sigma1.00", "depth5_sigma2.00"]
     assert (fits["slope_ci_low"] <= fits["slope"]).all() and (fits["slope"] <= fits["slope_ci_high"]).all()
 
     lengths = pd.read_csv(figures / "trajectory_length.tsv", sep="\t")
@@ -180,7 +180,9 @@ def test_study_outputs(study_run):
     ordered = theory[theory["sigma_w"] < 1]
     np.testing.assert_allclose(ordered["chi_1"], ordered["sigma_w"] ** 2, rtol=1e-8)
 
-    linear = pd.read_json(study_run / "results" / "sigma2.00" / "seed7" / "linear" / "metrics.json", typ="series")
+    linear = pd.read_json(
+        study_run / "results" / "depth5_sigma2.00" / "seed7" / "linear" / "metrics.json", typ="series"
+    )
     assert linear["standardised"] and linear["target_scale"] > 0
 
 

@@ -46,7 +46,6 @@ SWEEP_REGIMES = plan.sweep_regimes(config)
 REGIMES = plan.regimes(config)
 SEEDS = config["seeds"]
 TEACHER = config["teacher"]
-TEACHER_SIZES = plan.teacher_sizes(TEACHER)
 # The package the jobs import, and the scripts beside these rules.
 PACKAGE_DIR = Path(depthwidth.__file__).parent
 SCRIPTS_DIR = WORKFLOW_ROOT / "scripts"
@@ -55,6 +54,8 @@ SCRIPTS_DIR = WORKFLOW_ROOT / "scripts"
 wildcard_constraints:
     regime="|".join(map(re.escape, REGIMES)),
     student=plan.STUDENT_PATTERN,
+    depth=r"\d+",
+    restart=r"\d+",
     seed=r"-?\d+",
     width=r"\d+",
 
@@ -98,6 +99,17 @@ def all_metrics():
     ]
 
 
+def restart_metrics():
+    """metrics.json of every restart of every restart student, regime and seed."""
+    return [
+        f"{regime_dir(r, s)}/{name}/restart{k}/metrics.json"
+        for r, spec in REGIMES.items()
+        for s in SEEDS
+        for name in plan.restart_students(config, spec)
+        for k in plan.restart_indices(config)
+    ]
+
+
 def figure_names():
     names = ["predictions", "expressivity"]
     if deep_regimes(NAMED_REGIMES):
@@ -120,42 +132,72 @@ def tutorial_outputs():
 # --- batches: the students one job trains (depthwidth.plan) ---
 
 SWEEP_BATCHED = plan.batches_by_sweep(config)
+SWEEP_DEPTHS = plan.sweep_teacher_depths(config) if SWEEP_REGIMES else []
 SWEEP_STUDENTS = plan.sweep_students(config)
+RESTARTS = plan.restart_indices(config)
+# every student some regime trains from restarts (the restart rules' wildcard constraint)
+RESTART_STUDENTS = list(dict.fromkeys(n for spec in REGIMES.values() for n in plan.restart_students(config, spec)))
 
 
-def student_batch(wildcards):
-    """The batch a ``student`` job trains (one regime, every seed) or a ``sweep_student`` job
-    (every sweep regime and seed, under ``batch: sweep``; its wildcards name no regime)."""
+def wildcard_regimes(wildcards):
+    """The regimes of a training job: its ``regime``, or for a sweep job (``batch: sweep``, no
+    regime wildcard) every sweep regime of its teacher ``depth``."""
     regime = getattr(wildcards, "regime", None)
-    return plan.batch(config, wildcards.student, [regime] if regime is not None else list(SWEEP_REGIMES))
+    return [regime] if regime is not None else list(plan.sweep_regimes(config, int(wildcards.depth)))
 
 
-def batch_files(name, regimes):
-    """Per-student files ``name`` of a batch over ``regimes`` and every seed, in the batch's order
-    (``plan.batch``), with ``{student}`` (and a ``{regime}`` given as such) left as wildcards."""
+def student_batch(wildcards, restarts=False):
+    """The batch a training job trains (``depthwidth.plan.batch``): its student for every seed of
+    its regimes, from the first initialisation or (``restarts``) from each restart."""
+    return plan.batch(
+        config,
+        wildcards.student,
+        wildcard_regimes(wildcards),
+        RESTARTS if restarts else (0,),
+        sweep=not hasattr(wildcards, "regime"),
+    )
+
+
+def batch_files(name, regimes, restarts=False):
+    """Per-student files ``name`` of a batch over ``regimes`` (names, ``{regime}`` or
+    ``depth{depth}_...`` patterns) and every seed (and restart), in the batch's order
+    (``plan.batch``), with ``{student}`` left as a wildcard."""
+    if restarts:
+        return [f"results/{r}/seed{s}/{{student}}/restart{k}/{name}" for r in regimes for s in SEEDS for k in RESTARTS]
     return [f"results/{r}/seed{s}/{{student}}/{name}" for r in regimes for s in SEEDS]
 
 
-def batch_data(wildcards):
-    return [f"{regime_dir(m.regime, m.seed)}/data.npz" for m in student_batch(wildcards).members]
+def sweep_patterns():
+    """The sweep regimes of one teacher depth, as patterns in ``{depth}`` (every depth has the same sigmas)."""
+    return [f"depth{{depth}}_sigma{s:.2f}" for s in config["sweep"]["sigmas"]]
 
 
-def batch_params(wildcards):
-    """What a student job's script needs to replay every member's initial weights."""
-    return [asdict(m) for m in student_batch(wildcards).members]
+def batch_data(restarts=False):
+    return lambda wildcards: [
+        f"{regime_dir(m.regime, m.seed)}/data.npz" for m in student_batch(wildcards, restarts).members
+    ]
 
 
-def checkpoint_path(regime, student):
-    """A batch's checkpoint (``regime`` None: the sweep's batch, under ``batch: sweep``)."""
-    return f"results/checkpoints/{regime or 'sweep'}/{student}.checkpoint.pt"
+def batch_params(restarts=False):
+    """What a training job's script needs to replay every member's initial weights."""
+    return lambda wildcards: [asdict(m) for m in student_batch(wildcards, restarts).members]
+
+
+def batch_key(wildcards, restarts=False):
+    return student_batch(wildcards, restarts).key
+
+
+def checkpoint_path(batch):
+    """A batch's checkpoint file (``plan.Batch.key``)."""
+    return f"results/checkpoints/{batch.key}.checkpoint.pt"
 
 
 def finished_checkpoints():
     """Checkpoints of the batches whose outputs all exist: what a successful run deletes."""
     return [
-        checkpoint_path(None if SWEEP_BATCHED and b.regimes[0] in SWEEP_REGIMES else b.regimes[0], b.student)
+        checkpoint_path(b)
         for b in plan.batches(config)
-        if all(Path(regime_dir(m.regime, m.seed), b.student, "metrics.json").exists() for m in b.members)
+        if all(Path(m.directory(b.student), "metrics.json").exists() for m in b.members)
     ]
 
 
@@ -178,6 +220,9 @@ FIGURE_NEEDS = {
     "equal_budget": "a `sweep` section with sigmas and budget_depths (configs/study.yaml)",
     "sweep_scaling": "a `sweep` section with sigmas and at least two shallow_widths (configs/study.yaml)",
     "study": "nonlinearity: tanh, or a `sweep` section with sigmas (configs/study.yaml)",
+    "depth_error": "a `sweep` section with sigmas and two or more teacher_depths (configs/depth.yaml)",
+    "depth_scaling": "a `sweep` with two or more teacher_depths and at least two shallow_widths (configs/depth.yaml)",
+    "depth_deep": "a `sweep` with two or more teacher_depths and deep_student: true (configs/depth.yaml)",
 }
 
 
@@ -237,9 +282,22 @@ def made_message(dag, started, report_cmd):
     return "\n".join(lines)
 
 
+def job_teacher(wildcards):
+    """The teacher shape of a job's regimes (one per job: a sweep job's regimes share a depth)."""
+    return plan.regime_teacher(config, wildcards_regime(wildcards))
+
+
+def wildcards_regime(wildcards):
+    return getattr(wildcards, "regime", None) or wildcard_regimes(wildcards)[0]
+
+
 def student_sizes(wildcards):
-    """Layer sizes of a student (``depthwidth.plan.student_sizes``)."""
-    return plan.student_sizes(wildcards.student, TEACHER)
+    """Layer sizes of a job's student (``depthwidth.plan.student_sizes``)."""
+    return plan.student_sizes(wildcards.student, job_teacher(wildcards))
+
+
+def teacher_sizes(wildcards):
+    return plan.teacher_sizes(job_teacher(wildcards))
 
 
 def student_schedule(wildcards):
@@ -268,17 +326,17 @@ def arrays_mb(n_rows, sizes, extra_bytes=0):
     return math.ceil(4 * (n_rows * per_row * ITEMSIZE + extra_bytes) / 1e6)
 
 
-def batch_size(wildcards):
-    return len(student_batch(wildcards).members)
+def batch_size(wildcards, restarts=False):
+    return len(student_batch(wildcards, restarts).members)
 
 
-def student_runtime(wildcards, attempt):
+def student_runtime(wildcards, attempt, restarts=False):
     """Minutes asked for training a batch: students x steps x per-step cost, with a 3x margin and 5 min to start."""
     steps = plan.total_steps(wildcards.student, config)
     step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(
         student_sizes(wildcards)
     )
-    return attempt * (5 + math.ceil(3 * batch_size(wildcards) * steps * step_s / 60))
+    return attempt * (5 + math.ceil(3 * batch_size(wildcards, restarts) * steps * step_s / 60))
 
 
 def student_priority(wildcards):
@@ -290,24 +348,27 @@ def student_priority(wildcards):
 def teacher_priority(wildcards):
     """A teacher goes before the students waiting for it, and so before every job that is not training."""
     students = plan.regime_students(REGIMES[wildcards.regime])
-    regime = None if SWEEP_BATCHED and wildcards.regime in SWEEP_REGIMES else wildcards.regime
-    return 1 + max(student_priority(SimpleNamespace(regime=regime, student=s)) for s in students)
+    if SWEEP_BATCHED and wildcards.regime in SWEEP_REGIMES:
+        job = dict(depth=str(REGIMES[wildcards.regime]["teacher_depth"]))
+    else:
+        job = dict(regime=wildcards.regime)
+    return 1 + max(student_priority(SimpleNamespace(**job, student=s)) for s in students)
 
 
-def student_mem_mb(wildcards, attempt):
+def student_mem_mb(wildcards, attempt, restarts=False):
     """MB asked for training a batch: per student, data and activations of train and test sets,
     weights with their gradient and Adam moments, and the per-step loss history."""
     sizes = student_sizes(wildcards)
     steps = plan.total_steps(wildcards.student, config)
     n_rows = config["data"]["n_train"] + config["data"]["n_test"]
     extra = (4 * n_parameters(sizes) + steps) * ITEMSIZE
-    return attempt * (TORCH_MB + batch_size(wildcards) * arrays_mb(n_rows, sizes, extra))
+    return attempt * (TORCH_MB + batch_size(wildcards, restarts) * arrays_mb(n_rows, sizes, extra))
 
 
 def teacher_mem_mb(wildcards, attempt):
     """MB asked for drawing a teacher and labelling its train and test sets."""
     n_rows = config["data"]["n_train"] + config["data"]["n_test"]
-    return attempt * (TORCH_MB + arrays_mb(n_rows, TEACHER_SIZES))
+    return attempt * (TORCH_MB + arrays_mb(n_rows, teacher_sizes(wildcards)))
 
 
 def expressivity_mem_mb(wildcards, attempt):
@@ -344,26 +405,64 @@ def study_figure_names():
         names.append("sweep_error")
         if BUDGET_STUDENTS:
             names.append("equal_budget")
-        if fitted_regimes(SWEEP_REGIMES):
+        if fitted_regimes(SIGMA_REGIMES):
             names.append("sweep_scaling")
+    if len(SWEEP_DEPTHS) > 1:
+        names.append("depth_error")
+        if fitted_regimes(SWEEP_REGIMES):
+            names.append("depth_scaling")
+        if config["sweep"]["deep_student"]:
+            names.append("depth_deep")
     return names
 
 
-BUDGET_STUDENTS = plan.budget_students(config) if SWEEP_REGIMES else []
+def depth_metrics(shallow=False, deep=False):
+    """metrics.json of the depth sweep's shallow students, or of its deep students with every restart."""
+    files = []
+    for r, spec in SWEEP_REGIMES.items():
+        for s in SEEDS:
+            if shallow:
+                files += [f"{regime_dir(r, s)}/shallow_w{w}/metrics.json" for w in spec["shallow_widths"]]
+            if deep and spec["deep_student"]:
+                files.append(f"{regime_dir(r, s)}/deep/metrics.json")
+                if "deep" in plan.restart_students(config, spec):
+                    files += [f"{regime_dir(r, s)}/deep/restart{k}/metrics.json" for k in RESTARTS]
+    return files
 
 
-def sweep_student_metrics():
-    """metrics.json of every student of every sweep regime and seed."""
-    return [
+# The sigma figures show the sweep at one teacher depth (plan.sigma_sweep_depth).
+SIGMA_DEPTH = plan.sigma_sweep_depth(config)
+SIGMA_REGIMES = plan.sweep_regimes(config, SIGMA_DEPTH)
+BUDGET_STUDENTS = plan.budget_students(config, SIGMA_DEPTH) if SWEEP_REGIMES else []
+
+
+def sweep_student_metrics(regimes=None, restarts=False):
+    """metrics.json of every student of the ``regimes`` (default: the sigma figures') and seed, and
+    (``restarts``) of every restart of their restart students."""
+    regimes = SIGMA_REGIMES if regimes is None else regimes
+    files = [
         f"{regime_dir(r, s)}/{name}/metrics.json"
-        for r, spec in SWEEP_REGIMES.items()
+        for r, spec in regimes.items()
         for s in SEEDS
         for name in plan.regime_students(spec)
     ]
+    if restarts:
+        files += [
+            f"{regime_dir(r, s)}/{name}/restart{k}/metrics.json"
+            for r, spec in regimes.items()
+            for s in SEEDS
+            for name in plan.restart_students(config, spec)
+            for k in RESTARTS
+        ]
+    return files
 
 
-def sweep_linear_metrics():
-    return [f"{regime_dir(r, s)}/linear/metrics.json" for r in SWEEP_REGIMES for s in SEEDS]
+def sweep_linear_metrics(regimes=None):
+    return [
+        f"{regime_dir(r, s)}/linear/metrics.json"
+        for r in (SIGMA_REGIMES if regimes is None else regimes)
+        for s in SEEDS
+    ]
 
 
 def figure_labels(figure, regimes, widths=None):
@@ -410,7 +509,7 @@ def settle_report_labels(rules, outputs):
 
 def budget_widths_text():
     """The equal-budget students' widths, with their depths (layers counting the input), for the report."""
-    sizes = [plan.student_sizes(s, TEACHER) for s in BUDGET_STUDENTS]
+    sizes = [plan.student_sizes(s, {**TEACHER, "depth": SIGMA_DEPTH}) for s in BUDGET_STUDENTS]
     return ", ".join(f"{max(s[1:-1])} (depth {len(s) - 1})" for s in sizes) or "none"
 
 

@@ -120,12 +120,12 @@ rule linear_fit:
     params:
         seeds=SEEDS,
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
-        teacher_depth=TEACHER["depth"],
+        teacher_depth=lambda wildcards: REGIMES[wildcards.regime]["teacher_depth"],
     script:
         "../../scripts/linear_fit.py"
 
 
-SWEEP_SIGMAS = {r: spec["sigma"] for r, spec in SWEEP_REGIMES.items()}
+SWEEP_SIGMAS = {r: spec["sigma"] for r, spec in SIGMA_REGIMES.items()}
 
 
 rule figure_sweep_error:
@@ -140,7 +140,7 @@ rule figure_sweep_error:
             "results/figures/sweep_error.png",
             caption=f"{CAPTIONS}/sweep_error.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: error against sigma", list(SWEEP_REGIMES), SWEEP_WIDTHS),
+            labels=figure_labels("order to chaos: error against sigma", list(SIGMA_REGIMES), SWEEP_WIDTHS),
         ),
         pdf="results/figures/sweep_error.pdf",
         tsv="results/figures/sweep_error.tsv",
@@ -173,7 +173,7 @@ rule figure_equal_budget:
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: depth at an equal budget", list(SWEEP_REGIMES), budget_widths_text()
+                "order to chaos: depth at an equal budget", list(SIGMA_REGIMES), budget_widths_text()
             ),
         ),
         pdf="results/figures/equal_budget.pdf",
@@ -198,7 +198,7 @@ rule figure_sweep_scaling:
     """Each sweep regime's scaling fit (slope, predicted width, bootstrap intervals) against sigma."""
     input:
         defined=figure_defined("sweep_scaling"),
-        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SWEEP_REGIMES)),
+        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SIGMA_REGIMES)),
         code=code("figure_sweep_scaling.py"),
     output:
         png=report(
@@ -206,7 +206,7 @@ rule figure_sweep_scaling:
             caption=f"{CAPTIONS}/sweep_scaling.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: scaling fits against sigma", fitted_regimes(SWEEP_REGIMES), SWEEP_WIDTHS
+                "order to chaos: scaling fits against sigma", fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS
             ),
         ),
         pdf="results/figures/sweep_scaling.pdf",

@@ -14,7 +14,7 @@ SUMMARY_UPSTREAM = (
     ]
     + [
         f"{m.rsplit('/', 1)[0]}/{name}"
-        for m in all_metrics()
+        for m in all_metrics() + restart_metrics()
         for name in ("metrics.json", "student.pt", "student.pt.json", "loss.npz")
     ]
     + expand("results/{regime}/scaling_fit.json", regime=fitted_regimes())
@@ -55,6 +55,7 @@ rule summary:
     """Every student's errors and every scaling fit in one table (TSV, and HTML for the report)."""
     input:
         metrics=all_metrics(),
+        restarts=restart_metrics(),
         # read for their checksums only: a damaged student.pt fails the summary, not silently nothing
         weights=[m.replace("metrics.json", "student.pt") for m in all_metrics()],
         sidecars=[m.replace("metrics.json", "student.pt.json") for m in all_metrics()],

@@ -20,7 +20,7 @@ rule teacher:
     params:
         seeds=SEEDS,
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
-        sizes=TEACHER_SIZES,
+        sizes=lambda wildcards: plan.teacher_sizes(plan.regime_teacher(config, wildcards.regime)),
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
         standardise_targets=config["data"]["standardise_targets"],

@@ -1,0 +1,20 @@
+"""Figure: the deep student's (the teacher's own shape) test error against teacher depth, per sigma_w,
+from its first initialisation and the best of its restarts.
+
+Reads: ``metrics`` of every deep student of the depth sweep, first initialisations and restarts.
+Writes: PNG, PDF and the plotted numbers (TSV, ``depth_study.deep_by_depth``: medians, bootstrap
+95% intervals, and how many teachers each brings within the target error).
+"""
+
+from depthwidth import figures, runtime, style
+from depthwidth.artifacts import write_tsv
+from depthwidth.depth_study import deep_by_depth
+from depthwidth.study import sweep_runs
+
+with runtime.job(snakemake) as log:
+    p = snakemake.params
+    table = deep_by_depth(sweep_runs(snakemake.input["metrics"], p.sigmas), p.target_error)
+    log.info("deep student against teacher depth:\n%s", table.to_string(index=False))
+    write_tsv(snakemake.output.tsv, table)
+    with style.figure_style(p.xkcd):
+        style.save(figures.depth_deep(table), [snakemake.output.png, snakemake.output.pdf])
