@@ -17,6 +17,7 @@ Modules, in the order the workflow uses them:
 - ``theory``: the mean-field theory of deep tanh nets (length map, chi_1, correlation map).
 - ``phase``: the (sigma_w, sigma_b) phase diagram: theory on a grid, critical line, simulated chi_1.
 - ``study``: the sigma sweep's numbers: the linear reference and the tables behind its figures.
+- ``depth_study``: the teacher-depth study's tables: error, width needed, deep student by depth.
 - ``results``, ``captions``: tables and report captions read back from the results.
 - ``style``, ``figures``: every plot.
 - ``artifacts``: atomic, validated reading and writing of every file the workflow makes.

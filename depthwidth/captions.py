@@ -402,6 +402,9 @@ def equal_budget(table_path: str, budget_students: Sequence[str]) -> dict[str, A
     """The deep student against the shallow one of equal budget at a few sigmas (smallest, nearest 1,
     largest), how often it wins over all sigmas, and the best depth at the budget per quoted sigma."""
     table = pd.read_csv(table_path, sep="\t")
+    restarted = table[table["initialisations"] > 1] if "initialisations" in table else table.iloc[:0]
+    table = table[table["initialisations"] == 1] if "initialisations" in table else table
+    deep_best = restarted[restarted["student"] == "deep"].set_index("sigma_w")
     median = table.pivot(index="sigma_w", columns="student", values="test_error_median")
     shallow = next((s for s in budget_students if s.startswith("shallow_w")), None)
     budget = [s for s in budget_students if s in median.columns]
@@ -429,6 +432,8 @@ def equal_budget(table_path: str, budget_students: Sequence[str]) -> dict[str, A
                 "shallow": number(row[shallow]) if shallow else None,
                 "ratio": number(row[shallow] / row["deep"]) if shallow else None,
                 "linear": number(row["linear"]) if "linear" in median.columns else None,
+                "deep_best": number(deep_best.loc[sigma, "test_error_median"]) if sigma in deep_best.index else None,
+                "inits": int(deep_best["initialisations"].iloc[0]) if len(deep_best) else 1,
                 "best": None
                 if best is None
                 else {

@@ -596,11 +596,13 @@ def sweep_error(runs, chi_curve, shallow: Sequence[str]) -> plt.Figure:
     return fig
 
 
-def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match: str | None) -> plt.Figure:
-    """(a) deep student against the shallow one of the same parameter count over sigma;
+def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match: str | None, best=None) -> plt.Figure:
+    """(a) deep student against the shallow one of the same parameter count over sigma (and, dashed,
+    the deep student's best initialisation where ``best`` has restarts);
     (b) error against depth at that budget, one line per sigma (median and bootstrap 95% interval over seeds).
 
-    ``runs``: one row per student, sigma and teacher seed (``study.sweep_runs``)."""
+    ``runs``: first initialisations, one row per student, sigma and teacher seed (``study.sweep_runs``);
+    ``best``: ``study.best_of_restarts`` of the restarted students' runs."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     for student, colour in (("deep", "k"), (shallow_match, regime_colour(1)), ("linear", "0.55")):
         g = runs[runs["student"] == student] if student else runs.iloc[:0]
@@ -609,6 +611,9 @@ def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match:
             if student != "linear":
                 label += f", {g['n_parameters'].iloc[0]} weights"
             _band(ax1, g, colour, label, linestyle="--" if student == "linear" else "-")
+    deep_best = best[best["student"] == "deep"] if best is not None and len(best) else runs.iloc[:0]
+    if len(deep_best):
+        _band(ax1, deep_best, "k", f"deep student, best of {int(deep_best['inits'].max())}", linestyle=":")
     ax1.set_yscale("log")
     _sigma_axis(ax1, runs["sigma_w"].unique())
     ax1.set(

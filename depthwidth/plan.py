@@ -24,7 +24,8 @@ the same definitions.
 - **Batches**: the students one job trains together, all of one architecture and schedule:
   by default one batch per regime and student over every seed; with ``batch: sweep`` one
   batch per teacher depth and student over every sweep regime of that depth and seed as well.
-  A student's restarts are batches of their own, so adding restarts retrains nothing.
+  Each restart k of a student is a batch of its own (the same members from their k-th
+  initialisation), so adding restarts retrains nothing and a CPU trains restarts side by side.
 """
 
 from __future__ import annotations
@@ -320,9 +321,10 @@ class Batch:
     @property
     def key(self) -> str:
         """The batch's name in log and checkpoint paths: ``{regime}/{student}``, ``sweep/depth{D}/{student}``
-        for a sweep batch, with ``.restarts`` for a batch of restarts."""
+        for a sweep batch, with ``.restart{k}`` for a batch of restart k."""
         where = f"sweep/depth{self.members[0].teacher_depth}" if self.sweep else self.members[0].regime
-        return f"{where}/{self.student}" + (".restarts" if self.restarts else "")
+        restart = self.members[0].restart
+        return f"{where}/{self.student}" + (f".restart{restart}" if restart else "")
 
 
 def member(config: Mapping[str, Any], regime: str, seed: int, student: str, restart: int = 0) -> Member:
@@ -339,12 +341,12 @@ def batch(
     config: Mapping[str, Any],
     student: str,
     regime_names: Sequence[str],
-    restarts: Sequence[int] = (0,),
+    restart: int = 0,
     sweep: bool = False,
 ) -> Batch:
-    """The batch training ``student`` for every seed of each of ``regime_names`` (regime-major, then
-    seed, then restart) from each of ``restarts``; ``sweep``: the batch is a sweep_student job's."""
-    members = tuple(member(config, r, s, student, k) for r in regime_names for s in config["seeds"] for k in restarts)
+    """The batch training ``student`` for every seed of each of ``regime_names`` (regime-major) from
+    its ``restart``-th initialisation; ``sweep``: the batch is a sweep_student job's."""
+    members = tuple(member(config, r, s, student, restart) for r in regime_names for s in config["seeds"])
     return Batch(student, members, sweep)
 
 
@@ -371,17 +373,19 @@ def sweep_students(config: Mapping[str, Any], teacher_depth: int | None = None) 
 
 
 def batches(config: Mapping[str, Any]) -> list[Batch]:
-    """Every batch the workflow trains, one job each (restarts in batches of their own)."""
+    """Every batch the workflow trains, one job each (each restart in a batch of its own)."""
     out = []
     restarts = restart_indices(config)
     for r in batched_regimes(config):
         spec = regimes(config)[r]
         out += [batch(config, student, [r]) for student in regime_students(spec)]
-        out += [batch(config, student, [r], restarts) for student in restart_students(config, spec)]
+        out += [batch(config, student, [r], k) for student in restart_students(config, spec) for k in restarts]
     if batches_by_sweep(config):
         for depth in sweep_teacher_depths(config):
             group = list(sweep_regimes(config, depth))
             spec = sweep_regimes(config)[group[0]]
             out += [batch(config, student, group, sweep=True) for student in regime_students(spec)]
-            out += [batch(config, student, group, restarts, True) for student in restart_students(config, spec)]
+            out += [
+                batch(config, student, group, k, True) for student in restart_students(config, spec) for k in restarts
+            ]
     return out

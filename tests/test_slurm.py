@@ -272,7 +272,8 @@ def test_requests_follow_the_tutorial_config(tmp_path):
 def test_gpu_profile_is_the_slurm_profile_with_a_gpu_per_student():
     cpu = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
     gpu = yaml.safe_load((REPO / "profiles" / "slurm-gpu" / "config.yaml").read_text())
-    assert gpu.pop("set-resources") == {"student": {"gpu": 1}, "sweep_student": {"gpu": 1}}
+    rules = ("student", "sweep_student", "student_restarts", "sweep_student_restarts")
+    assert gpu.pop("set-resources") == {rule: {"gpu": 1} for rule in rules}
     assert gpu.pop("config") == {"device": "cuda"}
     assert gpu == {k: v for k, v in cpu.items() if k != "set-resources"}
 

@@ -151,6 +151,17 @@ def test_changing_one_width_reruns_only_what_depends_on_it(smoke_clone):
     }
 
 
+def test_adding_restarts_trains_the_restarts_alone(smoke_clone):
+    config = smoke_clone.config()
+    config["restarts"] = {"count": 3, "students": "deep"}
+    changed = write_config(smoke_clone.workdir.parent / "restarts.yaml", config)
+    proc = run_snakemake(smoke_clone.repo, smoke_clone.workdir, "-n", "--configfile", str(changed))
+    outputs = re.findall(r"^\s+output: (\S+)", proc.stdout, re.M)
+    assert "results/chaotic/seed-1/deep/restart1/student.pt," in outputs
+    # the first initialisations keep their files: restarts are batches of their own
+    assert job_counts(proc.stdout) == {"student_restarts": 1, "summary": 1, "all": 1}, proc.stdout
+
+
 def test_default_config_dry_run(tmp_path):
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
     proc = run_snakemake(REPO, tmp_path, "-n")

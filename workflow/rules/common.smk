@@ -146,25 +146,24 @@ def wildcard_regimes(wildcards):
     return [regime] if regime is not None else list(plan.sweep_regimes(config, int(wildcards.depth)))
 
 
-def student_batch(wildcards, restarts=False):
+def student_batch(wildcards):
     """The batch a training job trains (``depthwidth.plan.batch``): its student for every seed of
-    its regimes, from the first initialisation or (``restarts``) from each restart."""
+    its regimes, from the first initialisation or, for a restart rule's job, its ``restart``."""
     return plan.batch(
         config,
         wildcards.student,
         wildcard_regimes(wildcards),
-        RESTARTS if restarts else (0,),
+        int(getattr(wildcards, "restart", 0)),
         sweep=not hasattr(wildcards, "regime"),
     )
 
 
-def batch_files(name, regimes, restarts=False):
+def batch_files(name, regimes, restart=False):
     """Per-student files ``name`` of a batch over ``regimes`` (names, ``{regime}`` or
-    ``depth{depth}_...`` patterns) and every seed (and restart), in the batch's order
-    (``plan.batch``), with ``{student}`` left as a wildcard."""
-    if restarts:
-        return [f"results/{r}/seed{s}/{{student}}/restart{k}/{name}" for r in regimes for s in SEEDS for k in RESTARTS]
-    return [f"results/{r}/seed{s}/{{student}}/{name}" for r in regimes for s in SEEDS]
+    ``depth{depth}_...`` patterns) and every seed, in the batch's order (``plan.batch``), with
+    ``{student}`` (and, for a restart rule, ``{restart}``) left as wildcards."""
+    folder = "{student}/restart{restart}" if restart else "{student}"
+    return [f"results/{r}/seed{s}/{folder}/{name}" for r in regimes for s in SEEDS]
 
 
 def sweep_patterns():
@@ -172,19 +171,13 @@ def sweep_patterns():
     return [f"depth{{depth}}_sigma{s:.2f}" for s in config["sweep"]["sigmas"]]
 
 
-def batch_data(restarts=False):
-    return lambda wildcards: [
-        f"{regime_dir(m.regime, m.seed)}/data.npz" for m in student_batch(wildcards, restarts).members
-    ]
+def batch_data(wildcards):
+    return [f"{regime_dir(m.regime, m.seed)}/data.npz" for m in student_batch(wildcards).members]
 
 
-def batch_params(restarts=False):
+def batch_params(wildcards):
     """What a training job's script needs to replay every member's initial weights."""
-    return lambda wildcards: [asdict(m) for m in student_batch(wildcards, restarts).members]
-
-
-def batch_key(wildcards, restarts=False):
-    return student_batch(wildcards, restarts).key
+    return [asdict(m) for m in student_batch(wildcards).members]
 
 
 def checkpoint_path(batch):
@@ -284,11 +277,7 @@ def made_message(dag, started, report_cmd):
 
 def job_teacher(wildcards):
     """The teacher shape of a job's regimes (one per job: a sweep job's regimes share a depth)."""
-    return plan.regime_teacher(config, wildcards_regime(wildcards))
-
-
-def wildcards_regime(wildcards):
-    return getattr(wildcards, "regime", None) or wildcard_regimes(wildcards)[0]
+    return plan.regime_teacher(config, wildcard_regimes(wildcards)[0])
 
 
 def student_sizes(wildcards):
@@ -326,17 +315,17 @@ def arrays_mb(n_rows, sizes, extra_bytes=0):
     return math.ceil(4 * (n_rows * per_row * ITEMSIZE + extra_bytes) / 1e6)
 
 
-def batch_size(wildcards, restarts=False):
-    return len(student_batch(wildcards, restarts).members)
+def batch_size(wildcards):
+    return len(student_batch(wildcards).members)
 
 
-def student_runtime(wildcards, attempt, restarts=False):
+def student_runtime(wildcards, attempt):
     """Minutes asked for training a batch: students x steps x per-step cost, with a 3x margin and 5 min to start."""
     steps = plan.total_steps(wildcards.student, config)
     step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(
         student_sizes(wildcards)
     )
-    return attempt * (5 + math.ceil(3 * batch_size(wildcards, restarts) * steps * step_s / 60))
+    return attempt * (5 + math.ceil(3 * batch_size(wildcards) * steps * step_s / 60))
 
 
 def student_priority(wildcards):
@@ -355,14 +344,14 @@ def teacher_priority(wildcards):
     return 1 + max(student_priority(SimpleNamespace(**job, student=s)) for s in students)
 
 
-def student_mem_mb(wildcards, attempt, restarts=False):
+def student_mem_mb(wildcards, attempt):
     """MB asked for training a batch: per student, data and activations of train and test sets,
     weights with their gradient and Adam moments, and the per-step loss history."""
     sizes = student_sizes(wildcards)
     steps = plan.total_steps(wildcards.student, config)
     n_rows = config["data"]["n_train"] + config["data"]["n_test"]
     extra = (4 * n_parameters(sizes) + steps) * ITEMSIZE
-    return attempt * (TORCH_MB + batch_size(wildcards, restarts) * arrays_mb(n_rows, sizes, extra))
+    return attempt * (TORCH_MB + batch_size(wildcards) * arrays_mb(n_rows, sizes, extra))
 
 
 def teacher_mem_mb(wildcards, attempt):

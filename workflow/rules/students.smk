@@ -12,7 +12,7 @@ rule student:
     """Train a batch of students of one architecture (shallow_w<width>, deep, d<depth>_w<width>),
     one per seed of a regime, each on its own teacher's data, with full-batch Adam."""
     input:
-        data=batch_data(),
+        data=batch_data,
         code=code("student.py"),
     output:
         weights=batch_files("student.pt", ["{regime}"]),
@@ -33,7 +33,7 @@ rule student:
         mem_mb=student_mem_mb,
         runtime=student_runtime,
     params:
-        members=batch_params(),
+        members=batch_params,
         sizes=student_sizes,
         schedule=student_schedule,
         seeding=config["student_seeding"],
@@ -51,40 +51,22 @@ rule student:
 
 if RESTARTS:
 
-    # restarts.count > 1: the restart students again, from restarts 1 .. count - 1 (their own batches,
-    # so that adding restarts retrains nothing)
+    # restarts.count > 1: each restart k of a restart student is a batch of its own (the same
+    # teachers, the k-th initialisation), so adding restarts retrains nothing
     use rule student as student_restarts with:
-        input:
-            data=batch_data(restarts=True),
-            code=code("student.py"),
         output:
-            weights=batch_files("student.pt", ["{regime}"], restarts=True),
-            sidecar=batch_files("student.pt.json", ["{regime}"], restarts=True),
-            metrics=batch_files("metrics.json", ["{regime}"], restarts=True),
-            loss=batch_files("loss.npz", ["{regime}"], restarts=True),
+            weights=batch_files("student.pt", ["{regime}"], restart=True),
+            sidecar=batch_files("student.pt.json", ["{regime}"], restart=True),
+            metrics=batch_files("metrics.json", ["{regime}"], restart=True),
+            loss=batch_files("loss.npz", ["{regime}"], restart=True),
         log:
-            "results/logs/{regime}/{student}.restarts.log",
+            "results/logs/{regime}/{student}.restart{restart}.log",
         benchmark:
-            "results/benchmarks/{regime}/{student}.restarts.tsv"
+            "results/benchmarks/{regime}/{student}.restart{restart}.tsv"
         wildcard_constraints:
             regime="|".join(map(re.escape, plan.batched_regimes(config))),
             student="|".join(map(re.escape, RESTART_STUDENTS)) or "no-restarts",
-        resources:
-            mem_mb=lambda wildcards, attempt: student_mem_mb(wildcards, attempt, True),
-            runtime=lambda wildcards, attempt: student_runtime(wildcards, attempt, True),
-        params:
-            members=batch_params(restarts=True),
-            sizes=student_sizes,
-            schedule=student_schedule,
-            seeding=config["student_seeding"],
-            data={k: config["data"][k] for k in ("n_train", "n_test")},
-            dtype=config["dtype"],
-            device=config["device"],
-            nonlinearity=config["nonlinearity"],
-            compile=config["compile"],
-            compile_cache=config["compile_cache"],
-            checkpoint=lambda wildcards: checkpoint_path(student_batch(wildcards, True)),
-            checkpoint_every=config["checkpoint_every"],
+            restart="|".join(map(str, RESTARTS)),
 
 
 if SWEEP_BATCHED:
@@ -109,14 +91,15 @@ if SWEEP_BATCHED and RESTARTS:
 
     use rule student_restarts as sweep_student_restarts with:
         output:
-            weights=batch_files("student.pt", sweep_patterns(), restarts=True),
-            sidecar=batch_files("student.pt.json", sweep_patterns(), restarts=True),
-            metrics=batch_files("metrics.json", sweep_patterns(), restarts=True),
-            loss=batch_files("loss.npz", sweep_patterns(), restarts=True),
+            weights=batch_files("student.pt", sweep_patterns(), restart=True),
+            sidecar=batch_files("student.pt.json", sweep_patterns(), restart=True),
+            metrics=batch_files("metrics.json", sweep_patterns(), restart=True),
+            loss=batch_files("loss.npz", sweep_patterns(), restart=True),
         log:
-            "results/logs/sweep/depth{depth}/{student}.restarts.log",
+            "results/logs/sweep/depth{depth}/{student}.restart{restart}.log",
         benchmark:
-            "results/benchmarks/sweep/depth{depth}/{student}.restarts.tsv"
+            "results/benchmarks/sweep/depth{depth}/{student}.restart{restart}.tsv"
         wildcard_constraints:
             depth="|".join(map(str, SWEEP_DEPTHS)),
             student="|".join(map(re.escape, RESTART_STUDENTS)) or "no-restarts",
+            restart="|".join(map(str, RESTARTS)),

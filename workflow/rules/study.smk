@@ -164,7 +164,7 @@ rule figure_equal_budget:
     """The deep student against a shallow one of equal parameter count, and depth at a fixed budget."""
     input:
         defined=figure_defined("equal_budget"),
-        metrics=sweep_student_metrics(),
+        metrics=sweep_student_metrics(restarts=True),
         linear=sweep_linear_metrics(),
         code=code("figure_equal_budget.py"),
     output:
