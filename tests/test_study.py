@@ -186,6 +186,39 @@ def test_study_outputs(study_run):
     assert linear["standardised"] and linear["target_scale"] > 0
 
 
+def _study_metrics(results: Path, pattern: str) -> pd.DataFrame:
+    return pd.DataFrame([json.loads(p.read_text()) for p in sorted(results.glob(pattern))])
+
+
+def test_study_tsvs_hold_the_numbers_of_the_students_metrics(study_run):
+    """Every figure TSV of the smoke study against the metrics and fits it is made from: medians over
+    seeds per student and sigma, the restarts' best (lowest training error) beside the first."""
+    results = study_run / "results"
+    runs = _study_metrics(results, "depth5_sigma*/seed*/*/metrics.json")
+    first = runs.groupby(["name", "sigma_w"])["test_relative_error"].median()
+    errors = pd.read_csv(results / "figures" / "sweep_error.tsv", sep="\t")
+    for _, row in errors.iterrows():
+        assert row["test_error_median"] == pytest.approx(first[(row["student"], row["sigma_w"])], rel=1e-9)
+
+    budget = pd.read_csv(results / "figures" / "equal_budget.tsv", sep="\t")
+    restarts = _study_metrics(results, "depth5_sigma*/seed*/*/restart*/metrics.json")
+    assert set(restarts["name"]) == {"deep", "d3_w8"} and set(restarts["restart"]) == {1}
+    both = pd.concat([runs[runs["name"].isin(["deep", "d3_w8"])], restarts], ignore_index=True)
+    best = both.loc[both.groupby(["name", "sigma_w", "seed"])["train_relative_error"].idxmin()]
+    best = best.groupby(["name", "sigma_w"])["test_relative_error"].median()
+    assert set(budget["initialisations"]) == {1, 2}
+    for _, row in budget.iterrows():
+        expected = first if row["initialisations"] == 1 else best
+        assert row["test_error_median"] == pytest.approx(expected[(row["student"], row["sigma_w"])], rel=1e-9)
+    assert set(budget.loc[budget["initialisations"] == 2, "student"]) == {"deep", "d3_w8"}
+
+    fits = pd.read_csv(results / "figures" / "sweep_scaling.tsv", sep="\t")
+    for _, row in fits.iterrows():
+        fit = json.loads((results / row["regime"] / "scaling_fit.json").read_text())
+        assert row["slope"] == pytest.approx(fit["slope"], rel=1e-12)
+        assert row["predicted_width"] == pytest.approx(float(fit["predicted_width"]), rel=1e-12)
+
+
 def test_study_report_holds_the_transition_figures_with_their_numbers(study_run, tmp_path):
     """The report of the study run (no second run: ``--report`` only reads it) puts every study figure
     under Transition, each caption quoting the numbers of the TSV beside the figure."""
