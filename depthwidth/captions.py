@@ -511,10 +511,14 @@ def depth_scaling(table_path: str) -> list[dict[str, Any]]:
     table = pd.read_csv(table_path, sep="\t")
     facts = []
     for sigma, g in table.groupby("sigma_w"):
-        g = g.sort_values("teacher_depth")
+        left_out = sorted(int(d) for d in g.loc[~g["in_growth_fit"], "teacher_depth"])
+        g = g[g["in_growth_fit"]].sort_values("teacher_depth")
+        if g.empty:
+            continue
         facts.append(
             {
                 "sigma": f"{sigma:g}",
+                "left_out": ", ".join(map(str, left_out)),
                 "chi_1": number(g["chi_1"].iloc[0], 3),
                 "depth_min": int(g["teacher_depth"].iloc[0]),
                 "depth_max": int(g["teacher_depth"].iloc[-1]),

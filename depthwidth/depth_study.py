@@ -56,7 +56,12 @@ def width_by_depth(fits: Sequence[Mapping[str, Any]], specs: Mapping[str, Mappin
     """One row per regime's scaling fit: sigma_w, teacher depth, the width predicted for the target
     error and its bootstrap interval; beside it the mean-field theory's factor by which a curve's
     length grows through the teacher's hidden layers, sqrt(chi_1) per layer; and per sigma_w the
-    growth per layer of both, fitted over the depths."""
+    growth per layer of both, fitted over the depths.
+
+    Only fits whose error falls with width (the slope's bootstrap 95% interval below 0) enter the
+    growth (``in_growth_fit``): where it does not, every width reaches the same floor (a depth-2
+    teacher is a one-hidden-layer net, which the width-5 student matches exactly) and the
+    extrapolated width means nothing."""
     rows = []
     for fit in fits:
         spec = specs[fit["regime"]]
@@ -71,14 +76,24 @@ def width_by_depth(fits: Sequence[Mapping[str, Any]], specs: Mapping[str, Mappin
                 "n_seeds": len(set(fit["seeds"])),
                 **{
                     k: float(fit[k]) if fit.get(k) is not None else np.nan
-                    for k in ("slope", "predicted_width", "predicted_width_ci_low", "predicted_width_ci_high")
+                    for k in (
+                        "slope",
+                        "slope_ci_high",
+                        "predicted_width",
+                        "predicted_width_ci_low",
+                        "predicted_width_ci_high",
+                    )
                 },
                 "target_error": float(fit["target_error"]),
             }
         )
     table = pd.DataFrame(rows).sort_values(["sigma_w", "teacher_depth"], ignore_index=True)
+    # a single seed has no interval: its slope alone decides
+    falls = table["slope_ci_high"].fillna(table["slope"]) < 0
+    table["in_growth_fit"] = falls & np.isfinite(table["predicted_width"])
     for sigma, g in table.groupby("sigma_w"):
-        table.loc[g.index, "width_growth_per_layer"] = growth_per_layer(g["teacher_depth"], g["predicted_width"])
+        used = g[g["in_growth_fit"]]
+        table.loc[g.index, "width_growth_per_layer"] = growth_per_layer(used["teacher_depth"], used["predicted_width"])
         table.loc[g.index, "theory_growth_per_layer"] = np.sqrt(chi_1(sigma))
     return table
 

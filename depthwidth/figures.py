@@ -786,7 +786,7 @@ def depth_scaling(table) -> plt.Figure:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.8))
     palette = _sigma_palette(table["sigma_w"].unique())
     for sigma, g in table.groupby("sigma_w"):
-        f = g[np.isfinite(g["predicted_width"])]
+        f = g[g["in_growth_fit"]]
         high = np.where(np.isfinite(f["predicted_width_ci_high"]), f["predicted_width_ci_high"], f["predicted_width"])
         ax1.errorbar(
             f["teacher_depth"],

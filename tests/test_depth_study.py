@@ -154,9 +154,13 @@ def test_width_by_depth_fits_the_growth_per_layer_and_the_theory_beside_it():
         name = f"depth{depth}_sigma2.00"
         specs[name] = {"sigma": 2.0, "teacher_depth": depth}
         fits.append({"regime": name, "slope": -0.5, "predicted_width": 10 * 3.0**depth, "target_error": 1e-6})
-        fits[-1].update(seeds=[1, 2], predicted_width_ci_low=1.0, predicted_width_ci_high=1e9)
+        fits[-1].update(seeds=[1, 2], predicted_width_ci_low=1.0, predicted_width_ci_high=1e9, slope_ci_high=-0.1)
+    # a depth where the error does not fall with width (slope's interval reaching 0) is left out
+    specs["depth8_sigma2.00"] = {"sigma": 2.0, "teacher_depth": 8}
+    fits.append({**fits[0], "regime": "depth8_sigma2.00", "predicted_width": 1e-6, "slope_ci_high": 0.5})
     table = depth_study.width_by_depth(fits, specs)
-    assert list(table["teacher_depth"]) == [2, 4, 6]
+    assert list(table["teacher_depth"]) == [2, 4, 6, 8]
+    assert list(table["in_growth_fit"]) == [True, True, True, False]
     np.testing.assert_allclose(table["width_growth_per_layer"], 3.0, rtol=1e-12)
     np.testing.assert_allclose(table["theory_growth_per_layer"], np.sqrt(chi_1(2.0)), rtol=1e-12)
     np.testing.assert_allclose(table["length_growth_theory"], chi_1(2.0) ** ((table["teacher_depth"] - 1) / 2))
@@ -212,6 +216,7 @@ def test_depth_error_tsv_holds_the_medians_of_the_students_metrics(depth_run):
 def test_depth_scaling_tsv_holds_each_regimes_scaling_fit(depth_run):
     table = pd.read_csv(depth_run / "figures" / "depth_scaling.tsv", sep="\t")
     assert len(table) == 6
+    assert (table["in_growth_fit"] == ((table["slope_ci_high"] < 0) & np.isfinite(table["predicted_width"]))).all()
     for _, row in table.iterrows():
         fit = json.loads((depth_run / row["regime"] / "scaling_fit.json").read_text())
         assert row["predicted_width"] == pytest.approx(float(fit["predicted_width"]), rel=1e-9)
