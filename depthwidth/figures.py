@@ -731,9 +731,12 @@ def _sigma_palette(sigmas: Sequence[float]) -> dict[float, Any]:
     return dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.85, max(len(sigmas), 1)))))
 
 
-def _depth_axis(ax, depths: Sequence[int]) -> None:
+DEPTH_LABEL = "teacher depth (layers incl. input)"
+
+
+def _depth_axis(ax, depths: Sequence[int], label: bool = True) -> None:
     ax.set_xticks(sorted(set(int(d) for d in depths)))
-    ax.set_xlabel("teacher depth (layers incl. input)")
+    ax.set_xlabel(DEPTH_LABEL if label else "")
 
 
 def _depth_band(ax, runs, colour, label, **line) -> None:
@@ -770,12 +773,13 @@ def depth_error(runs, shallow: Sequence[str]) -> plt.Figure:
         if len(g):
             _depth_band(ax, g, "0.55", "best linear fit", linestyle="--")
         ax.set(yscale="log", title=f"$\\sigma_w$ = {sigma:g}", ylabel=f"test {REL}")
-        _depth_axis(ax, at["teacher_depth"])
+        _depth_axis(ax, at["teacher_depth"], label=False)  # one label for the row, below
         ax.get_legend().remove()
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=6, frameon=False)
     fig.suptitle(f"Shallow students against teacher depth ({_seeds_title(runs)})", fontsize=8)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.supxlabel(DEPTH_LABEL, y=0.07, fontsize=8)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
 
