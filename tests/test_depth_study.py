@@ -245,7 +245,7 @@ def test_summary_reports_the_best_initialisation_beside_the_first(depth_run):
     deep = summary[(summary["student"] == "deep") & summary["regime"].str.startswith("depth")]
     assert len(deep) == 12 and (deep["initialisations"] == 3).all()
     for _, row in deep.iterrows():
-        folder = depth_run / row["regime"] / f"seed{row['seed']}" / "deep"
+        folder = depth_run / row["regime"] / f"seed{int(row['seed'])}" / "deep"
         inits = [
             json.loads(p.read_text()) for p in [folder / "metrics.json", *sorted(folder.glob("restart*/metrics.json"))]
         ]

@@ -215,8 +215,8 @@ def test_study_tsvs_hold_the_numbers_of_the_students_metrics(study_run):
     fits = pd.read_csv(results / "figures" / "sweep_scaling.tsv", sep="\t")
     for _, row in fits.iterrows():
         fit = json.loads((results / row["regime"] / "scaling_fit.json").read_text())
-        assert row["slope"] == pytest.approx(fit["slope"], rel=1e-12)
-        assert row["predicted_width"] == pytest.approx(float(fit["predicted_width"]), rel=1e-12)
+        assert row["slope"] == pytest.approx(fit["slope"], rel=1e-9)  # the TSV keeps 10 digits
+        assert row["predicted_width"] == pytest.approx(float(fit["predicted_width"]), rel=1e-9)
 
 
 def test_study_report_holds_the_transition_figures_with_their_numbers(study_run, tmp_path):
@@ -280,7 +280,8 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
     assert "shallow student of width 5 (30 weights)" in text["results/figures/sweep_error.png"]
     assert "shallow student of width 17" not in text["results/figures/sweep_error.png"]  # a budget student, not plotted
 
-    budget = pd.read_csv(figures / "equal_budget.tsv", sep="\t").pivot(
+    budget = pd.read_csv(figures / "equal_budget.tsv", sep="\t")
+    budget = budget[budget["initialisations"] == 1].pivot(
         index="sigma_w", columns="student", values="test_error_median"
     )
     wins = int((budget["deep"] < budget["shallow_w17"]).sum())

@@ -159,7 +159,8 @@ def test_adding_restarts_trains_the_restarts_alone(smoke_clone):
     outputs = re.findall(r"^\s+output: (\S+)", proc.stdout, re.M)
     assert "results/chaotic/seed-1/deep/restart1/student.pt," in outputs
     # the first initialisations keep their files: restarts are batches of their own
-    assert job_counts(proc.stdout) == {"student_restarts": 1, "summary": 1, "all": 1}, proc.stdout
+    # one job per restart (1 and 2), each for both seeds
+    assert job_counts(proc.stdout) == {"student_restarts": 2, "summary": 1, "all": 1}, proc.stdout
 
 
 def test_default_config_dry_run(tmp_path):
