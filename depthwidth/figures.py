@@ -514,19 +514,19 @@ def trajectory_length(table) -> plt.Figure:
     return fig
 
 
-def _band(ax, runs, colour, label, **line):
-    """One student's median test error over teacher seeds against sigma, with its bootstrap 95% band:
-    seaborn's lineplot on the runs (one row per seed), with the settings ``study.error_bands`` uses
-    for the TSV beside the figure, so the band drawn is the one tabulated."""
+def _band(ax, runs, colour, label, x="sigma_w", markersize=4, **line):
+    """One student's median test error over teacher seeds against ``x`` (sigma, or teacher depth),
+    with its bootstrap 95% band: seaborn's lineplot on the runs (one row per seed), with the settings
+    ``study.error_bands`` uses for the TSV beside the figure, so the band drawn is the one tabulated."""
     sns.lineplot(
         data=runs,
-        x="sigma_w",
+        x=x,
         y="test_relative_error",
         ax=ax,
         color=colour,
         label=label,
         marker="o",
-        markersize=4,
+        markersize=markersize,
         markeredgewidth=0,
         err_kws={"alpha": 0.2, "linewidth": 0},
         **SEED_BANDS,
@@ -739,24 +739,6 @@ def _depth_axis(ax, depths: Sequence[int], label: bool = True) -> None:
     ax.set_xlabel(DEPTH_LABEL if label else "")
 
 
-def _depth_band(ax, runs, colour, label, **line) -> None:
-    """Median over teacher seeds against teacher depth, with its bootstrap 95% band (as ``_band``)."""
-    sns.lineplot(
-        data=runs,
-        x="teacher_depth",
-        y="test_relative_error",
-        ax=ax,
-        color=colour,
-        label=label,
-        marker="o",
-        markersize=3.5,
-        markeredgewidth=0,
-        err_kws={"alpha": 0.2, "linewidth": 0},
-        **SEED_BANDS,
-        **line,
-    )
-
-
 def depth_error(runs, shallow: Sequence[str]) -> plt.Figure:
     """Shallow students' test error against teacher depth, one panel per teacher sigma_w, with the
     linear fit. ``runs``: first initialisations, one row per student, regime and seed."""
@@ -768,10 +750,10 @@ def depth_error(runs, shallow: Sequence[str]) -> plt.Figure:
         for colour, student in zip(colours, shallow):
             g = at[at["student"] == student]
             if len(g):
-                _depth_band(ax, g, colour, f"width {g['width'].iloc[0]}")
+                _band(ax, g, colour, f"width {g['width'].iloc[0]}", x="teacher_depth", markersize=3.5)
         g = at[at["student"] == "linear"]
         if len(g):
-            _depth_band(ax, g, "0.55", "best linear fit", linestyle="--")
+            _band(ax, g, "0.55", "best linear fit", x="teacher_depth", markersize=3.5, linestyle="--")
         ax.set(yscale="log", title=f"$\\sigma_w$ = {sigma:g}", ylabel=f"test {REL}")
         _depth_axis(ax, at["teacher_depth"], label=False)  # one label for the row, below
         ax.get_legend().remove()

@@ -125,6 +125,7 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
                 "student": m["name"],
                 "width": max(sizes[1:-1]),
                 "depth": len(sizes) - 1,
+                "restart": int(m.get("restart", 0)),
                 **{
                     k: m[k]
                     for k in ("n_parameters", "points_per_parameter", "train_relative_error", "test_relative_error")
@@ -139,10 +140,10 @@ def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str], sigmas: 
     error of the initialisation, the first or a restart's, with the lowest training error."""
     if not restart_paths:
         return students
-    runs = pd.concat([students, student_rows(restart_paths, sigmas)], ignore_index=True)
-    key = ["regime", "seed", "student"]
-    runs["inits"] = runs.groupby(key)["seed"].transform("size")
-    best = runs.sort_values([*key, "train_relative_error"], kind="stable").drop_duplicates(key)
+    from .study import RUN_KEY, best_of_restarts  # study reads metrics through this module
+
+    best = best_of_restarts(pd.concat([students, student_rows(restart_paths, sigmas)], ignore_index=True))
+    key = RUN_KEY
     best = best[best["inits"] > 1][[*key, "inits", "test_relative_error"]]
     return students.merge(best.rename(columns={"test_relative_error": "best_test_relative_error"}), on=key, how="left")
 

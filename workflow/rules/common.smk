@@ -99,11 +99,11 @@ def all_metrics():
     ]
 
 
-def restart_metrics():
-    """metrics.json of every restart of every restart student, regime and seed."""
+def restart_metrics(regimes=None):
+    """metrics.json of every restart of every restart student of the ``regimes`` (default all) and seed."""
     return [
         f"{regime_dir(r, s)}/{name}/restart{k}/metrics.json"
-        for r, spec in REGIMES.items()
+        for r, spec in (REGIMES if regimes is None else regimes).items()
         for s in SEEDS
         for name in plan.restart_students(config, spec)
         for k in plan.restart_indices(config)
@@ -435,15 +435,7 @@ def sweep_student_metrics(regimes=None, restarts=False):
         for s in SEEDS
         for name in plan.regime_students(spec)
     ]
-    if restarts:
-        files += [
-            f"{regime_dir(r, s)}/{name}/restart{k}/metrics.json"
-            for r, spec in regimes.items()
-            for s in SEEDS
-            for name in plan.restart_students(config, spec)
-            for k in RESTARTS
-        ]
-    return files
+    return files + (restart_metrics(regimes) if restarts else [])
 
 
 def sweep_linear_metrics(regimes=None):
