@@ -26,13 +26,15 @@ the same definitions.
   batch per teacher depth and student over every sweep regime of that depth and seed as well.
   Each restart k of a student is a batch of its own (the same members from their k-th
   initialisation), so adding restarts retrains nothing and a CPU trains restarts side by side.
+- **Copies**: a named regime that only repeats a sweep regime's members (the same teachers,
+  students and initialisations) is copied from it, not trained (:func:`copied_regimes`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .config import ConfigError
@@ -356,9 +358,45 @@ def batches_by_sweep(config: Mapping[str, Any]) -> bool:
 
 
 def batched_regimes(config: Mapping[str, Any]) -> list[str]:
-    """Regimes whose students the per-regime batches train (all but the sweep's under ``batch: sweep``)."""
-    skip = sweep_regimes(config) if batches_by_sweep(config) else {}
+    """Regimes whose students the per-regime batches train: all but the sweep's under ``batch: sweep``
+    and the copied ones (:func:`copied_regimes`)."""
+    skip = {**(sweep_regimes(config) if batches_by_sweep(config) else {}), **copied_regimes(config)}
     return [r for r in regimes(config) if r not in skip]
+
+
+def copied_regimes(config: Mapping[str, Any]) -> dict[str, str]:
+    """Named regimes that a sweep regime trains under its own name: ``{named: sweep regime}``.
+
+    A teacher and its data follow from its depth, sigma and seed alone, so a named regime at a
+    sweep's depth and sigma has the sweep regime's teachers. When every member it would train
+    (each seed, student and restart) is also one of that sweep regime's, the same but for its
+    name (initialisation and place in the tutorial's stream included), its students are copied
+    from the sweep regime's (rule ``copy_student``) instead of trained again: the same numbers.
+    (``configs/study.yaml``'s chaotic regime is ``depth5_sigma2.00``: 5 jobs, 5 min of CPU.)
+    """
+    sweep = sweep_regimes(config)
+    out = {}
+    for name, spec in config["regimes"].items():
+        source = regime_name(spec["sigma"], config["teacher"]["depth"])
+        if source in sweep and _trains_within(config, name, source):
+            out[name] = source
+    return out
+
+
+def _trains_within(config: Mapping[str, Any], name: str, source: str) -> bool:
+    """Whether every member regime ``name`` trains is one of ``source``'s, but for the regime's name."""
+    spec, other = regimes(config)[name], regimes(config)[source]
+    if spec["sigma"] != other["sigma"]:
+        return False
+    students, restarts = regime_students(spec), restart_students(config, spec)
+    if not set(students) <= set(regime_students(other)) or not set(restarts) <= set(restart_students(config, other)):
+        return False
+    wanted = [(s, 0) for s in students] + [(s, k) for s in restarts for k in restart_indices(config)]
+    return all(
+        replace(member(config, name, seed, s, k), regime=source) == member(config, source, seed, s, k)
+        for s, k in wanted
+        for seed in config["seeds"]
+    )
 
 
 def sweep_students(config: Mapping[str, Any], teacher_depth: int | None = None) -> list[str]:

@@ -378,9 +378,13 @@ def test_a_students_numbers_do_not_depend_on_its_batch(teachers_data, shared_cac
 def test_groups_fit_a_cpu_cache_and_take_the_whole_batch_on_a_gpu():
     cpu, gpu = torch.device("cpu"), torch.device("cuda")
     deep = [(5, 5)] * 4 + [(1, 5)]
-    assert engine.group_size(deep, 4000, torch.float32, cpu, 40) == 3  # 320 kB of activations each
+    assert engine.group_size(deep, 4000, torch.float32, cpu, 40) == 4  # 320 kB of activations each
     assert engine.group_size(deep, 4000, torch.float32, cpu, 2) == 2
+    assert engine.group_size(deep, 4000, torch.float64, cpu, 40) == 2  # 640 kB each
     assert engine.group_size([(45, 5), (1, 45)], 4000, torch.float32, cpu, 40) == 1
+    # as even as they go: 40 students of at most 16 (80 kB each) in 3 groups of 14, not 16, 16, 8
+    assert engine.group_size([(5, 5), (1, 5)], 4000, torch.float32, cpu, 40) == 14
+    assert engine.group_size([(5, 5), (1, 5)], 4000, torch.float32, cpu, 1) == 1
     assert engine.group_size(deep, 4000, torch.float64, gpu, 40) == 40
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+from depthwidth import config as config_module
 from depthwidth import plan, study
+from depthwidth.artifacts import ArtifactError
 from depthwidth.config import ConfigError
 from depthwidth.scaling import bootstrap_fit
 from depthwidth.sizes import n_parameters
@@ -344,3 +349,79 @@ def test_the_summary_has_a_row_per_trained_student(study_run):
         m = json.loads(path.read_text())
         assert m["sigma_w"] == pytest.approx(plan.regimes(config)[m["regime"]]["sigma"]), path
         assert m["teacher_depth"] == config["teacher"]["depth"]
+
+
+def test_a_named_regime_that_repeats_a_sweep_regime_is_copied_not_trained(tmp_path):
+    """configs/study.yaml's chaotic regime is depth5_sigma2.00: same teachers, students and initial
+    weights; quasilinear (width 10 from the teacher's weights) is not; nor is a regime that differs
+    in one member."""
+    study = config_module.load(ROOT / "config.yaml", ROOT / "configs" / "study.yaml")
+    assert plan.copied_regimes(study) == {"chaotic": "depth5_sigma2.00"}
+    assert "chaotic" not in plan.batched_regimes(study) and "quasilinear" in plan.batched_regimes(study)
+    assert not any("chaotic" in b.regimes for b in plan.batches(study))
+
+    def copied(**chaotic):
+        config = copy.deepcopy(study)
+        config["regimes"]["chaotic"].update(chaotic)
+        return plan.copied_regimes(config)
+
+    assert copied(shallow_widths=[5, 15]) == {"chaotic": "depth5_sigma2.00"}  # the same first draws
+    assert copied(shallow_widths=[5, 45]) == {}  # width 45 draws its weights after width 15's
+    assert copied(shallow_widths=[5, 17]) == {}  # width 17 draws its weights after the budget students
+    assert copied(shallow_widths=[7]) == {}  # a student the sweep does not train
+    assert copied(student_init="teacher") == {}
+    assert copied(sigma=2.001) == {}  # named like depth5_sigma2.00, but another teacher
+    assert copied(sigma=1.0) == {"chaotic": "depth5_sigma1.00"}
+    # restarts of a student the sweep regime restarts too, and of one it does not
+    restarts = {**study, "restarts": {"count": 2, "students": "deep"}}
+    assert plan.copied_regimes(restarts) == {"chaotic": "depth5_sigma2.00"}
+    other_depth = copy.deepcopy(study)
+    other_depth["sweep"]["teacher_depths"] = [4, 6]
+    assert plan.copied_regimes(other_depth) == {}
+
+
+def test_the_copied_regimes_students_are_the_sweep_regimes_files(study_run):
+    """The smoke study's chaotic regime is copied from depth5_sigma2.00 (its deep student's restart
+    included): the same weights and losses byte for byte, metrics the same but for the regime."""
+    results = study_run / "results"
+    copies = sorted((results / "chaotic").glob("seed*/**/metrics.json"))
+    # 2 seeds x (shallow_w5, shallow_w15, deep and its restart)
+    assert len(copies) == 2 * 4
+    for path in copies:
+        source = results / "depth5_sigma2.00" / path.relative_to(results / "chaotic")
+        mine, theirs = json.loads(path.read_text()), json.loads(source.read_text())
+        assert (mine.pop("regime"), mine.pop("copied_from"), theirs.pop("regime")) == (
+            "chaotic",
+            "depth5_sigma2.00",
+            "depth5_sigma2.00",
+        )
+        assert mine == theirs, path
+        for name in ("student.pt", "loss.npz"):
+            assert (path.parent / name).read_bytes() == (source.parent / name).read_bytes(), path / name
+    assert "copied from" in (results / "logs" / "chaotic" / "deep.log").read_text()
+
+
+def test_a_copy_refuses_a_regime_whose_data_differ(study_run, tmp_path):
+    """Copying rests on both regimes having the same teachers: data that differ stop the job."""
+    results = study_run / "results"
+    source = results / "depth5_sigma2.00" / "seed7"
+    files = {name: [str(source / "deep" / name)] for name in ("student.pt", "metrics.json", "loss.npz")}
+    job = SimpleNamespace(
+        input=SimpleNamespace(
+            data=[str(results / "depth5_sigma1.00" / "seed7" / "data.npz")],  # another teacher's
+            source_data=[str(source / "data.npz")],
+            weights=files["student.pt"],
+            metrics=files["metrics.json"],
+            loss=files["loss.npz"],
+        ),
+        output=SimpleNamespace(**{k: [str(tmp_path / f"out.{k}")] for k in ("weights", "metrics", "loss")}),
+        wildcards=SimpleNamespace(regime="chaotic", student="deep"),
+        log=[str(tmp_path / "copy.log")],
+        threads=1,
+        rule="copy_student",
+    )
+    with pytest.raises(
+        ArtifactError, match=r"depth5_sigma1.00/seed7/data.npz and .*depth5_sigma2.00/seed7/data.npz differ"
+    ):
+        runpy.run_path(str(ROOT / "scripts" / "copy_student.py"), init_globals={"snakemake": job})
+    assert not list(tmp_path.glob("out.*"))

@@ -40,7 +40,7 @@ onstart:
 
 
 # The named regimes (config's `regimes`, the tutorial's figures) and every regime trained: the
-# named ones plus those the `sweep` section generates (sigma0.40, ...).
+# named ones plus those the `sweep` section generates (depth5_sigma0.40, ...).
 NAMED_REGIMES = config["regimes"]
 SWEEP_REGIMES = plan.sweep_regimes(config)
 REGIMES = plan.regimes(config)
@@ -137,6 +137,23 @@ SWEEP_STUDENTS = plan.sweep_students(config)
 RESTARTS = plan.restart_indices(config)
 # every student some regime trains from restarts (the restart rules' wildcard constraint)
 RESTART_STUDENTS = list(dict.fromkeys(n for spec in REGIMES.values() for n in plan.restart_students(config, spec)))
+# named regimes whose students are copies of a sweep regime's (plan.copied_regimes): {named: sweep}
+COPIED = plan.copied_regimes(config)
+
+
+def copied_files(name, restart=False):
+    """A copy job's inputs: the files ``name`` of its student (its ``restart``) in the sweep regime it
+    copies, for every seed."""
+
+    def files(wildcards):
+        folder = f"{wildcards.student}/restart{wildcards.restart}" if restart else wildcards.student
+        return [f"{regime_dir(COPIED[wildcards.regime], s)}/{folder}/{name}" for s in SEEDS]
+
+    return files
+
+
+def copied_data(wildcards):
+    return [f"{regime_dir(COPIED[wildcards.regime], s)}/data.npz" for s in SEEDS]
 
 
 def wildcard_regimes(wildcards):

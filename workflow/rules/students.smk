@@ -69,6 +69,60 @@ if RESTARTS:
             restart="|".join(map(str, RESTARTS)),
 
 
+if COPIED:
+
+    rule copy_student:
+        """Copy a named regime's student, for every seed, from the sweep regime that trains the same
+        one (depthwidth.plan.copied_regimes), after checking that both regimes' data are the same."""
+        input:
+            data=lambda wildcards: [f"{regime_dir(wildcards.regime, s)}/data.npz" for s in SEEDS],
+            source_data=copied_data,
+            weights=copied_files("student.pt"),
+            sidecar=copied_files("student.pt.json"),
+            metrics=copied_files("metrics.json"),
+            loss=copied_files("loss.npz"),
+            code=code("copy_student.py"),
+        output:
+            weights=batch_files("student.pt", ["{regime}"]),
+            sidecar=batch_files("student.pt.json", ["{regime}"]),
+            metrics=batch_files("metrics.json", ["{regime}"]),
+            loss=batch_files("loss.npz", ["{regime}"]),
+        log:
+            "results/logs/{regime}/{student}.log",
+        wildcard_constraints:
+            regime="|".join(map(re.escape, COPIED)),
+        localrule: True
+        conda:
+            "../../envs/depthwidth.yaml"
+        threads: 1
+        script:
+            "../../scripts/copy_student.py"
+
+
+if COPIED and RESTARTS:
+
+    use rule copy_student as copy_student_restarts with:
+        input:
+            data=lambda wildcards: [f"{regime_dir(wildcards.regime, s)}/data.npz" for s in SEEDS],
+            source_data=copied_data,
+            weights=copied_files("student.pt", restart=True),
+            sidecar=copied_files("student.pt.json", restart=True),
+            metrics=copied_files("metrics.json", restart=True),
+            loss=copied_files("loss.npz", restart=True),
+            code=code("copy_student.py"),
+        output:
+            weights=batch_files("student.pt", ["{regime}"], restart=True),
+            sidecar=batch_files("student.pt.json", ["{regime}"], restart=True),
+            metrics=batch_files("metrics.json", ["{regime}"], restart=True),
+            loss=batch_files("loss.npz", ["{regime}"], restart=True),
+        log:
+            "results/logs/{regime}/{student}.restart{restart}.log",
+        wildcard_constraints:
+            regime="|".join(map(re.escape, COPIED)),
+            student="|".join(map(re.escape, RESTART_STUDENTS)) or "no-restarts",
+            restart="|".join(map(str, RESTARTS)),
+
+
 if SWEEP_BATCHED:
 
     # batch: sweep -- one job trains a student for every sweep regime of a teacher depth and every seed
