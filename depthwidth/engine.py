@@ -46,12 +46,13 @@ from .plan import Phase
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 COMPILE_MODES = ("auto", "true", "false")
 # compile="auto" compiles a job of at least this many steps x points x hidden units x students:
-# about 25 s of eager float32 steps on one core. A cold compile takes 15-20 s here (2 steps per
-# call) and a warm one about 3 s, so a shorter job finishes sooner eager on a job's first run:
-# the tutorial's width-135 student (1.1e10) trains in about 25 s eager against 20 s compiling
-# plus 18 s compiled cold, while the deep student (1.6e10) saves half its 55 s eager time. Decided
-# from the job's size alone, so a rerun or a resumed run takes the same path.
-AUTO_COMPILE_WORK = 1.2e10
+# about 17 s of eager float32 steps on one core. A cold compile takes 7-9 s here (2 steps per
+# call) and a warm one about 3 s, so a shorter job finishes sooner eager on a job's first run.
+# Measured cold, one student of the tutorial's: width 45 (3.6e9) 9.1 s eager against 14.1 s
+# compiled (6.6 s of it compiling), width 135 (1.1e10) 30.0 s against 24.2 s; the deep student
+# (1.6e10) saves half its 55 s eager time. Decided from the job's size alone, so a rerun or a
+# resumed run takes the same path.
+AUTO_COMPILE_WORK = 6e9
 # Steps per compiled call. Inductor's compile time grows with the unrolled graph (cold, on this
 # project's 2-core machine: see the README's performance notes), while the saving per step of a
 # longer graph is one call's overhead, which a batch of students shares.

@@ -212,9 +212,9 @@ def test_auto_compiles_only_runs_long_enough_to_repay_it(data, monkeypatch, min_
     assert result.backend == "eager"
     assert bool(attempts) == tries
     assert bool(result.notes) == tries
-    # the default: the tutorial's width-135 student (20000 steps, 4000 points) runs eager, the deep one
-    # (200000 steps, 20 hidden units) compiled
-    assert 20000 * 4000 * 135 < engine.AUTO_COMPILE_WORK <= 200000 * 4000 * 20
+    # the default: the tutorial's width-45 student (20000 steps, 4000 points) runs eager, width 135
+    # and the deep one (200000 steps, 20 hidden units) compiled
+    assert 20000 * 4000 * 45 < engine.AUTO_COMPILE_WORK <= 20000 * 4000 * 135 <= 200000 * 4000 * 20
 
 
 def test_progress_reports_step_and_loss(data):
