@@ -30,6 +30,7 @@ on the position within the phase, and checkpoints are only taken between calls.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -340,7 +341,8 @@ def group_size(shapes, n_points: int, dtype: torch.dtype, dev: torch.device, k: 
         return k
     per_student = n_points * _hidden_units(shapes) * torch.finfo(dtype).bits // 8
     most = max(1, min(k, GROUP_BYTES // max(per_student, 1)))
-    return -(-k // -(-k // most))  # ceil(k / number of groups)
+    groups = math.ceil(k / most)
+    return math.ceil(k / groups)
 
 
 # A pass's working set is a few times its activations; this keeps it within a core's L2 cache

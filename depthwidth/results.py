@@ -143,9 +143,10 @@ def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str], sigmas: 
     from .study import RUN_KEY, best_of_restarts  # study reads metrics through this module
 
     best = best_of_restarts(pd.concat([students, student_rows(restart_paths, sigmas)], ignore_index=True))
-    key = RUN_KEY
-    best = best[best["inits"] > 1][[*key, "inits", "test_relative_error"]]
-    return students.merge(best.rename(columns={"test_relative_error": "best_test_relative_error"}), on=key, how="left")
+    best = best[best["inits"] > 1][[*RUN_KEY, "inits", "test_relative_error"]]
+    return students.merge(
+        best.rename(columns={"test_relative_error": "best_test_relative_error"}), on=RUN_KEY, how="left"
+    )
 
 
 def summary_table(

@@ -351,7 +351,7 @@ def test_the_summary_has_a_row_per_trained_student(study_run):
         assert m["teacher_depth"] == config["teacher"]["depth"]
 
 
-def test_a_named_regime_that_repeats_a_sweep_regime_is_copied_not_trained(tmp_path):
+def test_a_named_regime_that_repeats_a_sweep_regime_is_copied_not_trained():
     """configs/study.yaml's chaotic regime is depth5_sigma2.00: same teachers, students and initial
     weights; quasilinear (width 10 from the teacher's weights) is not; nor is a regime that differs
     in one member."""

@@ -75,7 +75,7 @@ if COPIED:
         """Copy a named regime's student, for every seed, from the sweep regime that trains the same
         one (depthwidth.plan.copied_regimes), after checking that both regimes' data are the same."""
         input:
-            data=lambda wildcards: [f"{regime_dir(wildcards.regime, s)}/data.npz" for s in SEEDS],
+            data=batch_data,
             source_data=copied_data,
             weights=copied_files("student.pt"),
             sidecar=copied_files("student.pt.json"),
@@ -103,7 +103,7 @@ if COPIED and RESTARTS:
 
     use rule copy_student as copy_student_restarts with:
         input:
-            data=lambda wildcards: [f"{regime_dir(wildcards.regime, s)}/data.npz" for s in SEEDS],
+            data=batch_data,
             source_data=copied_data,
             weights=copied_files("student.pt", restart=True),
             sidecar=copied_files("student.pt.json", restart=True),
