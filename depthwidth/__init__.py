@@ -9,9 +9,12 @@ Modules, in the order the workflow uses them:
 - ``nets``: bias-free MLPs as lists of weight matrices; teacher and student construction; seeds.
 - ``teacher``: a teacher and its data, drawn in the tutorial's order.
 - ``engine``: full-batch Adam for a batch of students of one architecture, with phased learning
-  rates, compiled where it can, checkpointed.
+  rates, natively or compiled where it can, checkpointed.
+- ``native``: the native training loop (a C kernel built once per machine), its cache and call.
 - ``checkpoint``: the training checkpoint file of a batch.
 - ``students``: a student's initial weights, the training of a batch and its relative errors.
+- ``levmar``: float64 Levenberg-Marquardt for bias-free MLPs, with an exact Jacobian.
+- ``polish``: converged students: a student polished to its basin's bottom, the search over starts.
 - ``scaling``: the log-log fit of error against width, its extrapolation and bootstrap intervals.
 - ``expressivity``: a circle pushed through deep random nets.
 - ``theory``: the mean-field theory of deep tanh nets (length map, chi_1, correlation map).

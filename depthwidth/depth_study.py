@@ -85,6 +85,12 @@ def width_by_depth(fits: Sequence[Mapping[str, Any]], specs: Mapping[str, Mappin
                     )
                 },
                 "target_error": float(fit["target_error"]),
+                # a polished run's fit of the converged training errors: the capacity
+                **{
+                    f"converged_train_{k}": float(fit["fits"]["converged_train"][k])
+                    for k in ("slope", "predicted_width")
+                    if "fits" in fit
+                },
             }
         )
     table = pd.DataFrame(rows).sort_values(["sigma_w", "teacher_depth"], ignore_index=True)

@@ -13,9 +13,12 @@ makes it fast, where these tiny networks are bound by per-operation overhead:
   nonlinearity (``nets.Nonlinearity``: tanh as ``2 sigmoid(2z) - 1``, backward ``1 - a^2``);
 - every weight matrix is a view into one flat parameter vector, so the Adam update is a few
   operations on flat vectors for all layers and students;
-- optionally (``compile``) ``steps_per_call`` whole steps run in one ``torch.compile`` graph,
-  where the narrow products are broadcast-and-sum expressions that Inductor fuses with the
-  elementwise work around them, called through a C++ wrapper on a CPU.
+- on a CPU, by default (``engine``), the whole step loop runs natively (``depthwidth.native``:
+  a C kernel built once per machine), thousands of steps per call, the students one after the
+  other, each step in tiles of points that stay in the L1 cache;
+- otherwise, optionally (``compile``), ``steps_per_call`` whole steps run in one
+  ``torch.compile`` graph, where the narrow products are broadcast-and-sum expressions that
+  Inductor fuses with the elementwise work around them, called through a C++ wrapper on a CPU.
 
 Step counts and learning rates enter the compiled graph as 0-d tensors, so one graph serves
 every phase and step, and every batch of the same architecture, size and data size. The losses
@@ -41,11 +44,16 @@ import numpy as np
 import torch
 
 from . import checkpoint as ckpt
+from . import native
 from .nets import Nonlinearity, nonlinearity
 from .plan import Phase
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 COMPILE_MODES = ("auto", "true", "false")
+ENGINES = ("auto", "native", "torch")
+# Steps per call of the native loop: a call of the deep student takes about 0.1 s per student,
+# so progress and checkpoints stay timely while Python's share of a step vanishes.
+NATIVE_STEPS_PER_CALL = 1000
 # compile="auto" compiles a job of at least this many steps x points x hidden units x students:
 # about 17 s of eager float32 steps on one core. A cold compile takes 7-9 s here (2 steps per
 # call) and a warm one about 3 s, so a shorter job finishes sooner eager on a job's first run.
@@ -66,7 +74,11 @@ log = logging.getLogger("depthwidth")
 class Options:
     """How a batch is trained; its students' numbers depend on these only at rounding level.
 
-    ``compile``: "true" runs ``steps_per_call`` steps per ``torch.compile`` graph (an error if
+    ``engine``: "native" trains on a CPU with the native loop (``depthwidth.native``; an error
+    where it cannot be built), "torch" with torch operations (eager or compiled, below), "auto"
+    natively on a CPU where the loop builds and with torch elsewhere, saying why in a notice.
+
+    ``compile`` (torch engine): "true" runs ``steps_per_call`` steps per ``torch.compile`` graph (an error if
     compilation fails); "auto" does so for a run of at least ``compile_min_work`` steps x points x
     hidden units x students, and falls back to the eager path with a logged warning where
     compiling fails; "false" runs eager. Products whose inner size is at most ``bsum_max`` are
@@ -85,6 +97,7 @@ class Options:
 
     dtype: torch.dtype = torch.float64
     device: str = "cpu"
+    engine: str = "auto"
     compile: str | bool = "false"
     steps_per_call: int = STEPS_PER_CALL
     bsum_max: int = 16
@@ -97,6 +110,8 @@ class Options:
 
     def __post_init__(self):
         compile_mode(self.compile)
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.steps_per_call < 1:
             raise ValueError(f"steps_per_call must be at least 1, got {self.steps_per_call}")
         if self.checkpoint_every < 0:
@@ -109,10 +124,10 @@ class BatchResult:
     losses: np.ndarray  # (steps, K) training MSE before each update
     seconds: float  # wall time of the training, compilation included
     compile_seconds: float = 0.0  # of it, spent compiling (first call of the graph)
-    backend: str = "eager"  # "compiled" or "eager"
+    backend: str = "eager"  # "native", "compiled" or "eager"
     device: str = "cpu"
     resumed_at: int = 0  # steps taken from a checkpoint (0: started afresh)
-    notes: list[str] = field(default_factory=list)  # why compilation was not used, etc.
+    notes: list[str] = field(default_factory=list)  # why the native loop or compilation was not used, etc.
 
     def student(self, k: int) -> TrainResult:
         """Student k's share of the result (the timings and notes are the batch's)."""
@@ -232,6 +247,7 @@ class _State:
 
     def __init__(self, students: Sequence[Sequence[torch.Tensor]], shapes, dev: torch.device, dtype: torch.dtype):
         self.shapes = shapes  # every student's, checked by _shapes
+        self.sizes = [shapes[0][1]] + [fan_out for fan_out, _ in shapes]
         self.k = len(students)
         self.numels = [self.k * o * i for o, i in self.shapes]
         layers = [
@@ -354,16 +370,20 @@ GROUP_BYTES = 5 << 18  # 1.25 MiB
 
 
 class _Backend:
-    """The compiled graph (or the eager path) that every pass of a job shares, and its notes."""
+    """The native loop, the compiled graph or the eager path that every pass of a job shares,
+    and its notes."""
 
-    def __init__(self, shapes, k: int, act: Nonlinearity, opts: Options, dev: torch.device, compile_wanted: bool):
+    def __init__(self, opts: Options, dev: torch.device):
         self.opts, self.dev = opts, dev
         self.notes: list[str] = []
         self.chunk = None
         self.compiled_ok = False
         self.compile_seconds = 0.0
-        if not compile_wanted:
-            return
+        self.native = self._native(dev)
+
+    def prepare_compile(self, shapes, k: int, act: Nonlinearity) -> None:
+        """Make the compiled graph of k students side by side (compiled on its first call)."""
+        opts, dev = self.opts, self.dev
         configure_compile_cache(opts.compile_cache)
         try:
             self.chunk = _compiled_chunk(shapes, k, act, opts.steps_per_call, opts.bsum_max, dev)
@@ -372,8 +392,25 @@ class _Backend:
                 raise
             self.note(f"torch.compile unavailable ({type(err).__name__}: {err}); eager path")
 
+    def _native(self, dev: torch.device):
+        """The native library where the ``engine`` option asks for it and it builds, else None."""
+        engine = self.opts.engine
+        if engine == "torch" or (engine == "auto" and dev.type != "cpu"):
+            return None
+        try:
+            if dev.type != "cpu":
+                raise native.Unavailable(f"the native loop runs on a CPU, not {dev.type}")
+            return native.load()
+        except native.Unavailable as err:
+            if engine == "native":
+                raise
+            self.note(f"native training loop unavailable ({str(err).splitlines()[0]}); torch engine")
+            return None
+
     @property
     def name(self) -> str:
+        if self.native is not None:
+            return "native"
         return "compiled" if self.chunk is not None else "eager"
 
     def note(self, text: str) -> None:
@@ -484,7 +521,9 @@ class _Pass:
         self.lr_dev.fill_(phase.lr)
         while self.at.step < phase.steps:
             left = phase.steps - self.at.step
-            if not (self.backend.chunk is not None and left >= self.opts.steps_per_call and self.compiled_call()):
+            if self.backend.native is not None:
+                self.native_call(left, phase.lr)
+            elif not (self.backend.chunk is not None and left >= self.opts.steps_per_call and self.compiled_call()):
                 self.eager_step(phase.lr)
             self.after_call()
 
@@ -498,6 +537,21 @@ class _Pass:
         self.at.step += n
         self.at.done += n
         return True
+
+    def native_call(self, left: int, lr: float) -> None:
+        """Up to NATIVE_STEPS_PER_CALL steps natively, ending at the next checkpoint if due.
+
+        A step's numbers do not depend on how steps are split into calls, so a resumed run is
+        bitwise equal to an uninterrupted one whatever the split."""
+        n = min(left, NATIVE_STEPS_PER_CALL)
+        if self.next_save is not None and self.next_save > self.at.done:
+            n = min(n, self.next_save - self.at.done)
+        s, out = self.s, self.losses[self.at.done : self.at.done + n]
+        native.train(
+            self.backend.native, s.sizes, self.act.name, s.p, s.m, s.v, self.xT, self.yT, self.at.step, n, lr, out
+        )
+        self.at.step += n
+        self.at.done += n
 
     def eager_step(self, lr: float) -> None:
         s = self.s
@@ -581,11 +635,16 @@ def train_batch(
     if X.shape[2] != shapes[0][1] or y.shape[2] != shapes[-1][0] or X.shape[1] != y.shape[1]:
         raise ValueError(f"data X {tuple(X.shape)}, y {tuple(y.shape)} do not fit layer shapes {shapes}")
     act = nonlinearity(phi)
-    size = min(group or group_size(shapes, X.shape[1], opts.dtype, dev, k), k)
-    groups = [list(range(i, min(i + size, k))) for i in range(0, k, size)]
     total = sum(p.steps for p in schedule)
     work = total * X.shape[1] * _hidden_units(shapes) * k
-    backend = _Backend(shapes, size, act, opts, dev, _wants_compile(opts, work, k))
+    backend = _Backend(opts, dev)
+    if backend.native is not None:  # it trains its students one after the other: one pass holds them all
+        size = min(group or k, k)
+    else:
+        size = min(group or group_size(shapes, X.shape[1], opts.dtype, dev, k), k)
+        if _wants_compile(opts, work, k):
+            backend.prepare_compile(shapes, size, act)
+    groups = [list(range(i, min(i + size, k))) for i in range(0, k, size)]
 
     weights, losses, resumed = [], [], 0
     for index, members in enumerate(groups):
@@ -615,7 +674,7 @@ def train_batch(
         losses=torch.cat(losses, dim=1).numpy(),
         seconds=time.perf_counter() - start,
         compile_seconds=backend.compile_seconds,
-        backend="compiled" if backend.compiled_ok else "eager",
+        backend="native" if backend.native is not None else "compiled" if backend.compiled_ok else "eager",
         device=str(dev),
         resumed_at=resumed,
         notes=backend.notes,

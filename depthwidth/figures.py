@@ -173,6 +173,8 @@ def error_vs_width(
                 va="bottom",
                 fontsize=6,
             )
+        if "fits" in fit:
+            _converged_points(ax, fit, w_lo, w_hi)
         if deep and regime in deep:
             d = deep[regime]
             ax.axhline(
@@ -190,6 +192,31 @@ def error_vs_width(
         ax.set_ylim(lo, hi * 30)  # head room for the legend above the data
     fig.tight_layout()
     return fig
+
+
+def _converged_points(ax, fit: Mapping, w_lo: float, w_hi: float) -> None:
+    """A polished run's converged training errors and their fit (capacity), beside Adam's points."""
+    widths = np.asarray(fit["widths"], float)
+    line = fit["fits"]["converged_train"]
+    ax.scatter(
+        widths,
+        line["relative_errors"],
+        marker="s",
+        facecolor="none",
+        edgecolor="k",
+        s=14,
+        lw=0.7,
+        label="converged (Levenberg-Marquardt), train",
+    )
+    w = np.geomspace(w_lo / 1.3, w_hi * 1.3, 50)
+    ax.plot(
+        w,
+        np.exp(line["intercept"]) * w ** line["slope"],
+        color="k",
+        lw=0.7,
+        ls=":",
+        label=f"fit to converged train, m = {line['slope']:.2f}",
+    )
 
 
 def predictions(panels: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> plt.Figure:
@@ -658,52 +685,77 @@ def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match:
 
 
 def sweep_scaling(fits) -> plt.Figure:
-    """The scaling fit's slope and predicted width against teacher sigma, with bootstrap 95% intervals."""
+    """(a) The scaling fit's slope against teacher sigma, with bootstrap 95% intervals (and, for a
+    polished run, the slope of the converged training errors: the capacity); (b) the width each
+    fit extrapolates to for the target error, drawn as an extrapolation and only within
+    :data:`EXTRAPOLATION_RANGE` (a width beyond it is an arrow at the top)."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.6))
     s = fits["sigma_w"]
-    ax1.errorbar(
-        s,
-        fits["slope"],
-        yerr=[fits["slope"] - fits["slope_ci_low"], fits["slope_ci_high"] - fits["slope"]],
-        color=regime_colour(0),
-        marker="o",
-        ms=3,
-        capsize=2,
-        lw=0.9,
-    )
+    lines = [("", "Adam, test error", regime_colour(0), "o")]
+    if "converged_train_slope" in fits:
+        lines.append(("converged_train_", "converged, training error", "k", "s"))
+    for prefix, label, colour, marker in lines:
+        slope = fits[f"{prefix}slope"]
+        yerr = None if prefix else [slope - fits["slope_ci_low"], fits["slope_ci_high"] - slope]
+        ax1.errorbar(
+            s,
+            slope,
+            yerr=yerr,
+            color=colour,
+            marker=marker,
+            ms=3,
+            capsize=2,
+            lw=0.9,
+            mfc="none" if prefix else colour,
+            label=label,
+        )
+        _extrapolated_widths(ax2, s, fits[f"{prefix}predicted_width"], colour, marker, label, filled=not prefix)
     ax1.set(
         xlabel=r"teacher weight scale $\sigma_w$",
         ylabel=r"slope $d\,\ln E\,/\,d\,\ln W$",
-        title="Scaling exponent of shallow error in width",
-    )
-    finite = np.isfinite(fits["predicted_width"])
-    f = fits[finite]
-    ax2.errorbar(
-        f["sigma_w"],
-        f["predicted_width"],
-        yerr=[
-            f["predicted_width"] - f["predicted_width_ci_low"],
-            np.where(np.isfinite(f["predicted_width_ci_high"]), f["predicted_width_ci_high"], f["predicted_width"])
-            - f["predicted_width"],
-        ],
-        color=regime_colour(1),
-        marker="o",
-        ms=3,
-        capsize=2,
-        lw=0.9,
+        title="Scaling exponent of shallow error in width (measured)",
     )
     target = float(fits["target_error"].iloc[0])
     ax2.set(
         yscale="log",
+        ylim=EXTRAPOLATION_RANGE,
         xlabel=r"teacher weight scale $\sigma_w$",
         ylabel=f"width W for E = {number(target)}",
-        title="Extrapolated width needed",
+        title="Width needed, extrapolated from the fit",
     )
     for ax in (ax1, ax2):
         _sigma_axis(ax, s)
         _mark_transition(ax)
+        ax.legend(fontsize=5, loc="best")
     fig.tight_layout()
     return fig
+
+
+# The widths an extrapolation is drawn over: beyond 1e15 hidden units a number says nothing a
+# reader can use (the arrow at the top says "more").
+EXTRAPOLATION_RANGE = (1.0, 1e15)
+
+
+def _extrapolated_widths(ax, sigma, width, colour, marker, label, filled: bool) -> None:
+    """Extrapolated widths as a dashed line; those beyond the range as arrows at its top."""
+    width = np.asarray(width, float)
+    inside = np.isfinite(width) & (width <= EXTRAPOLATION_RANGE[1])
+    ax.plot(
+        sigma[inside],
+        width[inside],
+        color=colour,
+        marker=marker,
+        ms=3,
+        lw=0.8,
+        ls="--",
+        mfc=colour if filled else "none",
+        label=f"{label} (extrapolated)",
+    )
+    top = EXTRAPOLATION_RANGE[1] / 3
+    for x in np.asarray(sigma)[~inside]:
+        ax.annotate(
+            "", (x, EXTRAPOLATION_RANGE[1]), xytext=(x, top), arrowprops=dict(arrowstyle="->", color=colour, lw=0.8)
+        )
 
 
 def animation_page(gif_path: str | Path, html_path: str | Path, title: str) -> None:
@@ -766,39 +818,65 @@ def depth_error(runs, shallow: Sequence[str]) -> plt.Figure:
 
 
 def depth_scaling(table) -> plt.Figure:
-    """(a) the width the scaling fit predicts for the target error against teacher depth, per sigma_w,
-    with bootstrap 95% intervals; (b) the mean-field theory's growth of a curve's length through the
-    teacher, sqrt(chi_1) per hidden layer. ``table``: ``depth_study.width_by_depth``."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 2.8))
+    """(a) The measured exponent of the shallow error in width against teacher depth, per sigma_w,
+    with bootstrap 95% intervals (and, for a polished run, the converged training errors' exponent,
+    dashed); (b) the width that exponent extrapolates to for the target error, drawn as an
+    extrapolation within :data:`EXTRAPOLATION_RANGE`, over the depths where the error falls with
+    width; (c) the mean-field theory's growth of a curve's length through the teacher,
+    sqrt(chi_1) per hidden layer. ``table``: ``depth_study.width_by_depth``."""
+    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.8))
     palette = _sigma_palette(table["sigma_w"].unique())
+    converged = "converged_train_slope" in table
     for sigma, g in table.groupby("sigma_w"):
+        colour = palette[sigma]
+        ax0.plot(
+            g["teacher_depth"], g["slope"], color=colour, marker="o", ms=3, lw=0.9, label=f"$\\sigma_w$ = {sigma:g}"
+        )
+        if converged:
+            ax0.plot(
+                g["teacher_depth"],
+                g["converged_train_slope"],
+                color=colour,
+                marker="s",
+                ms=3,
+                mfc="none",
+                lw=0.8,
+                ls="--",
+            )
         f = g[g["in_growth_fit"]]
-        high = np.where(np.isfinite(f["predicted_width_ci_high"]), f["predicted_width_ci_high"], f["predicted_width"])
-        ax1.errorbar(
-            f["teacher_depth"],
+        _extrapolated_widths(
+            ax1,
+            f["teacher_depth"].to_numpy(),
             f["predicted_width"],
-            yerr=[f["predicted_width"] - f["predicted_width_ci_low"], high - f["predicted_width"]],
-            color=palette[sigma],
-            marker="o",
-            ms=3,
-            capsize=2,
-            lw=0.9,
-            label=f"$\\sigma_w$ = {sigma:g} (×{g['width_growth_per_layer'].iloc[0]:.3g}/layer)",
+            colour,
+            "o",
+            f"$\\sigma_w$ = {sigma:g} (×{g['width_growth_per_layer'].iloc[0]:.3g}/layer)",
+            filled=True,
         )
         ax2.plot(
             g["teacher_depth"],
             g["length_growth_theory"],
-            color=palette[sigma],
+            color=colour,
             marker="o",
             ms=3,
             lw=0.9,
             label=f"$\\sigma_w$ = {sigma:g}: $\\sqrt{{\\chi_1}}$ = {np.sqrt(g['chi_1'].iloc[0]):.3g}",
         )
     target = float(table["target_error"].iloc[0])
-    ax1.set(yscale="log", ylabel=f"width W for E = {number(target)}", title="Extrapolated width needed")
+    title = "Exponent of error in width (measured)" + (
+        "\nsolid: Adam, test; dashed: converged, train" if converged else ""
+    )
+    ax0.set(ylabel=r"slope $d\,\ln E\,/\,d\,\ln W$", title=title)
+    ax0.axhline(0.0, color=NEUTRAL, lw=0.6, ls=":")
+    ax1.set(
+        yscale="log",
+        ylim=EXTRAPOLATION_RANGE,
+        ylabel=f"width W for E = {number(target)}",
+        title="Width needed (extrapolated)",
+    )
     ax2.set(yscale="log", ylabel="length growth $\\chi_1^{(D-1)/2}$", title="Mean-field theory: curve length")
     ax2.axhline(1.0, color=NEUTRAL, lw=0.6, ls=":")
-    for ax in (ax1, ax2):
+    for ax in (ax0, ax1, ax2):
         _depth_axis(ax, table["teacher_depth"])
         ax.legend(fontsize=5)
     fig.tight_layout()

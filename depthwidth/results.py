@@ -149,39 +149,98 @@ def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str], sigmas: 
     )
 
 
+# Columns a polished run adds (config `polish`): the converged errors beside Adam's, and the fit's
+# errors (one scaling_fit row per kind of error, scaling.FITS).
+POLISH_COLUMNS = {
+    "polished_train_relative_error": "converged_train_error_mse_over_var_ytest",
+    "polished_test_relative_error": "converged_test_error_mse_over_var_ytest",
+    "polish_stop": "converged_stop",
+    "search_best_train_relative_error": "search_best_train_error_mse_over_var_ytest",
+    "search_starts": "search_starts",
+    "search_fitted": "search_fitted",
+    "fit_on": "fit_errors",
+}
+
+
+# What the summary takes from each polish and search record: {record key: column key}.
+POLISH_FIELDS = {
+    "train_relative_error": "polished_train_relative_error",
+    "test_relative_error": "polished_test_relative_error",
+    "stop": "polish_stop",
+}
+SEARCH_FIELDS = {
+    "best_train_relative_error": "search_best_train_relative_error",
+    "starts": "search_starts",
+    "fitted": "search_fitted",
+}
+
+
+def _record_rows(paths: Sequence[str], fields: Mapping[str, str]) -> pd.DataFrame:
+    """One row per record file: its student's key and ``fields``, renamed."""
+    key = ("regime", "seed", "name")
+    rows = []
+    for path in paths:
+        r = read_json(path, (*key, *fields))
+        rows.append(
+            {"regime": r["regime"], "seed": r["seed"], "student": r["name"], **{v: r[k] for k, v in fields.items()}}
+        )
+    return pd.DataFrame(rows, columns=["regime", "seed", "student", *fields.values()])
+
+
+def _polish_columns(students: pd.DataFrame, polish_paths: Sequence[str], search_paths: Sequence[str]) -> pd.DataFrame:
+    """``students`` with each one's polish record (and its deep student's search record) merged in."""
+    key = ["regime", "seed", "student"]
+    out = students.merge(_record_rows(polish_paths, POLISH_FIELDS), on=key, how="left")
+    return out.merge(_record_rows(search_paths, SEARCH_FIELDS), on=key, how="left")
+
+
+def _fit_rows(fit_paths: Sequence[str], sigmas: Mapping[str, float]) -> list[dict[str, Any]]:
+    """One row per fitted regime: the fit of Adam's test errors, and with polish one per kind."""
+    rows = []
+    for path in fit_paths:
+        fit = read_json(path, ("regime", "slope", "intercept", "predicted_width", "target_error"))
+        base = {"regime": fit["regime"], "sigma_w": sigmas[fit["regime"]], "model": "scaling_fit"}
+        line = {k: fit.get(k, np.nan) for k in SUMMARY_COLUMNS if k.startswith(SUMMARY_FIT_KEYS)}
+        if "fits" not in fit:
+            rows.append({**base, **line})
+            continue
+        rows.append({**base, **line, "fit_on": "adam_test"})
+        for kind, other in fit["fits"].items():
+            if kind != "adam_test":
+                fields = {k: other[k] for k in ("slope", "intercept", "r2", "predicted_width")}
+                rows.append({**base, **fields, "target_error": fit["target_error"], "fit_on": kind})
+    return rows
+
+
+SUMMARY_FIT_KEYS = ("slope", "intercept", "r2", "predicted", "target")
+
+
 def summary_table(
     metrics_paths: Sequence[str],
     fit_paths: Sequence[str],
     sigmas: Mapping[str, float],
     weight_paths: Sequence[str] = (),
     restart_paths: Sequence[str] = (),
+    polish_paths: Sequence[str] = (),
+    search_paths: Sequence[str] = (),
 ) -> pd.DataFrame:
     """summary.tsv: one row per student, and one ``scaling_fit`` row per fitted regime.
 
     ``weight_paths`` (the students' ``student.pt``) are checked against the SHA-256 their sidecars
     record, so a damaged weights file, which no other job of a finished run reads, fails the summary.
     ``restart_paths``: metrics of the restarts, whose best is reported beside each first initialisation.
+    ``polish_paths``, ``search_paths``: the polish and search records of a polished run, whose
+    errors get columns of their own (:data:`POLISH_COLUMNS`), as does each scaling fit's kind.
     """
     for path in weight_paths:
         verify_weights(path)
     students = with_restarts(student_rows(metrics_paths, sigmas), restart_paths, sigmas)
-    fits = []
-    for path in fit_paths:
-        fit = read_json(path, ("regime", "slope", "intercept", "predicted_width", "target_error"))
-        fits.append(
-            {
-                "regime": fit["regime"],
-                "sigma_w": sigmas[fit["regime"]],
-                "model": "scaling_fit",
-                **{
-                    k: fit.get(k, np.nan)
-                    for k in SUMMARY_COLUMNS
-                    if k.startswith(("slope", "intercept", "r2", "predicted", "target"))
-                },
-            }
-        )
-    table = pd.concat([students, pd.DataFrame(fits)], ignore_index=True)
-    table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
+    columns = dict(SUMMARY_COLUMNS)
+    if polish_paths:
+        students = _polish_columns(students, polish_paths, search_paths)
+        columns.update(POLISH_COLUMNS)
+    table = pd.concat([students, pd.DataFrame(_fit_rows(fit_paths, sigmas))], ignore_index=True)
+    table = table.reindex(columns=list(columns)).rename(columns=columns)
     return table.sort_values(["regime", "model", "hidden_width_units", "seed"], kind="stable", ignore_index=True)
 
 

@@ -70,10 +70,13 @@ def bootstrap_fit(
     }
 
 
-def fit_students(metrics: Sequence[dict], target: float) -> dict:
+def fit_students(metrics: Sequence[dict], target: float, polished: Sequence[dict] | None = None) -> dict:
     """The scaling fit of students' relative test errors against their widths (``sizes[1]``).
 
-    Bootstrap intervals (resampling seeds) are added when the students span several seeds.
+    Bootstrap intervals (resampling seeds) are added when the students span several seeds. With
+    ``polished`` (each student's polish record, in the same order), ``fits`` adds the fit of every
+    error the workflow distinguishes (:data:`FITS`): Adam's training and test errors, and the
+    converged (polished) ones; the top level stays the fit of Adam's test errors.
     """
     widths = [m["sizes"][1] for m in metrics]
     errors = [m["test_relative_error"] for m in metrics]
@@ -89,4 +92,24 @@ def fit_students(metrics: Sequence[dict], target: float) -> dict:
     }
     if len(set(seeds)) > 1:
         out.update(bootstrap_fit(widths, errors, seeds, target))
+    if polished is not None:
+        sources = {"adam": metrics, "converged": polished}
+        out["fits"] = {}
+        for kind, (source, split) in FITS.items():
+            values = [r[f"{split}_relative_error"] for r in sources[source]]
+            line = fit_power_law(widths, np.maximum(values, FLOOR))
+            width = width_for_error(line["slope"], line["intercept"], target)
+            out["fits"][kind] = {**line, "predicted_width": width, "relative_errors": values}
     return out
+
+
+# The fits a polished run makes: (whose weights, which split). The training error says what the
+# width can represent (capacity); the test error is the tutorial's verdict.
+FITS = {
+    "adam_test": ("adam", "test"),
+    "adam_train": ("adam", "train"),
+    "converged_train": ("converged", "train"),
+    "converged_test": ("converged", "test"),
+}
+# A converged error of exactly 0 has no logarithm: such points enter the fits at float64's floor.
+FLOOR = 1e-32

@@ -3,7 +3,8 @@
 Found by following the script's imports of ``depthwidth`` modules, and those modules' imports in
 turn, through their syntax trees (nothing is imported or run), so a rule's code inputs cannot
 drift from what its script imports. Imports inside functions count too: a module a script may
-run is a module whose edit may change its outputs.
+run is a module whose edit may change its outputs. A module's non-Python sources live in a folder
+of its own name beside it (``native.py`` builds ``native/train.c``): they count with the module.
 """
 
 from __future__ import annotations
@@ -55,7 +56,16 @@ def script_sources(script: str | os.PathLike, package_dir: str | os.PathLike) ->
             if path is not None and path not in found:
                 found.add(path)
                 todo.append(path)
+                found |= _companion_files(path)
     return sorted(found)
+
+
+def _companion_files(module: Path) -> set[Path]:
+    """The files of the folder named like ``module`` (its non-Python sources), if there is one."""
+    folder = module.with_suffix("")
+    if not folder.is_dir() or (folder / "__init__.py").exists():
+        return set()
+    return {p for p in folder.iterdir() if p.is_file() and p.suffix not in (".pyc", ".so")}
 
 
 def code_inputs(script: str | os.PathLike, package_dir: str | os.PathLike, start: str | os.PathLike = ".") -> list[str]:

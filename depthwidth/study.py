@@ -131,7 +131,8 @@ def error_bands(runs: pd.DataFrame, chi_1: Mapping[float, float], n_boot: int = 
 def fit_rows(
     fits: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float], chi_1: Mapping[float, float]
 ) -> pd.DataFrame:
-    """One row per sweep regime's scaling fit: slope, predicted width and their bootstrap intervals."""
+    """One row per sweep regime's scaling fit: slope, predicted width and their bootstrap intervals;
+    for a polished run also each other fit's slope, R² and width (``converged_train_slope``, ...)."""
     keys = (
         "slope",
         "slope_ci_low",
@@ -152,6 +153,12 @@ def fit_rows(
                 "chi_1": chi_1[sigma],
                 "n_seeds": len(set(fit["seeds"])),
                 **{k: float(fit[k]) if fit.get(k) is not None else np.nan for k in keys},
+                **{
+                    f"{kind}_{k}": float(line[k])
+                    for kind, line in fit.get("fits", {}).items()
+                    if kind != "adam_test"
+                    for k in ("slope", "r2", "predicted_width")
+                },
             }
         )
     return pd.DataFrame(rows).sort_values("sigma_w", ignore_index=True)

@@ -30,6 +30,7 @@ with runtime.job(snakemake) as log:
         phi=p.nonlinearity,
         dtype=runtime.torch_dtype(p.dtype),
         device=p.device,
+        engine=p.engine,
         progress=runtime.progress_logger(name),
         compile=p.compile,
         compile_cache=p.compile_cache,

@@ -282,7 +282,7 @@ def test_cases_cover_every_leaf_key():
     keys = {dotted(p) for p, _ in leaves(SCHEMA)}
     covered = {c.key.split("[")[0] for c in CASES}
     assert keys <= covered, sorted(keys - covered)
-    assert len(keys) == 70 + 5  # test_config's 70 keys and a new regime's entry and its 4 keys
+    assert len(keys) == 79 + 5  # test_config's 79 keys and a new regime's entry and its 4 keys
 
 
 def test_valid_values_of_the_same_shapes_are_accepted():

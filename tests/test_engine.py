@@ -1,7 +1,9 @@
-"""The training engine against torch.optim.Adam, batches, its checkpoints, and its compile fallback.
+"""The training engine against torch.optim.Adam, batches, its checkpoints, and its fallbacks.
 
-The compiled tests run ``torch.compile`` for real (a cold compile takes several seconds): if it
-is unavailable they fail with the reason, because ``compile="true"`` never falls back.
+Each of its three ways of training is checked: the native loop (``engine="native"``), and the
+torch engine eager and compiled. The compiled tests run ``torch.compile`` for real (a cold
+compile takes several seconds) and the native ones build the C kernel: if either is unavailable
+they fail with the reason, because ``compile="true"`` and ``engine="native"`` never fall back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from depthwidth import checkpoint, engine, nets, teacher
+from depthwidth import checkpoint, engine, native, nets, teacher
 from depthwidth.engine import Phase
 from depthwidth.reference import adam_reference
 
@@ -27,6 +29,17 @@ SCHEDULES = {
     "deep": [Phase(2000, 3e-3)],
 }
 PHASED = [Phase(150, 1e-2 / 3**k) for k in range(4)]
+# The engine's ways of training, as options; "compiled" also takes a compile_cache.
+HOW = {
+    "native": {"engine": "native"},
+    "eager": {"engine": "torch", "compile": "false"},
+    "compiled": {"engine": "torch", "compile": "true", "steps_per_call": 3},
+}
+BACKEND = {"native": "native", "eager": "eager", "compiled": "compiled"}
+
+
+def how(name: str, cache) -> dict:
+    return {**HOW[name], "compile_cache": cache} if name == "compiled" else dict(HOW[name])
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,13 +62,12 @@ def student(sizes):
     return nets.make_student(sizes, "default", 1.0, nets.generator(nets.derived_seed(-1, "test")))
 
 
-@pytest.mark.parametrize("compile", ["false", "true"])
-def test_every_phase_restarts_adam(data, compile, tmp_path):
+@pytest.mark.parametrize("way", list(HOW))
+def test_every_phase_restarts_adam(data, way, tmp_path):
     X, y = data
     ref_weights, ref_losses = adam_reference(student(DEEP), X, y, PHASED)
-    result = engine.train(
-        student(DEEP), X, y, PHASED, compile=compile, steps_per_call=3, compile_cache=tmp_path / "inductor"
-    )
+    result = engine.train(student(DEEP), X, y, PHASED, **how(way, tmp_path / "inductor"))
+    assert result.backend == BACKEND[way], result.notes
     np.testing.assert_allclose(result.losses, ref_losses, rtol=1e-9, atol=0)
     for got, want in zip(result.weights, ref_weights):
         torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-12)
@@ -86,7 +98,7 @@ def assert_matches(result, reference, rtol=1e-9):
 def test_eager_matches_torch_adam(data, references, shape):
     X, y = data
     sizes = SHALLOW if shape == "shallow" else DEEP
-    result = engine.train(student(sizes), X, y, SCHEDULES[shape], compile="false")
+    result = engine.train(student(sizes), X, y, SCHEDULES[shape], **HOW["eager"])
     assert result.backend == "eager"
     assert_matches(result, references[shape])
 
@@ -97,12 +109,66 @@ def test_compiled_matches_torch_adam(data, references, shape, tmp_path):
     sizes = SHALLOW if shape == "shallow" else DEEP
     # 3 steps per graph keeps the cold compile short; 500 and 2000 are not multiples of 3, so
     # every phase also ends with eager steps.
-    result = engine.train(
-        student(sizes), X, y, SCHEDULES[shape], compile="true", steps_per_call=3, compile_cache=tmp_path / "inductor"
-    )
+    result = engine.train(student(sizes), X, y, SCHEDULES[shape], **how("compiled", tmp_path / "inductor"))
     assert result.backend == "compiled", result.notes
     assert result.compile_seconds > 0
     assert_matches(result, references[shape])
+
+
+# Every architecture the workflow trains: the shallow widths of the default config and the
+# studies, the teacher's shape, the equal-budget multi-layer students and teachers of depth 2..10.
+NATIVE_SHAPES = [[5, w, 1] for w in (5, 10, 15, 45, 135)] + [
+    DEEP,
+    [5, 8, 8, 1],
+    [5, 6, 6, 6, 1],
+    [5, 4, 4, 4, 4, 4, 1],
+    [5, 5, 1],
+    [5] * 10 + [1],
+]
+
+
+@pytest.mark.parametrize("sizes", NATIVE_SHAPES, ids=lambda s: "-".join(map(str, s)))
+def test_native_matches_torch_adam_over_1000_steps(data, sizes):
+    """float64: the native loop's losses within 1e-10 of autograd + torch.optim.Adam at every one
+    of 1000 steps, and its final weights within 1e-9.
+
+    The depth-10 student learns from a teacher of its own depth, as in the depth study: on the
+    depth-5 teacher's data this student's run amplifies rounding at step 797 so that any two
+    exact implementations part (the torch engine by 3e-4 relative, the native loop by 4e-5)."""
+    X, y = data
+    if len(sizes) == 11:
+        _, d = teacher.draw_teacher_and_data(sizes, 2.0, -1, n_train=256, n_test=10)
+        X, y = d["X_train"], d["y_train"]
+    schedule = [Phase(1000, 1e-3)]
+    ref_weights, ref_losses = adam_reference(student(sizes), X, y, schedule)
+    result = engine.train(student(sizes), X, y, schedule, **HOW["native"])
+    assert result.backend == "native"
+    rel = np.abs(result.losses - ref_losses) / np.abs(ref_losses)
+    assert rel.max() <= 1e-10, f"loss curves differ by {rel.max():.3g} relative at step {rel.argmax()}"
+    for got, want in zip(result.weights, ref_weights):
+        torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_auto_falls_back_to_torch_where_the_native_loop_is_unavailable(data, monkeypatch, caplog):
+    """engine auto: a one-line notice naming why, then the torch engine's numbers; engine native:
+    the error itself."""
+    X, y = data
+
+    def no_compiler():
+        raise native.Unavailable("no C compiler found (set CC, or install gcc)")
+
+    monkeypatch.setattr(native, "load", no_compiler)
+    with caplog.at_level(logging.WARNING, logger="depthwidth"):
+        result = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], engine="auto", compile="false")
+    assert result.backend == "eager"
+    assert result.notes == [
+        "native training loop unavailable (no C compiler found (set CC, or install gcc)); torch engine"
+    ]
+    assert caplog.text.count("native training loop unavailable") == 1
+    eager = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], **HOW["eager"])
+    assert np.array_equal(result.losses, eager.losses)
+    with pytest.raises(native.Unavailable, match="no C compiler found"):
+        engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], engine="native")
 
 
 class Interrupt(Exception):
@@ -117,14 +183,14 @@ def interrupt_after(step):
     return progress
 
 
-@pytest.mark.parametrize("compile", ["false", "true"])
-def test_resume_is_bitwise_identical(data, tmp_path, compile):
+@pytest.mark.parametrize("way", list(HOW))
+def test_resume_is_bitwise_identical(data, tmp_path, way):
     X, y = data
     schedule = [Phase(40, 3e-3), Phase(35, 1e-3), Phase(31, 3e-4)]
-    opts = dict(compile=compile, steps_per_call=3, compile_cache=tmp_path / "inductor")
+    opts = {**how(way, tmp_path / "inductor"), "steps_per_call": 3}
     whole = engine.train(student(DEEP), X, y, schedule, **opts)
     ckpt = tmp_path / "checkpoint.pt"
-    with pytest.raises(Interrupt):  # killed at step 60, after the checkpoint at (at least) 56
+    with pytest.raises(Interrupt):  # killed at step 60 (native: 63), after the checkpoint at (at least) 56
         engine.train(
             student(DEEP),
             X,
@@ -138,8 +204,8 @@ def test_resume_is_bitwise_identical(data, tmp_path, compile):
         )
     assert ckpt.exists()
     resumed = engine.train(student(DEEP), X, y, schedule, checkpoint=ckpt, checkpoint_every=7, **opts)
-    assert 50 <= resumed.resumed_at <= 60
-    assert resumed.backend == whole.backend
+    assert 50 <= resumed.resumed_at <= 63
+    assert resumed.backend == whole.backend == BACKEND[way]
     assert np.array_equal(resumed.losses, whole.losses)
     for a, b in zip(resumed.weights, whole.weights):
         assert torch.equal(a, b)
@@ -187,13 +253,15 @@ def test_auto_falls_back_to_eager_when_compile_fails(data, monkeypatch, caplog):
     monkeypatch.setattr(torch, "compile", broken_compile)
     monkeypatch.setattr(engine, "_COMPILED", {})  # no graph compiled earlier in this process
     with caplog.at_level(logging.WARNING, logger="depthwidth"):
-        result = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="auto", compile_min_work=0)
+        result = engine.train(
+            student(SHALLOW), X, y, [Phase(20, 1e-3)], engine="torch", compile="auto", compile_min_work=0
+        )
     assert result.backend == "eager"
     assert "no compiler here" in result.notes[0] and "no compiler here" in caplog.text
-    eager = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="false")
+    eager = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], **HOW["eager"])
     assert np.array_equal(result.losses, eager.losses)
     with pytest.raises(RuntimeError, match="no compiler here"):
-        engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="true")
+        engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], engine="torch", compile="true")
 
 
 @pytest.mark.parametrize(("min_work", "tries"), [(256 * 15 * 20, True), (256 * 15 * 20 + 1, False)])
@@ -208,7 +276,9 @@ def test_auto_compiles_only_runs_long_enough_to_repay_it(data, monkeypatch, min_
 
     monkeypatch.setattr(torch, "compile", compile_attempt)
     monkeypatch.setattr(engine, "_COMPILED", {})
-    result = engine.train(student(SHALLOW), X, y, [Phase(20, 1e-3)], compile="auto", compile_min_work=min_work)
+    result = engine.train(
+        student(SHALLOW), X, y, [Phase(20, 1e-3)], engine="torch", compile="auto", compile_min_work=min_work
+    )
     assert result.backend == "eager"
     assert bool(attempts) == tries
     assert bool(result.notes) == tries
@@ -217,15 +287,23 @@ def test_auto_compiles_only_runs_long_enough_to_repay_it(data, monkeypatch, min_
     assert 20000 * 4000 * 45 < engine.AUTO_COMPILE_WORK <= 20000 * 4000 * 135 <= 200000 * 4000 * 20
 
 
-def test_progress_reports_step_and_loss(data):
+@pytest.mark.parametrize(("way", "steps"), [("eager", list(range(1, 8))), ("native", [4, 7])])
+def test_progress_reports_step_and_loss(data, way, steps):
+    """After every call: each step eager, each phase (or NATIVE_STEPS_PER_CALL steps) natively."""
     X, y = data
     calls = []
     result = engine.train(
-        student(SHALLOW), X, y, [Phase(4, 1e-3), Phase(3, 1e-4)], progress=lambda *a: calls.append(a), progress_every=0
+        student(SHALLOW),
+        X,
+        y,
+        [Phase(4, 1e-3), Phase(3, 1e-4)],
+        progress=lambda *a: calls.append(a),
+        progress_every=0,
+        **HOW[way],
     )
-    assert [c[0] for c in calls] == list(range(1, 8))
+    assert [c[0] for c in calls] == steps
     assert all(c[1] == 7 for c in calls)
-    assert [float(c[2][0]) for c in calls] == list(result.losses)  # one loss per student of the batch
+    assert [float(c[2][0]) for c in calls] == list(result.losses[np.array(steps) - 1])  # one per student
     seconds = [c[3] for c in calls]
     assert seconds == sorted(seconds) and seconds[0] >= 0
 
@@ -234,6 +312,7 @@ def test_progress_reports_step_and_loss(data):
     ("kwargs", "message"),
     [
         ({"compile": "maybe"}, "compile must be auto, true or false, got 'maybe'"),
+        ({"engine": "fast"}, "engine must be one of auto, native, torch, got 'fast'"),
         ({"device": "tpu"}, "device must be auto, cpu or cuda, got 'tpu'"),
         ({"steps_per_call": 0}, "steps_per_call must be at least 1"),
         ({"checkpoint_every": -1}, "checkpoint_every must be >= 0"),
@@ -259,9 +338,9 @@ def test_float32_training_stays_float32(data):
     assert result.losses[-1] < result.losses[0]
 
 
-@pytest.mark.parametrize("compile", ["false", "true"])
+@pytest.mark.parametrize("way", list(HOW))
 @pytest.mark.parametrize("shape", ["shallow", "deep"])
-def test_float32_matches_torch_adam_in_float32(data, shape, compile, tmp_path):
+def test_float32_matches_torch_adam_in_float32(data, shape, way, tmp_path):
     """float32 is the default dtype: there the engine follows float32 ``torch.optim.Adam`` to within
     rounding (measured: at most 5e-7 relative over these 500 steps; float32 against float64 is 1e-6)."""
     X, y = data
@@ -274,11 +353,9 @@ def test_float32_matches_torch_adam_in_float32(data, shape, compile, tmp_path):
         y,
         schedule,
         dtype=torch.float32,
-        compile=compile,
-        steps_per_call=3,
-        compile_cache=tmp_path / "inductor",
+        **how(way, tmp_path / "inductor"),
     )
-    assert result.backend == ("compiled" if compile == "true" else "eager"), result.notes
+    assert result.backend == BACKEND[way], result.notes
     rel = np.abs(result.losses - ref) / ref
     assert rel.max() < 1e-5, f"loss curves differ by {rel.max():.3g} relative at step {rel.argmax()}"
     assert result.losses[-1] < 0.5 * result.losses[0]
@@ -310,7 +387,7 @@ def shared_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def alone(teachers_data, shared_cache):
     """Student k of a shape trained by itself: by autograd and torch.optim.Adam ("reference"), or
-    by the engine as a batch of one ("false"/"true": its compile option); computed once."""
+    by the engine as a batch of one (a key of HOW); computed once."""
     X, y = teachers_data
     cache = {}
 
@@ -321,12 +398,13 @@ def alone(teachers_data, shared_cache):
             if how == "reference":
                 cache[shape, k, how] = adam_reference(w, X[k], y[k], SCHEDULES[shape])[1]
             else:
-                cache[shape, k, how] = engine.train(
-                    w, X[k], y[k], SCHEDULES[shape], compile=how, compile_cache=shared_cache
-                ).losses
+                cache[shape, k, how] = engine.train(w, X[k], y[k], SCHEDULES[shape], **way(how, shared_cache)).losses
         return cache[shape, k, how]
 
     return run
+
+
+way = how  # the name `how` is the fixture's argument below
 
 
 # The first four students train stably. Over 2000 steps 8 of the 40 deep ones (4, 5, 11, 13, 14,
@@ -336,7 +414,7 @@ def alone(teachers_data, shared_cache):
 STABLE = 4
 
 
-@pytest.mark.parametrize("compile", ["false", "true"])
+@pytest.mark.parametrize("compile", list(HOW))
 @pytest.mark.parametrize("shape", ["shallow", "deep"])
 @pytest.mark.parametrize("k", [1, 5, BATCH])
 def test_every_student_of_a_batch_equals_training_it_alone(teachers_data, alone, shared_cache, compile, shape, k):
@@ -344,26 +422,24 @@ def test_every_student_of_a_batch_equals_training_it_alone(teachers_data, alone,
     alone, with the engine and (for stable teachers) with torch.optim.Adam."""
     X, y = teachers_data
     sizes = SHALLOW if shape == "shallow" else DEEP
-    result = engine.train_batch(
-        students(sizes, k), X[:k], y[:k], SCHEDULES[shape], compile=compile, compile_cache=shared_cache
-    )
-    assert result.backend == ("compiled" if compile == "true" else "eager"), result.notes
+    result = engine.train_batch(students(sizes, k), X[:k], y[:k], SCHEDULES[shape], **how(compile, shared_cache))
+    assert result.backend == BACKEND[compile], result.notes
     assert result.losses.shape == (2000, k) and len(result.weights) == k
     for j in range(k):
-        for how in (compile, "reference") if j < STABLE else (compile,):
-            ref = alone(shape, j, how)
+        for other in (compile, "reference") if j < STABLE else (compile,):
+            ref = alone(shape, j, other)
             rel = np.abs(result.losses[:, j] - ref) / ref
-            assert rel.max() <= 1e-9, f"student {j} of {k} against {how}: {rel.max():.3g} at step {rel.argmax()}"
+            assert rel.max() <= 1e-9, f"student {j} of {k} against {other}: {rel.max():.3g} at step {rel.argmax()}"
 
 
-@pytest.mark.parametrize("compile", ["false", "true"])
+@pytest.mark.parametrize("compile", list(HOW))
 @pytest.mark.parametrize("shape", ["shallow", "deep"])
 def test_a_students_numbers_do_not_depend_on_its_batch(teachers_data, shared_cache, compile, shape):
     """Bitwise: one student alone, first of a batch, and last of one (in a padded last group)."""
     X, y = teachers_data
     sizes = SHALLOW if shape == "shallow" else DEEP
     nets_ = students(sizes, 7)
-    opts = dict(compile=compile, compile_cache=shared_cache, dtype=torch.float32)
+    opts = {**how(compile, shared_cache), "dtype": torch.float32}
     schedule = [Phase(300, 3e-3), Phase(100, 1e-3)]
     alone = engine.train_batch([nets_[0]], X[:1], y[:1], schedule, **opts)
     first = engine.train_batch(nets_, X[:7], y[:7], schedule, group=3, **opts)

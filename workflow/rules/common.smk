@@ -513,3 +513,74 @@ def budget_widths_text():
 
 def shallow_widths_text(regimes):
     return "; ".join(", ".join(map(str, REGIMES[r]["shallow_widths"])) for r in regimes) or "none"
+
+
+# --- converged students (config `polish`; the rules are workflow/rules/polish.smk) ---
+
+
+def seed_files(name, student=None):
+    """``name`` of every seed of a ``{regime}``, in the student's folder (``{student}`` if None)."""
+    folder = "{student}" if student is None else student
+    return [f"results/{{regime}}/seed{s}/{folder}/{name}" for s in SEEDS]
+
+
+def student_files_of(name):
+    """Input function: a polish job's student files ``name`` for every seed."""
+    return lambda wildcards: [f"{regime_dir(wildcards.regime, s)}/{wildcards.student}/{name}" for s in SEEDS]
+
+
+def regime_data(wildcards):
+    return [f"{regime_dir(wildcards.regime, s)}/data.npz" for s in SEEDS]
+
+
+def regime_teacher(wildcards):
+    return [f"{regime_dir(wildcards.regime, s)}/teacher.pt" for s in SEEDS]
+
+
+# --- cluster requests and what the summary reads ---
+
+# Calibrated on one core (Intel Xeon, torch 2.13): a Levenberg-Marquardt iteration costs about
+# 4e-11 s per (training point x weight^2), forming J^T J (0.1 s at width 135, 4000 points), plus
+# about 1 ms; its arrays are J (points x weights) and a few weights x weights matrices.
+LM_SECONDS_PER_POINT_WEIGHT2 = 4e-11
+POLISH = config["polish"]
+
+
+def polish_weights(wildcards):
+    student = getattr(wildcards, "student", "deep")
+    return n_parameters(plan.student_sizes(student, plan.regime_teacher(config, wildcards.regime)))
+
+
+def lm_iteration_s(wildcards):
+    return 1e-3 + LM_SECONDS_PER_POINT_WEIGHT2 * config["data"]["n_train"] * polish_weights(wildcards) ** 2
+
+
+def polish_runtime(wildcards, attempt):
+    """Minutes for a polish job: every seed's iterations at most, 3x margin, 5 min to start."""
+    return attempt * (5 + math.ceil(3 * len(SEEDS) * POLISH["max_iterations"] * lm_iteration_s(wildcards) / 60))
+
+
+def search_runtime(wildcards, attempt):
+    """Minutes for a search job: every seed's starts at most (warm-up and iterations), 3x margin."""
+    sizes = plan.teacher_sizes(plan.regime_teacher(config, wildcards.regime))
+    step_s = STEP_OVERHEAD_S + SECONDS_PER_POINT_UNIT * config["data"]["n_train"] * hidden_units(sizes)
+    start_s = POLISH["search_warmup_steps"] * step_s + POLISH["search_max_iterations"] * lm_iteration_s(wildcards)
+    return attempt * (5 + math.ceil(3 * len(SEEDS) * POLISH["search_starts"] * start_s / 60))
+
+
+def polish_mem_mb(wildcards, attempt):
+    """MB for J, the normal equations and their copies, 4x margin, plus a torch process."""
+    weights, n = polish_weights(wildcards), config["data"]["n_train"]
+    return attempt * (TORCH_MB + math.ceil(4 * 8 * (3 * n * weights + 4 * weights**2) / 1e6))
+
+
+def polish_records():
+    """polish.json of every student of the first initialisation, when the config polishes."""
+    return [m.replace("metrics.json", "polish.json") for m in all_metrics()] if POLISH["enabled"] else []
+
+
+def search_records():
+    """search.json of every deep student, when the config searches."""
+    if not (POLISH["enabled"] and POLISH["search_starts"]):
+        return []
+    return [f"{regime_dir(r, s)}/deep/search.json" for r in deep_regimes() for s in SEEDS]

@@ -2,6 +2,11 @@ rule scaling_fit:
     """Least squares of ln(test error) on ln(width) over a regime's shallow students and seeds."""
     input:
         metrics=lambda wildcards: shallow_metrics(wildcards.regime),
+        polish=lambda wildcards: (
+            [m.replace("metrics.json", "polish.json") for m in shallow_metrics(wildcards.regime)]
+            if POLISH["enabled"]
+            else []
+        ),
         code=code("scaling_fit.py"),
     output:
         fit="results/{regime}/scaling_fit.json",

@@ -41,6 +41,7 @@ rule student:
         dtype=config["dtype"],
         device=config["device"],
         nonlinearity=config["nonlinearity"],
+        engine=config["engine"],
         compile=config["compile"],
         compile_cache=config["compile_cache"],
         checkpoint=lambda wildcards: checkpoint_path(student_batch(wildcards)),

@@ -18,6 +18,8 @@ SUMMARY_UPSTREAM = (
         for name in ("metrics.json", "student.pt", "student.pt.json", "loss.npz")
     ]
     + expand("results/{regime}/scaling_fit.json", regime=fitted_regimes())
+    + polish_records()
+    + search_records()
 )
 
 
@@ -56,6 +58,8 @@ rule summary:
     input:
         metrics=all_metrics(),
         restarts=restart_metrics(),
+        polish=polish_records(),
+        search=search_records(),
         # read for their checksums only: a damaged student.pt fails the summary, not silently nothing
         weights=[m.replace("metrics.json", "student.pt") for m in all_metrics()],
         sidecars=[m.replace("metrics.json", "student.pt.json") for m in all_metrics()],

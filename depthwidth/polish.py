@@ -1,0 +1,137 @@
+"""Converged students: what a trained student's basin holds, and whether an architecture can fit
+its teacher at all.
+
+Every verdict of full-batch Adam within a step budget mixes what a student can represent with
+what Adam found. This module owns the two answers the workflow gives on top of Adam's, both by
+the float64 Levenberg-Marquardt of ``depthwidth.levmar`` on the float64 targets of ``data.npz``
+(:func:`float64_targets`: the teacher evaluated in float64 on the same inputs, whatever the
+``dtype`` the data were written in, so no float32 floor near 1e-15 lies under a fit):
+
+- :func:`polish`: a trained student from Adam's final weights to the bottom of its basin;
+- :func:`search`: for a student of the teacher's architecture, fresh starts (a short float64
+  Adam warm-up each, then Levenberg-Marquardt) until one fits the training data to the search
+  tolerance or the budget of starts is spent; each start draws from a stream of its own
+  (``derived_seed(seed, name, "search", j)``), so the answer depends on the config alone.
+
+"Fitted" is judged by the training error (relative: MSE / Var(y_test)): what an architecture can
+or cannot reach. Test errors are recorded beside it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import engine
+from .levmar import LMOptions, LMResult, levenberg_marquardt
+from .nets import derived_seed, forward, generator, make_student
+from .plan import Phase
+from .students import relative_errors
+
+
+def float64_targets(teacher: Sequence[torch.Tensor], data: Mapping[str, np.ndarray], phi: str) -> dict[str, np.ndarray]:
+    """``data`` in float64 with its targets recomputed by the ``teacher`` in float64.
+
+    The inputs were drawn in float32, so they are exact in float64; the targets of a float32 run
+    are float32-rounded, which would floor every relative error near 1e-15 (1.2e-14 for the
+    tutorial's deep student). Standardised targets are divided by the recorded scale again.
+    """
+    weights = [w.detach().to(torch.float64) for w in teacher]
+    scale = float(data.get("target_scale", 1.0)) if bool(data.get("standardised", False)) else 1.0
+    out = dict(data)
+    with torch.no_grad():
+        for split in ("train", "test"):
+            X = torch.as_tensor(np.asarray(data[f"X_{split}"], dtype=np.float64))
+            out[f"X_{split}"] = X.numpy()
+            out[f"y_{split}"] = (forward(weights, X, phi) / scale).numpy()
+    return out
+
+
+def lm_options(section: Mapping[str, Any], search: bool = False) -> LMOptions:
+    """The ``polish`` config section's Levenberg-Marquardt options (its ``search_`` ones if ``search``)."""
+    if search:
+        return LMOptions(tolerance=section["search_tolerance"], max_iterations=section["search_max_iterations"])
+    return LMOptions(tolerance=section["tolerance"], max_iterations=section["max_iterations"])
+
+
+def _float64(data: Mapping[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor, float]:
+    X = torch.as_tensor(np.asarray(data["X_train"], dtype=np.float64))
+    y = torch.as_tensor(np.asarray(data["y_train"], dtype=np.float64))
+    return X, y, float(np.var(data["y_test"], ddof=1))
+
+
+def _record(result: LMResult, data, phi: str) -> dict[str, Any]:
+    errors = relative_errors(result.weights, data, phi)
+    return {
+        "train_relative_error": errors["train_relative_error"],
+        "test_relative_error": errors["test_relative_error"],
+        "stop": result.reason,
+        "iterations": result.iterations,
+        "seconds": result.seconds,
+    }
+
+
+def polish(
+    weights: Sequence[torch.Tensor], data: Mapping[str, np.ndarray], phi: str, options: LMOptions
+) -> tuple[list[torch.Tensor], dict[str, Any]]:
+    """Adam's final ``weights`` converged by Levenberg-Marquardt on ``data``'s training split.
+
+    Returns the polished float64 weights and a record: the errors before (``adam_*``, recomputed
+    in float64) and after, why it stopped, iterations and seconds.
+    """
+    start = [w.detach().to(torch.float64) for w in weights]
+    before = relative_errors(start, data, phi)
+    X, y, var = _float64(data)
+    result = levenberg_marquardt(start, X, y, phi, scale=var, options=options)
+    return result.weights, {
+        "adam_train_relative_error": before["train_relative_error"],
+        "adam_test_relative_error": before["test_relative_error"],
+        **_record(result, data, phi),
+    }
+
+
+def search(
+    sizes: Sequence[int],
+    data: Mapping[str, np.ndarray],
+    seed: int,
+    name: str,
+    phi: str,
+    section: Mapping[str, Any],
+    lr: float,
+) -> tuple[list[torch.Tensor] | None, dict[str, Any]]:
+    """Can ``sizes`` fit this teacher? Up to ``section["search_starts"]`` fresh starts, each
+    ``search_warmup_steps`` of float64 Adam at ``lr`` then Levenberg-Marquardt, stopping at the
+    first whose training error reaches ``search_tolerance``.
+
+    Returns the best start's weights (None with no start) and a record: per start its training
+    error, stop reason and seconds, and the best training and test errors, the starts taken,
+    whether the tolerance was met and the seconds in all.
+    """
+    began = time.perf_counter()
+    options = lm_options(section, search=True)
+    X, y, var = _float64(data)
+    best, best_record, starts = None, None, []
+    for j in range(1, section["search_starts"] + 1):
+        init = make_student(sizes, "default", 1.0, generator(derived_seed(seed, name, "search", j)))
+        warm = engine.train(init, X, y, [Phase(section["search_warmup_steps"], lr)], phi, dtype=torch.float64)
+        result = levenberg_marquardt(warm.weights, X, y, phi, scale=var, options=options)
+        record = {"start": j, **_record(result, data, phi)}
+        starts.append(record)
+        if best_record is None or record["train_relative_error"] < best_record["train_relative_error"]:
+            best, best_record = result.weights, record
+        if record["train_relative_error"] <= options.tolerance:
+            break
+    return best, {
+        "tolerance": options.tolerance,
+        "starts": len(starts),
+        "fitted": bool(best_record and best_record["train_relative_error"] <= options.tolerance),
+        "best_train_relative_error": best_record["train_relative_error"] if best_record else float("nan"),
+        "best_test_relative_error": best_record["test_relative_error"] if best_record else float("nan"),
+        "best_start": best_record["start"] if best_record else None,
+        "seconds": time.perf_counter() - began,
+        "each": starts,
+    }

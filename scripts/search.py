@@ -1,0 +1,41 @@
+"""Can the teacher's architecture fit this teacher? A search over fresh starts, for every seed.
+
+Reads, per seed in order: the teacher's ``data`` (.npz) and ``teacher`` (.pt: the targets are
+recomputed in float64, ``depthwidth.polish.float64_targets``) and the deep student's
+``polish`` record (.json). Where the polished Adam student already reaches the search tolerance,
+no start is tried; otherwise up to ``polish.search_starts`` fresh starts, each a short float64
+Adam warm-up and Levenberg-Marquardt (``depthwidth.polish.search``). Writes, per seed,
+``record`` (.json: per start its training error, stop reason and seconds; the best training and
+test errors of the search and of the polished student; the starts taken; whether the teacher is
+fitted to the tolerance).
+"""
+
+from depthwidth import artifacts, runtime
+from depthwidth.polish import float64_targets, search
+
+with runtime.job(snakemake) as log:
+    inp, out, p = snakemake.input, snakemake.output, snakemake.params
+    section = p.polish
+    for k, path in enumerate(inp.data):
+        polished = artifacts.read_json(inp.polish[k], ("train_relative_error", "test_relative_error", "seed"))
+        data = artifacts.read_dataset(path, n_in=p.sizes[0])
+        data = float64_targets(artifacts.read_weights(inp.teacher[k]), data, p.nonlinearity)
+        identity = {key: polished[key] for key in ("name", "regime", "seed", "sizes", "sigma_w")}
+        if polished["train_relative_error"] <= section["search_tolerance"]:
+            record = {"tolerance": section["search_tolerance"], "starts": 0, "fitted": True, "seconds": 0.0}
+            record |= {"best_start": 0, "each": []}
+            best = {k: polished[k] for k in ("train_relative_error", "test_relative_error")}
+            record |= {f"best_{k}": v for k, v in best.items()}
+        else:
+            _, record = search(p.sizes, data, polished["seed"], polished["name"], p.nonlinearity, section, p.lr)
+        record["polished_train_relative_error"] = polished["train_relative_error"]
+        log.info(
+            "%s seed %d: %s; best training error %.3g after %d start(s), %.1f s",
+            identity["regime"],
+            identity["seed"],
+            "fitted" if record["fitted"] else "not fitted",
+            record["best_train_relative_error"],
+            record["starts"],
+            record["seconds"],
+        )
+        artifacts.write_json(out.record[k], {**identity, **record})
