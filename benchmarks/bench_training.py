@@ -178,14 +178,12 @@ def _time_shape(args, sizes, X, y, dtype, ways) -> dict[str, float]:
 
 def cpu_name() -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                flags = Path("/proc/cpuinfo").read_text()
-                isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "no AVX2"
-                return f"{line.split(':', 1)[1].strip()} ({isa})"
+        info = Path("/proc/cpuinfo").read_text()
     except OSError:
-        pass
-    return "unknown"
+        return "unknown"
+    isa = "AVX-512" if " avx512f" in info else "AVX2" if " avx2" in info else "no AVX2"
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    return f"{model} ({isa})"
 
 
 def machine_rates(dtype) -> tuple[float, float]:

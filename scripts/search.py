@@ -22,10 +22,16 @@ with runtime.job(snakemake) as log:
         data = float64_targets(artifacts.read_weights(inp.teacher[k]), data, p.nonlinearity)
         identity = {key: polished[key] for key in ("name", "regime", "seed", "sizes", "sigma_w")}
         if polished["train_relative_error"] <= section["search_tolerance"]:
-            record = {"tolerance": section["search_tolerance"], "starts": 0, "fitted": True, "seconds": 0.0}
-            record |= {"best_start": 0, "each": []}
-            best = {k: polished[k] for k in ("train_relative_error", "test_relative_error")}
-            record |= {f"best_{k}": v for k, v in best.items()}
+            record = {
+                "tolerance": section["search_tolerance"],
+                "starts": 0,
+                "fitted": True,
+                "best_train_relative_error": polished["train_relative_error"],
+                "best_test_relative_error": polished["test_relative_error"],
+                "best_start": 0,
+                "seconds": 0.0,
+                "each": [],
+            }
         else:
             _, record = search(p.sizes, data, polished["seed"], polished["name"], p.nonlinearity, section, p.lr)
         record["polished_train_relative_error"] = polished["train_relative_error"]

@@ -518,23 +518,9 @@ def shallow_widths_text(regimes):
 # --- converged students (config `polish`; the rules are workflow/rules/polish.smk) ---
 
 
-def seed_files(name, student=None):
-    """``name`` of every seed of a ``{regime}``, in the student's folder (``{student}`` if None)."""
-    folder = "{student}" if student is None else student
-    return [f"results/{{regime}}/seed{s}/{folder}/{name}" for s in SEEDS]
-
-
-def student_files_of(name):
-    """Input function: a polish job's student files ``name`` for every seed."""
-    return lambda wildcards: [f"{regime_dir(wildcards.regime, s)}/{wildcards.student}/{name}" for s in SEEDS]
-
-
-def regime_data(wildcards):
-    return [f"{regime_dir(wildcards.regime, s)}/data.npz" for s in SEEDS]
-
-
-def regime_teacher(wildcards):
-    return [f"{regime_dir(wildcards.regime, s)}/teacher.pt" for s in SEEDS]
+def every_seed(path):
+    """``path`` (below a seed's folder, e.g. ``{student}/student.pt``) for every seed of a ``{regime}``."""
+    return [f"{regime_dir('{regime}', s)}/{path}" for s in SEEDS]
 
 
 # --- cluster requests and what the summary reads ---

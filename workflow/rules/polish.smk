@@ -6,16 +6,16 @@
 rule polish:
     """Polish a regime's student, every seed, from Adam's final weights (Levenberg-Marquardt, float64)."""
     input:
-        weights=student_files_of("student.pt"),
-        sidecars=student_files_of("student.pt.json"),
-        metrics=student_files_of("metrics.json"),
-        data=regime_data,
-        teacher=regime_teacher,
+        weights=every_seed("{student}/student.pt"),
+        sidecars=every_seed("{student}/student.pt.json"),
+        metrics=every_seed("{student}/metrics.json"),
+        data=every_seed("data.npz"),
+        teacher=every_seed("teacher.pt"),
         code=code("polish.py"),
     output:
-        polished=seed_files("polished.pt"),
-        sidecar=seed_files("polished.pt.json"),
-        record=seed_files("polish.json"),
+        polished=every_seed("{student}/polished.pt"),
+        sidecar=every_seed("{student}/polished.pt.json"),
+        record=every_seed("{student}/polish.json"),
     log:
         "results/logs/{regime}/{student}.polish.log",
     conda:
@@ -35,12 +35,12 @@ rule search:
     """Whether the teacher's architecture fits each teacher of a regime: fresh starts, each an Adam
     warm-up and Levenberg-Marquardt, until one reaches polish.search_tolerance."""
     input:
-        data=regime_data,
-        teacher=regime_teacher,
-        polish=seed_files("polish.json", "deep"),
+        data=every_seed("data.npz"),
+        teacher=every_seed("teacher.pt"),
+        polish=every_seed("deep/polish.json"),
         code=code("search.py"),
     output:
-        record=seed_files("search.json", "deep"),
+        record=every_seed("deep/search.json"),
     log:
         "results/logs/{regime}/deep.search.log",
     conda:
