@@ -264,3 +264,38 @@ def write_tsv(path: str | os.PathLike, frame) -> None:
     """Write a pandas DataFrame as TSV with full float precision."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, sep="\t", index=False, float_format="%.10g")
+
+
+def damage(path: str | os.PathLike) -> str | None:
+    """Why the finished file ``path`` cannot be used, or None: a ``.pt`` against its sidecar's
+    SHA-256, an ``.npz`` against its zip checksums, a ``.json`` for being a JSON object. Reads
+    the bytes but needs no torch, so the main process can check every stored file before a run."""
+    path = Path(path)
+    try:
+        if path.suffix == ".pt" and sidecar_path(path).exists():
+            recorded = read_json(sidecar_path(path)).get("sha256")
+            if recorded is not None and file_sha256(path) != recorded:
+                return f"its SHA-256 is not the one its sidecar {sidecar_path(path).name} recorded"
+        elif path.suffix == ".npz":
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+            if bad is not None:
+                return f"{bad} inside it fails its checksum"
+        elif path.suffix == ".json":
+            read_json(path)
+    except ArtifactError as err:
+        return str(err).removeprefix(f"{path}: ")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError) as err:
+        return f"not readable, truncated or corrupt ({err})"
+    return None
+
+
+def damaged(paths: Sequence[str | os.PathLike]) -> list[str]:
+    """``path: why`` for each existing file of ``paths`` that :func:`damage` finds unusable."""
+    found = []
+    for path in paths:
+        if Path(path).exists():
+            why = damage(path)
+            if why is not None:
+                found.append(f"{path}: {why}")
+    return found

@@ -251,6 +251,12 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             f"config key 'theory.sigma_min': {theory['sigma_min']} is not below theory.sigma_max="
             f"{theory['sigma_max']}; the grid runs from sigma_min up to sigma_max"
         )
+    simulation = theory.get("simulation") or {}
+    if simulation and not simulation["burn_in"] <= simulation["layers"] - 2:
+        raise ConfigError(
+            f"config key 'theory.simulation.burn_in': {simulation['burn_in']} leaves fewer than two of "
+            f"theory.simulation.layers={simulation['layers']} measured; need burn_in <= layers - 2"
+        )
     unknown = [r for r in config["expressivity"]["regimes"] if r not in regimes]
     if unknown:
         raise ConfigError(
@@ -403,12 +409,94 @@ def merged(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+# Plain scalars that YAML 1.1 (PyYAML, Snakemake's reader) and YAML 1.2 read differently: a config
+# must not depend on which one a reader follows, so these are refused naming file and line.
+_YAML11_ONLY = {
+    "bool": (
+        re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$"),
+        "a boolean in YAML 1.1, a string in YAML 1.2: write true or false, or quote it",
+    ),
+    "int": (
+        re.compile(r"^[-+]?(?:0[0-7_]+|0b[01_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+|[0-9]+_[0-9_]*)$"),
+        "a leading zero, 0b, an underscore or a colon make it another number in YAML 1.1 (010 is 8, "
+        "1:30 is 90): write the plain decimal number, or quote it",
+    ),
+    "float": (
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[0-9_]*_[0-9_]*\.[0-9_]*)$"),
+        "a colon or an underscore make it another number in YAML 1.1: write the plain number, or quote it",
+    ),
+}
+# YAML 1.2's numbers without a dot (1e-3, 2E5), which YAML 1.1 reads as strings
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys and YAML 1.1-only forms, reading 1e-3 as a number."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise ConfigError(
+                    f"{key_node.start_mark.name}:{line}: duplicate key {key!r} (first at line {seen[key]}); "
+                    "YAML would silently keep only the last one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_scalar_checked(self, node, kind: str):
+        pattern, advice = _YAML11_ONLY[kind]
+        if node.style is None and pattern.match(node.value):
+            mark = node.start_mark
+            raise ConfigError(f"{mark.name}:{mark.line + 1}: {node.value!r} is ambiguous: {advice}")
+        return getattr(yaml.SafeLoader, f"construct_yaml_{kind}")(self, node)
+
+
+for _kind in _YAML11_ONLY:
+    _StrictLoader.add_constructor(
+        f"tag:yaml.org,2002:{_kind}", lambda loader, node, kind=_kind: loader.construct_scalar_checked(node, kind)
+    )
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
+
+
+def read_file(path: str | os.PathLike) -> dict[str, Any]:
+    """A config file as a mapping, read strictly: a file that is not YAML, is empty or not a
+    mapping, repeats a key, or has a plain value that YAML 1.1 and 1.2 read differently raises
+    :class:`ConfigError` naming the file (and line). ``1e-3`` is a number, as in YAML 1.2."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except OSError as err:
+        raise ConfigError(f"config file {path}: cannot be read ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config file {path}: not UTF-8 text ({err.reason})") from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {err.problem or err.context}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path}: not valid YAML ({err})") from None
+    if data is None:
+        raise ConfigError(f"config file {path}: empty; a config file is a mapping of keys (config.yaml's)")
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: a {type(data).__name__} at the top level; expected a mapping of keys")
+    return data
+
+
+def read_files(paths: Iterable[str | os.PathLike], overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The config of ``--configfile`` files ``paths`` (in Snakemake's order), merged as Snakemake
+    merges them, each read by :func:`read_file`, with ``--config`` ``overrides`` on top."""
+    config: dict[str, Any] = {}
+    for path in paths:
+        config = merged(config, read_file(path))
+    return merged(config, overrides or {})
+
+
 def load(*paths: str | os.PathLike) -> dict[str, Any]:
     """The config the workflow sees for ``--configfile``s ``paths`` (``config.yaml`` first): merged,
     checked, with the schema's defaults filled in. For programs beside the workflow (the benchmark)."""
-    config: dict[str, Any] = {}
-    for path in paths:
-        with open(path) as fh:
-            config = merged(config, yaml.safe_load(fh) or {})
+    config = read_files(paths)
     validate(config, SCHEMA_PATH)
     return config

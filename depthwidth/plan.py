@@ -96,10 +96,15 @@ def phased_schedule(phases: int, steps_per_phase: int, lr: float, lr_decay: floa
 
 def schedule(name: str, config: Mapping[str, Any]) -> tuple[Phase, ...]:
     """A student's phases: the ``deep`` section's for more than one hidden layer, else ``shallow``'s one."""
-    if uses_deep_schedule(name):
+    if schedule_section(name) == "deep":
         d = config["deep"]
         return phased_schedule(d["phases"], d["steps_per_phase"], d["lr"], d["lr_decay"])
     return (Phase(config["shallow"]["steps"], config["shallow"]["lr"]),)
+
+
+def schedule_section(name: str) -> str:
+    """The config section whose schedule the student ``name`` trains on: ``deep`` or ``shallow``."""
+    return "deep" if uses_deep_schedule(name) else "shallow"
 
 
 def total_steps(name: str, config: Mapping[str, Any]) -> int:
@@ -123,14 +128,19 @@ def budget_width(n_in: int, depth: int, budget: int) -> int:
 
     Ties go to the smaller net (e.g. 105 parameters at depth 2: width 17 with 102 over 18 with 108).
     """
-    best, best_gap = 1, None
-    for width in range(1, budget + 1):
-        gap = abs(n_parameters(deep_sizes(n_in, width, depth)) - budget)
-        if best_gap is None or gap < best_gap:
-            best, best_gap = width, gap
-        elif n_parameters(deep_sizes(n_in, width, depth)) > budget:
-            break
-    return best
+
+    def count(width: int) -> int:
+        return n_parameters(deep_sizes(n_in, width, depth))
+
+    # the count grows with the width: bisect for the first width at or above the budget (a loop
+    # over widths would take minutes for a budget of 10^9)
+    low, high = 1, max(1, budget)
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (mid + 1, high) if count(mid) < budget else (low, mid)
+    if low > 1 and abs(count(low - 1) - budget) <= abs(count(low) - budget):
+        return low - 1
+    return low
 
 
 def sweep_teacher_depths(config: Mapping[str, Any]) -> list[int]:

@@ -19,18 +19,22 @@ or cannot reach. Test errors are recorded beside it.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from . import engine
+from . import artifacts, engine
 from .levmar import LMOptions, LMResult, levenberg_marquardt
 from .nets import derived_seed, forward, generator, make_student
 from .plan import Phase
 from .students import relative_errors
+
+log = logging.getLogger("depthwidth")
 
 
 def float64_targets(teacher: Sequence[torch.Tensor], data: Mapping[str, np.ndarray], phi: str) -> dict[str, np.ndarray]:
@@ -94,6 +98,17 @@ def polish(
     }
 
 
+def search_key(section: Mapping[str, Any], sizes: Sequence[int], phi: str, lr: float) -> dict[str, Any]:
+    """What a search journal must agree on to be resumed: everything a start's result depends on
+    besides the seed and the data (whose hash the journal keeps per seed)."""
+    return {
+        "sizes": [int(n) for n in sizes],
+        "phi": phi,
+        "lr": float(lr),
+        **{k: section[k] for k in ("search_tolerance", "search_max_iterations", "search_warmup_steps")},
+    }
+
+
 def search(
     sizes: Sequence[int],
     data: Mapping[str, np.ndarray],
@@ -102,36 +117,83 @@ def search(
     phi: str,
     section: Mapping[str, Any],
     lr: float,
-) -> tuple[list[torch.Tensor] | None, dict[str, Any]]:
+    done: Sequence[Mapping[str, Any]] = (),
+    keep: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> dict[str, Any]:
     """Can ``sizes`` fit this teacher? Up to ``section["search_starts"]`` fresh starts, each
     ``search_warmup_steps`` of float64 Adam at ``lr`` then Levenberg-Marquardt, stopping at the
     first whose training error reaches ``search_tolerance``.
 
-    Returns the best start's weights (None with no start) and a record: per start its training
-    error, stop reason and seconds, and the best training and test errors, the starts taken,
-    whether the tolerance was met and the seconds in all.
+    ``done`` holds the records of starts already made (a resumed search: each start draws from
+    its own stream, so start j's record does not depend on whether the ones before it ran in
+    this process); ``keep`` is called with every start's record so far after each new one.
+    Returns a record: per start its training error, stop reason and seconds, and the best
+    training and test errors, the start that gave them, the starts taken, whether the tolerance
+    was met and the seconds in all (resumed starts counted at their recorded seconds).
     """
-    began = time.perf_counter()
     options = lm_options(section, search=True)
     X, y, var = _float64(data)
-    best, best_record, starts = None, None, []
-    for j in range(1, section["search_starts"] + 1):
+    starts = [dict(r) for r in done]
+    for j in range(len(starts) + 1, section["search_starts"] + 1):
+        if any(r["train_relative_error"] <= options.tolerance for r in starts):
+            break
         init = make_student(sizes, "default", 1.0, generator(derived_seed(seed, name, "search", j)))
+        began = time.perf_counter()
         warm = engine.train(init, X, y, [Phase(section["search_warmup_steps"], lr)], phi, dtype=torch.float64)
         result = levenberg_marquardt(warm.weights, X, y, phi, scale=var, options=options)
-        record = {"start": j, **_record(result, data, phi)}
-        starts.append(record)
-        if best_record is None or record["train_relative_error"] < best_record["train_relative_error"]:
-            best, best_record = result.weights, record
-        if record["train_relative_error"] <= options.tolerance:
-            break
-    return best, {
+        starts.append({"start": j, **_record(result, data, phi), "seconds": time.perf_counter() - began})
+        if keep is not None:
+            keep(starts)
+    best = min(starts, key=lambda r: r["train_relative_error"], default=None)
+    return {
         "tolerance": options.tolerance,
         "starts": len(starts),
-        "fitted": bool(best_record and best_record["train_relative_error"] <= options.tolerance),
-        "best_train_relative_error": best_record["train_relative_error"] if best_record else float("nan"),
-        "best_test_relative_error": best_record["test_relative_error"] if best_record else float("nan"),
-        "best_start": best_record["start"] if best_record else None,
-        "seconds": time.perf_counter() - began,
+        "fitted": bool(best and best["train_relative_error"] <= options.tolerance),
+        "best_train_relative_error": best["train_relative_error"] if best else float("nan"),
+        "best_test_relative_error": best["test_relative_error"] if best else float("nan"),
+        "best_start": best["start"] if best else None,
+        "seconds": sum(r["seconds"] for r in starts),
         "each": starts,
     }
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+class SearchJournal:
+    """A search job's finished starts, per seed, in one JSON file (written atomically after every
+    start), so that an interrupted search resumes at its next start instead of its first.
+
+    The file holds ``key`` (:func:`search_key`) and, per seed, the hash of the data it searched
+    and its start records. A journal of another key, or a seed's entry for other data, is stale:
+    ignored with a warning and overwritten. One that cannot be read stops the job naming the
+    file (atomic writes mean it was damaged after the fact). A successful run deletes it once the
+    search's records exist, as it deletes training checkpoints.
+    """
+
+    def __init__(self, path: str | Path, key: Mapping[str, Any]):
+        self.path, self.key = Path(path), dict(key)
+        self.seeds: dict[str, Any] = {}
+        if self.path.exists():
+            state = artifacts.read_json(self.path, ("key", "seeds"))
+            if state["key"] == self.key:
+                self.seeds = state["seeds"]
+            else:
+                log.warning("%s: journal of a different search; starting over", self.path)
+
+    def starts(self, seed: int, data_hash: str) -> list[dict[str, Any]]:
+        """The records of ``seed``'s finished starts on the data of ``data_hash`` (none if stale)."""
+        entry = self.seeds.get(str(seed))
+        if entry and entry["data"] != data_hash:
+            log.warning("%s: seed %d's starts were made on other data; starting over", self.path, seed)
+            return []
+        if not entry:
+            return []
+        # JSON keeps a NaN as null and an infinity as "inf" (artifacts.write_json)
+        return [{k: _number(v) if k.endswith("error") else v for k, v in r.items()} for r in entry["starts"]]
+
+    def keep(self, seed: int, data_hash: str, starts: Sequence[Mapping[str, Any]]) -> None:
+        self.seeds[str(seed)] = {"data": data_hash, "starts": list(starts)}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        artifacts.write_json(self.path, {"key": self.key, "seeds": self.seeds})

@@ -10,7 +10,7 @@ import torch
 
 from . import artifacts, engine
 from .nets import derived_seed, forward, generator, make_student
-from .plan import Phase
+from .plan import Phase, schedule_section
 from .sizes import n_parameters
 from .teacher import teacher_stream
 
@@ -145,6 +145,23 @@ def train_student(
     init_weights = make_student(sizes, init, sigma, init_generator or generator(student_seed))
     batch, (metrics,) = train_students(sizes, [data], schedule, [init_weights], phi=phi, **options)
     return batch.student(0), {"name": name, "student_seed": student_seed, "init": init, **metrics}
+
+
+def check_finite(name: str, members: Sequence[Mapping[str, Any]], losses: np.ndarray, lr: float) -> None:
+    """Raise, naming the learning-rate key and the first step, if a student's training loss
+    (``losses``: (steps, K), member k's in column k) became non-finite anywhere."""
+    bad = ~np.isfinite(losses)
+    diverged = [
+        f"{m['regime']} seed {m['seed']} at step {int(np.argmax(bad[:, k]))}"
+        for k, m in enumerate(members)
+        if bad[:, k].any()
+    ]
+    if diverged:
+        section = schedule_section(name)
+        raise ValueError(
+            f"{name}: the training loss became non-finite ({'; '.join(diverged)}, of {len(losses)} steps); "
+            f"config key '{section}.lr' = {lr:g} is too large for this student: lower it"
+        )
 
 
 def save_student(outputs: Mapping[str, str], weights, losses: np.ndarray, metrics: dict[str, Any]) -> None:

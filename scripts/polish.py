@@ -20,6 +20,7 @@ with runtime.job(snakemake) as log:
         artifacts.verify_weights(path)
         weights = artifacts.read_weights(path, metrics["sizes"])
         data = artifacts.read_dataset(inp.data[k], n_in=metrics["sizes"][0])
+        artifacts.verify_weights(inp.teacher[k])
         data = float64_targets(artifacts.read_weights(inp.teacher[k]), data, p.nonlinearity)
         polished, record = polish(weights, data, p.nonlinearity, options)
         identity = {key: metrics[key] for key in ("name", "regime", "seed", "sizes", "sigma_w")}

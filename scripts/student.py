@@ -9,11 +9,14 @@ before every step). Keeps ``checkpoint`` (.pt, one per group of students trained
 while training and after (``depthwidth.checkpoint``: a successful run deletes it), and resumes
 from it after an interruption.
 The training and compile times go to the log (and Snakemake's benchmark file times the job).
+A student whose training loss became non-finite fails the job (``students.check_finite``), naming
+the learning-rate key and the step, after every student's files are written (Snakemake then
+removes the failed job's outputs; its checkpoint keeps the batch's final state).
 """
 
 from depthwidth import artifacts, runtime
 from depthwidth.plan import Phase
-from depthwidth.students import initial_weights, save_student, student_seed, train_students
+from depthwidth.students import check_finite, initial_weights, save_student, student_seed, train_students
 from depthwidth.teacher import target_scaling
 
 with runtime.job(snakemake) as log:
@@ -71,3 +74,4 @@ with runtime.job(snakemake) as log:
         )
         files = {"weights": out.weights[k], "metrics": out.metrics[k], "loss": out.loss[k]}
         save_student(files, result.weights[k], result.losses[:, k], {**identity, **m, **target_scaling(data)})
+    check_finite(name, p.members, result.losses, p.schedule[0][1])

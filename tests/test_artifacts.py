@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from conftest import REPO, snakemake_env  # noqa: E402
+from conftest import REPO, files_under, job_counts, snakemake_env  # noqa: E402
 
 from depthwidth import artifacts, figures, style  # noqa: E402
 from depthwidth.artifacts import ArtifactError  # noqa: E402
@@ -591,9 +591,7 @@ def test_summary_fails_on_a_damaged_student_file_nothing_else_reads(smoke_clone)
 
 
 def _science(results: Path) -> dict[str, bytes]:
-    from conftest import files_under
 
-    # logs/ holds the summary's marker too (logs/summary_upstream_present), which records what was gone
     return {k: v for k, v in files_under(results).items() if not k.startswith(("logs/", "benchmarks/", "figures/"))}
 
 
@@ -602,7 +600,9 @@ def _fail_students_on_a_truncated_dataset(run) -> Path:
     data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
     later = time.time() + 5
     os.utime(data, (later, later))
-    proc = run.snakemake("results/chaotic/seed7/shallow_w5/metrics.json", cores=1, check=False)
+    # a plain run refuses the damaged file before any job; forced, the student job fails on it
+    target = "results/chaotic/seed7/shallow_w5/metrics.json"
+    proc = run.snakemake(target, "--forcerun", target, cores=1, check=False)
     assert proc.returncode != 0
     assert not (run.results / "chaotic" / "seed7" / "shallow_w5" / "metrics.json").exists()
     return data
@@ -610,7 +610,8 @@ def _fail_students_on_a_truncated_dataset(run) -> Path:
 
 def test_deleting_a_damaged_file_and_rerunning_rebuilds_it_and_everything_downstream(smoke_run, smoke_clone):
     """Snakemake 9 alone would say "Nothing to be done" here: the summary, made from the deleted
-    student, is present. The summary's marker makes a plain run remake them."""
+    student, is present. The summary takes every file it is made from as an input, so a plain run
+    remakes them."""
     data = _fail_students_on_a_truncated_dataset(smoke_clone)
     data.unlink()
     summary = smoke_clone.results / "summary.tsv"
@@ -632,3 +633,54 @@ def test_forcerun_repairs_a_damaged_file_in_place(smoke_run, smoke_clone):
     _fail_students_on_a_truncated_dataset(smoke_clone)
     smoke_clone.snakemake("--forcerun", "results/chaotic/seed7/data.npz", cores=1)
     assert _science(smoke_clone.results) == _science(smoke_run.results)
+
+
+# Each kind of stored file, deleted alone after a finished run: the plain run's plan remakes it
+# (with its producer) and what is made from it, never "Nothing to be done".
+DELETED = {
+    "chaotic/seed7/data.npz": {"teacher": 1, "student": 4, "summary": 1},
+    "chaotic/seed7/teacher.pt": {"teacher": 1, "student": 4, "summary": 1},
+    "chaotic/seed7/teacher.pt.json": {"teacher": 1, "student": 4, "summary": 1},
+    "chaotic/seed7/shallow_w15/loss.npz": {"student": 1, "summary": 1},
+    "chaotic/seed-1/deep/student.pt.json": {"student": 1, "summary": 1},
+    "chaotic/scaling_fit.json": {"scaling_fit": 1, "summary": 1},
+    "figures/mean_field.tsv": {"mean_field": 1},
+    "figures/error_vs_width.png": {"figure_error_vs_width": 1},
+}
+
+
+@pytest.mark.parametrize("name", DELETED)
+def test_a_deleted_file_is_remade_by_a_plain_run(name, smoke_clone):
+    (smoke_clone.results / name).unlink()
+    proc = smoke_clone.snakemake("-n", cores=1)
+    counts = job_counts(proc.stdout)
+    assert {rule: counts.get(rule) for rule in DELETED[name]} == DELETED[name], counts
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    stat = path.stat()
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # damage that keeps the mtime
+
+
+DAMAGED = [
+    "chaotic/seed7/teacher.pt",
+    "chaotic/seed7/data.npz",
+    "chaotic/seed-1/deep/student.pt",
+    "chaotic/seed-1/shallow_w5/loss.npz",
+    "chaotic/seed7/deep/metrics.json",
+]
+
+
+@pytest.mark.parametrize("name", DAMAGED)
+def test_a_damaged_file_stops_a_plain_run_naming_it(name, smoke_clone):
+    path = smoke_clone.results / name
+    _flip_a_byte(path)
+    before = _science(smoke_clone.results)
+    proc = smoke_clone.snakemake(cores=1, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "1 damaged finished file(s), named above; nothing was run" in output, output
+    assert f"results/{name}: " in output and "--forcerun <file>" in output
+    assert _science(smoke_clone.results) == before  # nothing ran (logs/ holds the summary's marker)

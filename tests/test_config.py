@@ -129,6 +129,8 @@ def out_of_range_cases(path: tuple, sub: dict) -> Iterator[Case]:
     items = sub.get("items", {})
     if "minimum" in items:
         yield Case(f"{key}[0]", "item below minimum", [items["minimum"] - 1], ("minimum",), path)
+    if "maximum" in items:
+        yield Case(f"{key}[0]", "item above maximum", [items["maximum"] + 1], ("maximum",), path)
     if "type" in items:
         yield Case(f"{key}[0]", "item of wrong type", [WRONG_TYPE[items["type"]]], ("is not of type",), path)
     if "minProperties" in sub:
@@ -213,7 +215,27 @@ def test_cases_cover_every_schema_key():
     assert len(by_kind["misspelt key"]) == len(KEYS) - 1  # all but the regime's own name (it is free)
     # 79 keys today; a new key adds its cases by itself, and this count reminds to look at them.
     assert len(KEYS) == 79
-    assert len(CASES) == 284
+    assert len(CASES) == 324
+
+
+def test_every_number_has_a_maximum():
+    """A size or scale of 10^9 is refused before the plan allocates or loops over it: every numeric
+    key, and every list of numbers, has a maximum (the schema's descriptions say why each)."""
+
+    def numeric(schema):
+        kind = schema.get("type")
+        kinds = set(kind) if isinstance(kind, list) else {kind}
+        return bool(kinds & {"integer", "number"})
+
+    unbounded = []
+    for path, sub in schema_keys(SCHEMA):
+        items = sub.get("items", {})
+        while items.get("type") == "array":  # theory.simulation.points: pairs of numbers
+            items = items.get("items", {})
+        for where, schema in ((dotted(path), sub), (dotted(path) + "[]", items)):
+            if numeric(schema) and "maximum" not in schema and "exclusiveMaximum" not in schema:
+                unbounded.append(where)
+    assert unbounded == []
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -269,6 +291,10 @@ def get_schema_parent(path: tuple) -> dict:
 
 
 CROSS_KEY = {
+    "burn-in past the layers": (
+        {"theory": {"simulation": {"layers": 6, "burn_in": 5}}},
+        "config key 'theory.simulation.burn_in': 5 leaves fewer than two of theory.simulation.layers=6 measured",
+    ),
     "widths unsorted": (
         {"regimes": {"chaotic": {"shallow_widths": [15, 5]}}},
         "config key 'regimes.chaotic.shallow_widths': must be strictly increasing",
@@ -592,3 +618,62 @@ def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):
     assert (
         job_counts(proc.stdout)["student"] == 6
     )  # config.yaml: chaotic widths 5, 15, 45, 135 and deep; quasilinear 10
+
+
+# Config files as text, read strictly (depthwidth.config.read_file): what YAML 1.1 (Snakemake's
+# reader) and 1.2 read differently, repeated keys, and malformed files, each refused naming the
+# file and line; YAML 1.2 numbers accepted.
+STRICT_FILES = {
+    "duplicate key": ("seeds: [-1, 7]\nn: 1\nseeds: [3]\n", ":3: duplicate key 'seeds' (first at line 1)"),
+    "nested duplicate": ("shallow:\n  lr: 0.001\n  lr: 0.01\n", ":3: duplicate key 'lr' (first at line 2)"),
+    "octal seed": ("seeds: [010]\n", ":1: '010' is ambiguous: a leading zero"),
+    "sexagesimal": ("shallow: {steps: 1:30}\n", ":1: '1:30' is ambiguous"),
+    "underscored": ("shallow: {steps: 20_000}\n", ":1: '20_000' is ambiguous"),
+    "yes as a boolean": ("compile: yes\n", ":1: 'yes' is ambiguous: a boolean in YAML 1.1, a string in YAML 1.2"),
+    "tab indentation": ("data:\n\tn_train: 10\n", ":2:1: not valid YAML: found character '\\t'"),
+    "unclosed list": ("seeds: [1, 2\n", ": not valid YAML: expected ',' or ']'"),
+    "empty": ("", ": empty; a config file is a mapping of keys"),
+    "a list": ("- seeds\n", ": a list at the top level; expected a mapping of keys"),
+}
+
+
+@pytest.mark.parametrize("name", STRICT_FILES)
+def test_config_files_are_read_strictly(name, tmp_path):
+    from depthwidth.config import read_file
+
+    text, message = STRICT_FILES[name]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        read_file(path)
+    assert str(path) in str(err.value) and message in str(err.value), str(err.value)
+
+
+def test_yaml_1_2_numbers_are_numbers(tmp_path):
+    from depthwidth.config import read_file
+
+    path = tmp_path / "ok.yaml"
+    path.write_text("shallow: {lr: 1e-3, steps: 20000}\ndeep: {lr: 3.0E-3}\nseeds: [-1, 0, +7, '010']\nhex: 0x1F\n")
+    assert read_file(path) == {
+        "shallow": {"lr": 0.001, "steps": 20000},
+        "deep": {"lr": 0.003},
+        "seeds": [-1, 0, 7, "010"],
+        "hex": 31,
+    }
+
+
+@pytest.mark.parametrize("name", ["duplicate key", "octal seed"])
+def test_snakemake_refuses_an_ambiguous_config_file_naming_file_and_line(name, cli_workdir, workflow_repo):
+    text, message = STRICT_FILES[name]
+    configfile = cli_workdir / "strict.yaml"
+    configfile.write_text(text)
+    proc = run_snakemake(workflow_repo, cli_workdir, "-n", "--configfile", str(configfile), cores=1, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and f"invalid config file:\n{configfile}{message}" in output, output
+
+
+def test_snakemake_reads_1e_minus_3_as_a_learning_rate(cli_workdir, workflow_repo):
+    configfile = cli_workdir / "sci.yaml"
+    configfile.write_text("shallow: {lr: 1e-3}\n")
+    proc = run_snakemake(workflow_repo, cli_workdir, "-n", "--configfile", str(configfile), cores=1)
+    assert "invalid config" not in proc.stdout + proc.stderr

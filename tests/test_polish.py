@@ -66,6 +66,8 @@ def test_the_search_stops_at_the_first_fitted_start(polished):
             assert errors[-1] <= r["tolerance"] and all(e > r["tolerance"] for e in errors[:-1])
         if errors:
             assert r["best_train_relative_error"] == min(errors)
+    # the search's journal of finished starts is deleted once its records exist
+    assert not list((run.results / "checkpoints").rglob("*.search.json"))
 
 
 def test_summary_and_fits_show_adam_and_the_converged_errors(polished):
@@ -112,3 +114,45 @@ def test_a_deleted_polish_record_is_remade_alone(polished):
     dry = run_snakemake(run.repo, run.workdir, "-n", "--configfile", str(path))
     counts = job_counts(dry.stdout)
     assert counts.get("polish") == 1 and counts.get("summary") == 1 and "student" not in counts, counts
+
+
+def _search_case():
+    """A small deep teacher whose search needs more than one start (tolerance out of reach)."""
+    sizes = [5, 3, 3, 1]
+    _, data = teacher.draw_teacher_and_data(sizes, 2.0, 3, 300, 100)
+    section = {"search_starts": 3, "search_tolerance": 1e-30, "search_max_iterations": 20, "search_warmup_steps": 50}
+    return sizes, data, section
+
+
+def test_a_resumed_search_equals_an_uninterrupted_one(tmp_path):
+    """Start j draws from its own stream, so a search resumed from a journal after its first start
+    gives the same records, and the journal holds every start as it goes."""
+    sizes, data, section = _search_case()
+    key = polish.search_key(section, sizes, "tanh", 3e-3)
+    journal = polish.SearchJournal(tmp_path / "deep.search.json", key)
+    whole = polish.search(sizes, data, 3, "deep", "tanh", section, 3e-3, keep=lambda s: journal.keep(3, "h", s))
+    assert whole["starts"] == 3 and not whole["fitted"]
+    kept = polish.SearchJournal(tmp_path / "deep.search.json", key).starts(3, "h")
+    assert [r["start"] for r in kept] == [1, 2, 3]
+    resumed = polish.search(sizes, data, 3, "deep", "tanh", section, 3e-3, done=kept[:1])
+    drop = ("seconds",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in resumed["each"]] == [
+        {k: v for k, v in r.items() if k not in drop} for r in whole["each"]
+    ]
+    assert resumed["best_train_relative_error"] == whole["best_train_relative_error"]
+    assert resumed["best_start"] == whole["best_start"]
+
+
+def test_a_stale_or_damaged_search_journal(tmp_path, caplog):
+    sizes, _, section = _search_case()
+    path = tmp_path / "deep.search.json"
+    key = polish.search_key(section, sizes, "tanh", 3e-3)
+    polish.SearchJournal(path, key).keep(3, "h", [{"start": 1, "train_relative_error": float("inf")}])
+    assert polish.SearchJournal(path, key).starts(3, "h")[0]["train_relative_error"] == float("inf")
+    assert polish.SearchJournal(path, key).starts(3, "other data") == []  # another teacher's data
+    other = polish.search_key({**section, "search_warmup_steps": 60}, sizes, "tanh", 3e-3)
+    assert polish.SearchJournal(path, other).starts(3, "h") == []
+    assert "journal of a different search" in caplog.text
+    path.write_text('{"key": ')
+    with pytest.raises(artifacts.ArtifactError, match="deep.search.json: not valid JSON"):
+        polish.SearchJournal(path, key)

@@ -52,3 +52,21 @@ def test_phased_schedule_divides_the_rate():
     phases = plan.phased_schedule(4, 50000, 3e-3, 3)
     assert [p.steps for p in phases] == [50000] * 4
     assert [p.lr for p in phases] == pytest.approx([3e-3, 1e-3, 3e-3 / 9, 3e-3 / 27])
+
+
+def test_a_non_finite_loss_names_the_learning_rate_key_and_the_step():
+    from depthwidth.students import check_finite
+
+    losses = np.ones((100, 3))
+    losses[37:, 1] = np.nan
+    losses[90:, 2] = np.inf
+    members = [{"regime": "chaotic", "seed": s} for s in (-1, 7, 8)]
+    check_finite("deep", members, np.ones((100, 3)), 3e-3)  # finite: nothing to say
+    with pytest.raises(ValueError) as err:
+        check_finite("deep", members, losses, 3e-3)
+    assert str(err.value) == (
+        "deep: the training loss became non-finite (chaotic seed 7 at step 37; chaotic seed 8 at step 90, "
+        "of 100 steps); config key 'deep.lr' = 0.003 is too large for this student: lower it"
+    )
+    with pytest.raises(ValueError, match="config key 'shallow.lr' = 10 is too large"):
+        check_finite("shallow_w5", members, losses, 10.0)

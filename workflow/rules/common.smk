@@ -15,8 +15,11 @@ from depthwidth.config import ConfigError, check_device, validate as validate_co
 from depthwidth.sizes import deep_sizes, n_parameters
 
 # Before any job, every check in one order (depthwidth.config.validate, which the tests call
-# too): --config values re-read as YAML, our schema check (messages that name each bad key),
-# Snakemake's (which fills in the defaults), then the cross-key rules.
+# too) on the config files' strict reading (the Snakefile's FILE_CONFIG): --config values re-read
+# as YAML, our schema check (messages that name each bad key), Snakemake's (which fills in the
+# defaults), then the cross-key rules.
+config.clear()
+config.update(FILE_CONFIG)
 try:
     for warning in validate_config(
         config,
@@ -37,6 +40,9 @@ onstart:
             check_device(config)
         except ConfigError as err:
             raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
+    # damaged finished files (summary.smk's DAMAGED, named when the workflow was read)
+    if DAMAGED and not (workflow.dag_settings.forceall or workflow.dag_settings.forcerun):
+        raise WorkflowError(f"{len(DAMAGED)} damaged finished file(s), named above; nothing was run")
 
 
 # The named regimes (config's `regimes`, the tutorial's figures) and every regime trained: the
@@ -202,13 +208,25 @@ def checkpoint_path(batch):
     return f"results/checkpoints/{batch.key}.checkpoint.pt"
 
 
+def search_journal_path(regime):
+    """A search job's journal of finished starts (``polish.SearchJournal``)."""
+    return f"results/checkpoints/{regime}/deep.search.json"
+
+
 def finished_checkpoints():
-    """Checkpoints of the batches whose outputs all exist: what a successful run deletes."""
-    return [
+    """Checkpoints of the batches, and search journals, whose outputs all exist: what a
+    successful run deletes."""
+    training = [
         checkpoint_path(b)
         for b in plan.batches(config)
         if all(Path(m.directory(b.student), "metrics.json").exists() for m in b.members)
     ]
+    searches = [
+        search_journal_path(r)
+        for r in deep_regimes()
+        if all(Path(regime_dir(r, s), "deep", "search.json").exists() for s in SEEDS)
+    ]
+    return training + searches
 
 
 def study_outputs():

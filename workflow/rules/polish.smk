@@ -54,5 +54,6 @@ rule search:
         nonlinearity=config["nonlinearity"],
         sizes=lambda wildcards: plan.teacher_sizes(plan.regime_teacher(config, wildcards.regime)),
         lr=config["deep"]["lr"],
+        journal=lambda wildcards: search_journal_path(wildcards.regime),
     script:
         "../../scripts/search.py"

@@ -1,7 +1,7 @@
 import time
 
 from depthwidth import captions
-from depthwidth.artifacts import missing_upstream
+from depthwidth.artifacts import damaged, missing_upstream
 
 # Every file results/summary.tsv is made from, directly or through a job: teachers' data and
 # weights, students' files, scaling fits.
@@ -26,10 +26,11 @@ SUMMARY_UPSTREAM = (
 # A finished run that then lost a file (a failed job's outputs are deleted; a damaged file is
 # removed by hand): Snakemake 9 reruns nothing for a missing intermediate file while what was
 # made from it is present, so summary.tsv and the figures would keep showing numbers from files
-# that no longer exist. The summary therefore also takes a marker file, which the main process
-# rewrites when any of the summary's upstream files is gone: newer than summary.tsv, it makes the
-# summary rerun, so Snakemake makes every missing file the summary needs, and reruns everything
-# made from them. Once rebuilt, the summary is newer than the marker and nothing reruns.
+# that no longer exist. The summary therefore takes every file it is made from as an input, and
+# also a marker file, which the main process rewrites when any of them is gone: newer than
+# summary.tsv, it makes the summary rerun, so Snakemake makes every missing file, and reruns
+# everything made from them (students retrain on a remade data.npz). Once rebuilt, the summary
+# is newer than the marker and nothing reruns.
 UPSTREAM_MARKER = "results/logs/summary_upstream_present"  # bookkeeping, beside the logs
 if workflow.is_main_process:
     _missing = missing_upstream("results/summary.tsv", SUMMARY_UPSTREAM)
@@ -42,6 +43,24 @@ if workflow.is_main_process:
         # new content, not just a new mtime: Snakemake 9 ignores a newer input whose checksum it recorded
         Path(UPSTREAM_MARKER).parent.mkdir(parents=True, exist_ok=True)
         Path(UPSTREAM_MARKER).write_text(f"{time.time_ns()}: gone\n" + "\n".join(_missing) + "\n")
+    # A file damaged after it was written (its checksum no longer matches) would be used, or
+    # kept, by a plain run: named here, and the run refused before any job (common.smk's onstart;
+    # the DAG is not known while the workflow is read) unless it forces reruns (--forcerun of the
+    # file is one repair).
+    DAMAGED = damaged(SUMMARY_UPSTREAM)
+    if DAMAGED:
+        logger.warning(
+            f"{len(DAMAGED)} finished file(s) are damaged:\n  "
+            + "\n  ".join(DAMAGED[:10])
+            + ("\n  ..." if len(DAMAGED) > 10 else "")
+            + "\ndelete them and run the same command again (they are remade, and what is made from them), "
+            "or remake them in place: snakemake --cores all --forcerun <file>"
+        )
+        # so that the run has a job to do, and its onstart is reached to refuse it
+        Path(UPSTREAM_MARKER).parent.mkdir(parents=True, exist_ok=True)
+        Path(UPSTREAM_MARKER).write_text(f"{time.time_ns()}: damaged\n" + "\n".join(DAMAGED) + "\n")
+else:
+    DAMAGED = []
 
 
 rule summary_upstream_present:
@@ -63,6 +82,8 @@ rule summary:
         # read for their checksums only: a damaged student.pt fails the summary, not silently nothing
         weights=[m.replace("metrics.json", "student.pt") for m in all_metrics()],
         sidecars=[m.replace("metrics.json", "student.pt.json") for m in all_metrics()],
+        # not read: so that a missing one is remade, with what is made from it, by a plain run
+        upstream=SUMMARY_UPSTREAM,
         upstream_present=UPSTREAM_MARKER,
         fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
         code=code("summary.py"),
