@@ -10,14 +10,22 @@ of its own name beside it (``native.py`` builds ``native/train.c``): they count 
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from pathlib import Path
 
 PACKAGE = "depthwidth"
 
 
-def _imported_names(path: Path) -> set[str]:
+def _imported_names(path: Path) -> frozenset[str]:
     """Dotted names of the package's modules (or candidates: ``from depthwidth import x``) that ``path`` imports."""
+    stat = path.stat()
+    return _parsed_imports(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _parsed_imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    # every rule's code() walks the same modules: parse each once per process (per version of it)
     tree = ast.parse(path.read_text(), filename=str(path))
     in_package = path.parent.name == PACKAGE
     names: set[str] = set()
@@ -33,7 +41,7 @@ def _imported_names(path: Path) -> set[str]:
                 continue
             names.add(base)
             names |= {f"{base}.{alias.name}" for alias in node.names}  # from depthwidth import nets
-    return names
+    return frozenset(names)
 
 
 def _module_file(name: str, package_dir: Path) -> Path | None:

@@ -28,7 +28,7 @@ with runtime.job(snakemake) as log:
     dot = shutil.which("dot")
     if dot is None:
         raise RuntimeError("drawing docs/rulegraph.svg needs graphviz's `dot` (e.g. apt-get install graphviz)")
-    configs = [arg for f in p.configfiles for arg in ("--configfile", f)]
+    configs = ["--configfile", *p.configfiles] if p.configfiles else []  # one flag: a second replaces the first
     # --nolock: this job's own Snakemake holds the working directory's lock.
     graph = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", p.snakefile, *configs, "--rulegraph", "--nolock"],

@@ -428,6 +428,14 @@ def test_config_yaml_holds_the_defaults():
 # --- cluster requests --------------------------------------------------------------------------
 
 
+def test_config_folder_holds_the_default_config_for_the_catalog():
+    """`snakedeploy deploy-workflow` (the Snakemake workflow catalog's install path) copies config/:
+    it holds a copy of config.yaml, kept identical."""
+    assert (REPO / "config" / "config.yaml").read_bytes() == (REPO / "config.yaml").read_bytes(), (
+        "config/config.yaml differs from config.yaml: copy config.yaml over it"
+    )
+
+
 def test_cluster_requests_are_those_test_slurm_asserts():
     source = (REPO / "tests" / "test_slurm.py").read_text()
     asserted = {}

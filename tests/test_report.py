@@ -233,6 +233,25 @@ def test_run_ends_by_saying_where_the_results_are(finished_smoke):
     )
 
 
+def test_the_closing_report_command_with_two_config_files_reports_this_run(smoke_clone):
+    """Given twice, --configfile keeps only its last value: the closing message passes every file
+    after one flag, so the report it builds describes the run it follows (smoke.yaml's 1000
+    training points, not config.yaml's 4000 under the second file alone)."""
+    from conftest import run_snakemake
+
+    overlay = smoke_clone.workdir / "polish.yaml"
+    overlay.write_text("polish: {enabled: true}\n")
+    proc = run_snakemake(
+        smoke_clone.repo, smoke_clone.workdir, "--configfile", str(smoke_clone.configfile), str(overlay), cores=2
+    )
+    line = next(s for s in (proc.stdout + proc.stderr).splitlines() if "--report results/report.html" in s)
+    command = line[line.index("snakemake ") :].split()
+    assert command[-3:] == ["--configfile", "smoke.yaml", "polish.yaml"], line
+    run_snakemake(smoke_clone.repo, smoke_clone.workdir, *command[3:], cores=1)  # after "snakemake -s <Snakefile>"
+    description = _text(_script_json((smoke_clone.results / "report.html").read_text(), "workflow-desc"))
+    assert "1000 training and 200 test inputs" in description, description
+
+
 # ---------------------------------------------------------------- caption numbers
 
 

@@ -18,8 +18,9 @@ from depthwidth.sizes import deep_sizes, n_parameters
 # too) on the config files' strict reading (the Snakefile's FILE_CONFIG): --config values re-read
 # as YAML, our schema check (messages that name each bad key), Snakemake's (which fills in the
 # defaults), then the cross-key rules.
-config.clear()
-config.update(FILE_CONFIG)
+if FILE_CONFIG is not None:
+    config.clear()
+    config.update(FILE_CONFIG)
 try:
     for warning in validate_config(
         config,
