@@ -164,6 +164,18 @@ def check_finite(name: str, members: Sequence[Mapping[str, Any]], losses: np.nda
         )
 
 
+def check_same_data(own: str, source: str, regime: str) -> None:
+    """Refuse to copy regime ``regime``'s results from another regime's unless both data files hold
+    the same dataset (``plan.copied_regimes`` says they should)."""
+    mine, theirs = artifacts.read_dataset(own), artifacts.read_dataset(source)
+    differ = [key for key in artifacts.DATASET_KEYS if not np.array_equal(mine[key], theirs[key])]
+    if differ:
+        raise artifacts.ArtifactError(
+            f"{own} and {source} differ in {', '.join(differ)}, so regime {regime}'s students are not "
+            f"copies of those trained on {source}; remake both with snakemake --cores all --forcerun {own} {source}"
+        )
+
+
 def save_student(outputs: Mapping[str, str], weights, losses: np.ndarray, metrics: dict[str, Any]) -> None:
     """Write a trained student's files: ``weights`` (+ its sidecar), ``metrics`` and ``loss``."""
     artifacts.write_npz(outputs["loss"], train_mse=losses)

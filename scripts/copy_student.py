@@ -8,22 +8,14 @@ which must be equal, and the sweep regime's student files: ``weights`` (.pt) wit
 and losses, and metrics that record the regime's name and ``copied_from``, the sweep regime's.
 """
 
-import numpy as np
-
 from depthwidth import artifacts, runtime
 from depthwidth.results import load_metrics
-from depthwidth.students import save_student
+from depthwidth.students import check_same_data, save_student
 
 with runtime.job(snakemake) as log:
     inp, out, regime = snakemake.input, snakemake.output, snakemake.wildcards.regime
     for k, (own, source) in enumerate(zip(inp.data, inp.source_data)):
-        mine, theirs = artifacts.read_dataset(own), artifacts.read_dataset(source)
-        differ = [key for key in artifacts.DATASET_KEYS if not np.array_equal(mine[key], theirs[key])]
-        if differ:
-            raise artifacts.ArtifactError(
-                f"{own} and {source} differ in {', '.join(differ)}, so regime {regime}'s students are not "
-                f"copies of those trained on {source}; remake both with snakemake --cores all --forcerun {own} {source}"
-            )
+        check_same_data(own, source, regime)
         metrics = load_metrics(inp.metrics[k])
         artifacts.verify_weights(inp.weights[k])
         weights = artifacts.read_weights(inp.weights[k], metrics["sizes"])

@@ -425,3 +425,27 @@ def test_a_copy_refuses_a_regime_whose_data_differ(study_run, tmp_path):
     ):
         runpy.run_path(str(ROOT / "scripts" / "copy_student.py"), init_globals={"snakemake": job})
     assert not list(tmp_path.glob("out.*"))
+
+
+def test_a_copied_regimes_converged_results_are_its_sweep_regimes(study_run):
+    """The named chaotic regime's students are depth5_sigma2.00's (plan.copied_regimes): their
+    polished students and searches are copied, not computed again, and say where from."""
+    import json
+
+    from depthwidth import artifacts
+
+    results = study_run / "results"
+    for seed in (-1, 7):
+        for name in ("shallow_w5/polish.json", "deep/polish.json", "deep/search.json"):
+            mine = json.loads((results / f"chaotic/seed{seed}/{name}").read_text())
+            theirs = json.loads((results / f"depth5_sigma2.00/seed{seed}/{name}").read_text())
+            assert mine.pop("regime") == "chaotic" and mine.pop("copied_from") == "depth5_sigma2.00"
+            assert theirs.pop("regime") == "depth5_sigma2.00"
+            assert mine == theirs
+        artifacts.verify_weights(results / f"chaotic/seed{seed}/deep/polished.pt")
+        assert (results / f"chaotic/seed{seed}/deep/polished.pt").read_bytes() == (
+            results / f"depth5_sigma2.00/seed{seed}/deep/polished.pt"
+        ).read_bytes()
+    logs = results / "logs" / "chaotic"
+    assert "copied from" in (logs / "deep.polish.log").read_text()
+    assert "copied from" in (logs / "deep.search.log").read_text()

@@ -148,15 +148,21 @@ RESTART_STUDENTS = list(dict.fromkeys(n for spec in REGIMES.values() for n in pl
 COPIED = plan.copied_regimes(config)
 
 
-def copied_files(name, restart=False):
-    """A copy job's inputs: the files ``name`` of its student (its ``restart``) in the sweep regime it
-    copies, for every seed."""
+def copied_files(name, restart=False, student=None):
+    """A copy job's inputs: the files ``name`` of its student (its ``restart``; ``student`` where the
+    rule has no such wildcard) in the sweep regime it copies, for every seed."""
 
     def files(wildcards):
-        folder = f"{wildcards.student}/restart{wildcards.restart}" if restart else wildcards.student
+        own = student or wildcards.student
+        folder = f"{own}/restart{wildcards.restart}" if restart else own
         return [f"{regime_dir(COPIED[wildcards.regime], s)}/{folder}/{name}" for s in SEEDS]
 
     return files
+
+
+def computed_regimes_pattern():
+    """The regimes whose results are computed, not copied (a wildcard constraint)."""
+    return "|".join(re.escape(r) for r in REGIMES if r not in COPIED)
 
 
 def copied_data(wildcards):

@@ -18,6 +18,8 @@ rule polish:
         record=every_seed("{student}/polish.json"),
     log:
         "results/logs/{regime}/{student}.polish.log",
+    wildcard_constraints:
+        regime=computed_regimes_pattern(),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
@@ -43,6 +45,8 @@ rule search:
         record=every_seed("deep/search.json"),
     log:
         "results/logs/{regime}/deep.search.log",
+    wildcard_constraints:
+        regime=computed_regimes_pattern(),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
@@ -57,3 +61,52 @@ rule search:
         journal=lambda wildcards: search_journal_path(wildcards.regime),
     script:
         "../../scripts/search.py"
+
+
+# A named regime whose students are copies of a sweep regime's (plan.copied_regimes) has the same
+# converged results too: copied, not computed again.
+if COPIED:
+
+    rule copy_polish:
+        """Copy a named regime's polished student, every seed, from the sweep regime it copies."""
+        input:
+            data=every_seed("data.npz"),
+            source_data=copied_data,
+            records=copied_files("polish.json"),
+            weights=copied_files("polished.pt"),
+            sidecars=copied_files("polished.pt.json"),
+            code=code("copy_converged.py"),
+        output:
+            records=every_seed("{student}/polish.json"),
+            weights=every_seed("{student}/polished.pt"),
+            sidecars=every_seed("{student}/polished.pt.json"),
+        log:
+            "results/logs/{regime}/{student}.polish.log",
+        wildcard_constraints:
+            regime="|".join(map(re.escape, COPIED)),
+        localrule: True
+        conda:
+            "../../envs/depthwidth.yaml"
+        threads: 1
+        script:
+            "../../scripts/copy_converged.py"
+
+    rule copy_search:
+        """Copy a named regime's search records, every seed, from the sweep regime it copies."""
+        input:
+            data=every_seed("data.npz"),
+            source_data=copied_data,
+            records=copied_files("search.json", student="deep"),
+            code=code("copy_converged.py"),
+        output:
+            records=every_seed("deep/search.json"),
+        log:
+            "results/logs/{regime}/deep.search.log",
+        wildcard_constraints:
+            regime="|".join(map(re.escape, COPIED)),
+        localrule: True
+        conda:
+            "../../envs/depthwidth.yaml"
+        threads: 1
+        script:
+            "../../scripts/copy_converged.py"
