@@ -5,6 +5,7 @@ Modules, in the order the workflow uses them:
 - ``config``: ``validate()``: ``--config`` values read as YAML, the schema check, the cross-key
   rules a schema cannot express; the ``device: cuda`` check.
 - ``plan``: regimes, student names, sizes and schedules, random streams and batches (no torch).
+- ``errors``: ``ConfigError``, raised by both ``config`` and ``plan``.
 - ``sources``: a script's code inputs, the package modules it imports.
 - ``nets``: bias-free MLPs as lists of weight matrices; teacher and student construction; seeds.
 - ``teacher``: a teacher and its data, drawn in the tutorial's order.

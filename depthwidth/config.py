@@ -33,13 +33,11 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from .errors import ConfigError
+from .plan import check_sweep, regime_students, student_sizes, sweep_regimes, sweep_teacher_depths
 from .sizes import deep_sizes, n_parameters, shallow_sizes
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
-
-
-class ConfigError(ValueError):
-    """The config is invalid or inconsistent; the message names the key."""
 
 
 def _is_integer(checker, instance) -> bool:
@@ -228,13 +226,6 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             "deep_student: false"
         )
     if sweep.get("sigmas"):
-        from .plan import (  # plan imports this module
-            regime_students,
-            student_sizes,
-            sweep_regimes,
-            sweep_teacher_depths,
-        )
-
         for depth in sweep_teacher_depths(config):
             spec = next(iter(sweep_regimes(config, depth).values()))
             for name in regime_students(spec):
@@ -392,8 +383,6 @@ def validate(
 
     fill_defaults(config, str(schema_path))  # Snakemake's own validation, which fills in the defaults
     warnings = check_config(config)
-    from .plan import check_sweep  # plan imports this module
-
     check_sweep(config)
     if check_cuda:
         check_device(config)

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .study import best_of_restarts, first_inits, median_band
+from .results import best_of_restarts
+from .study import first_inits, median_band
 from .theory import chi_1
 
 # "within 1e-6": the error the scaling fit's default target names, and the tutorial's deep student reaches

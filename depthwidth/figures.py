@@ -629,7 +629,7 @@ def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match:
     (b) error against depth at that budget, one line per sigma (median and bootstrap 95% interval over seeds).
 
     ``runs``: first initialisations, one row per student, sigma and teacher seed (``study.sweep_runs``);
-    ``best``: ``study.best_of_restarts`` of the restarted students' runs."""
+    ``best``: ``results.best_of_restarts`` of the restarted students' runs."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
     for student, colour in (("deep", "k"), (shallow_match, regime_colour(1)), ("linear", "0.55")):
         g = runs[runs["student"] == student] if student else runs.iloc[:0]

@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .config import ConfigError
+from .errors import ConfigError
 from .sizes import deep_sizes, n_parameters, shallow_sizes
 
 STUDENT_PATTERN = r"shallow_w\d+|deep|d\d+_w\d+"

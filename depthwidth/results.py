@@ -135,13 +135,23 @@ def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> p
     return pd.DataFrame(rows)
 
 
+# The key of a run: a student of a regime's teacher seed (restarts are initialisations of one run)
+RUN_KEY = ["regime", "seed", "student"]
+
+
+def best_of_restarts(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per regime, seed and student, the run of its initialisations with the lowest *training* error
+    (the test set plays no part in the choice), with ``inits``: how many there were."""
+    inits = runs.groupby(RUN_KEY)["restart"].transform("size")
+    best = runs.assign(inits=inits).sort_values([*RUN_KEY, "train_relative_error", "restart"], kind="stable")
+    return best.drop_duplicates(RUN_KEY).sort_index().reset_index(drop=True)
+
+
 def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
     """``students`` (first initialisations) with ``inits`` and ``best_test_relative_error``: the test
     error of the initialisation, the first or a restart's, with the lowest training error."""
     if not restart_paths:
         return students
-    from .study import RUN_KEY, best_of_restarts  # study reads metrics through this module
-
     best = best_of_restarts(pd.concat([students, student_rows(restart_paths, sigmas)], ignore_index=True))
     best = best[best["inits"] > 1][[*RUN_KEY, "inits", "test_relative_error"]]
     return students.merge(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .results import load_metrics
 from .sizes import deep_sizes
 
 # --- the linear reference -----------------------------------------------------------------------
@@ -90,20 +91,9 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float
     return pd.DataFrame(rows)
 
 
-RUN_KEY = ["regime", "seed", "student"]
-
-
 def first_inits(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs from each student's first initialisation (restart 0)."""
     return runs[runs["restart"] == 0].reset_index(drop=True)
-
-
-def best_of_restarts(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per regime, seed and student, the run of its initialisations with the lowest *training* error
-    (the test set plays no part in the choice), with ``inits``: how many there were."""
-    inits = runs.groupby(RUN_KEY)["restart"].transform("size")
-    best = runs.assign(inits=inits).sort_values([*RUN_KEY, "train_relative_error", "restart"], kind="stable")
-    return best.drop_duplicates(RUN_KEY).sort_index().reset_index(drop=True)
 
 
 def error_bands(runs: pd.DataFrame, chi_1: Mapping[float, float], n_boot: int = SEED_BANDS["n_boot"]) -> pd.DataFrame:
@@ -248,6 +238,4 @@ def chi_curve(sigmas: Sequence[float], points: int = 100) -> pd.DataFrame:
 
 def sweep_runs(paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
     """The runs of ``metric_rows`` read from metrics JSON files."""
-    from .results import load_metrics
-
     return metric_rows([load_metrics(p) for p in paths], sigmas)

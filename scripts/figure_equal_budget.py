@@ -10,7 +10,8 @@ import pandas as pd
 
 from depthwidth import figures, runtime, style
 from depthwidth.artifacts import write_tsv
-from depthwidth.study import best_of_restarts, chi_curve, error_bands, first_inits, sweep_runs
+from depthwidth.results import best_of_restarts
+from depthwidth.study import chi_curve, error_bands, first_inits, sweep_runs
 from depthwidth.theory import chi_1
 
 with runtime.job(snakemake) as log:

@@ -16,7 +16,7 @@ import torch
 import yaml
 from conftest import snakemake_command
 
-from depthwidth import depth_study, plan, study
+from depthwidth import depth_study, plan, results, study
 from depthwidth.config import load
 from depthwidth.nets import derived_seed, generator, make_student
 from depthwidth.students import initial_weights, student_seed
@@ -126,7 +126,7 @@ def test_best_of_restarts_chooses_by_training_error_not_test_error():
             {"seed": 2, "restart": 1, "train_relative_error": 1e-3, "test_relative_error": 1e-3},
         ]
     )
-    best = study.best_of_restarts(runs).set_index("seed")
+    best = results.best_of_restarts(runs).set_index("seed")
     assert best.loc[1, "restart"] == 1 and best.loc[1, "test_relative_error"] == 5e-3
     assert best.loc[2, "restart"] == 0
     assert list(best["inits"]) == [3, 2]

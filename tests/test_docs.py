@@ -489,3 +489,30 @@ def test_quoted_constants_are_the_codes(where, pattern, page, phrase):
         f"docs/{page}: the code sets {value} ({pattern!r} under {where}/); update the text quoting it, "
         f"expected '{phrase.format(value)}'"
     )
+
+
+def test_the_package_has_no_import_cycles():
+    """Each module imports only modules below it, function-level imports included (those that
+    only defer torch's import are allowed; one that closes a cycle is not)."""
+    from depthwidth.sources import _imported_names, _module_file
+
+    package = REPO / "depthwidth"
+    imports = {
+        path.stem: {m.stem for n in _imported_names(path) if (m := _module_file(n, package)) not in (None, path)}
+        for path in sorted(package.glob("*.py"))
+    }
+    cycles = []
+
+    def visit(module, path):
+        for other in sorted(imports[module]):
+            if other in path:
+                cycles.append(" -> ".join([*path[path.index(other) :], other]))
+            elif other not in done:
+                visit(other, [*path, other])
+        done.add(module)
+
+    done: set[str] = set()
+    for module in imports:
+        if module not in done:
+            visit(module, [module])
+    assert cycles == []
