@@ -11,7 +11,15 @@ the sum of squared residuals r = f(X) - y over all weights at once, in float64, 
   tiny floor so that a dead weight (an all-zero column of J) still gets a positive pivot,
 - Nielsen's damping update (H. B. Nielsen, "Damping parameter in Marquardt's method", IMM-REP
   1999-05): after a step with gain ratio rho > 0, lambda *= max(1/3, 1 - (2 rho - 1)^3) and
-  nu = 2; otherwise lambda *= nu and nu *= 2.
+  nu = 2; otherwise lambda *= nu and nu *= 2,
+- geodesic acceleration (M. K. Transtrum and J. P. Sethna, "Improvements to the
+  Levenberg-Marquardt algorithm for nonlinear least-squares minimization", arXiv:1201.5885,
+  2012): to the step v add a/2, where (J^T J + lambda D) a = -J^T r_vv and r_vv, the residuals'
+  second directional derivative along v, is a finite difference, (2/h)((r(theta + h v) - r)/h
+  - J v) with h = 0.1; kept where 2|a| <= 0.75 |v|, else the step is v alone. These nets are
+  sloppy: near a fit the Gauss-Newton steps (lambda ~1e-6) follow narrow curved valleys, and
+  without the second-order term they crawl (a deep student at sigma_w = 0.4 to 0.7: ~1e-9 after
+  300 steps, where the accelerated steps reach 1e-12 or 4e-11 at 1.4x the cost per step).
 
 A step that raises the cost is never accepted, so a result is never above its start.
 
@@ -69,6 +77,8 @@ class LMOptions:
       width-135 student still gains ~0.4% per 50 steps after 400 and runs to the budget.
     - ``lambda_init`` (1e-3): the first lambda, relative to Marquardt's scaling D (lambda = 1
       weighs the damping like diag(J^T J)); Nielsen's tau = 1e-3, for starts near a minimum.
+    - ``geodesic`` (True): add the geodesic acceleration (module docstring); False gives the
+      classic steps.
     """
 
     tolerance: float = 1e-26
@@ -77,6 +87,7 @@ class LMOptions:
     stall_iterations: int = 50
     stall_rtol: float = 1e-4
     lambda_init: float = 1e-3
+    geodesic: bool = True
 
 
 @dataclass
@@ -161,12 +172,20 @@ def _budget_spent(iterations: int, start: float, options: LMOptions) -> bool:
     return iterations >= options.max_iterations or time.perf_counter() - start >= options.max_seconds
 
 
-def _solve(A: torch.Tensor, g: torch.Tensor, D: torch.Tensor, lam: float) -> torch.Tensor | None:
-    """delta with (A + lam D) delta = -g, or None when Cholesky fails."""
+def _factor(A: torch.Tensor, D: torch.Tensor, lam: float) -> torch.Tensor | None:
+    """The Cholesky factor of A + lam D, or None when it fails."""
     L, info = torch.linalg.cholesky_ex(A + torch.diag(lam * D))
-    if int(info) != 0:
-        return None
-    return torch.cholesky_solve(-g[:, None], L)[:, 0]
+    return None if int(info) != 0 else L
+
+
+def _solve(L: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
+    return torch.cholesky_solve(rhs[:, None], L)[:, 0]
+
+
+# geodesic acceleration (Transtrum and Sethna 2012): the finite-difference step, relative to the
+# velocity, and the largest acceleration kept, relative to the velocity
+GEODESIC_H = 0.1
+GEODESIC_ALPHA = 0.75
 
 
 class _Problem:
@@ -193,11 +212,25 @@ class _Problem:
 
     def linearise(self) -> None:
         r, J = residuals_and_jacobian(self.weights(), self.X, self.y, self.phi)
+        self.r, self.J = r, J
         self.F = self.cost(r)
         self.A = J.T @ J
         self.g = J.T @ r
         self.D = torch.maximum(self.D, torch.diagonal(self.A))
         self.D.clamp_(min=max(EPS * float(self.D.max()), torch.finfo(DTYPE).tiny))
+
+    def step(self, L: torch.Tensor, geodesic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """The velocity v, (A + lam D) v = -g, and the step: v + a/2 with the geodesic
+        acceleration a where it is small next to v, else v."""
+        v = _solve(L, -self.g)
+        if not geodesic:
+            return v, v
+        r_h = residuals(self.weights(self.theta + GEODESIC_H * v), self.X, self.y, self.phi)
+        r_vv = (2 / GEODESIC_H) * ((r_h - self.r) / GEODESIC_H - self.J @ v)
+        a = _solve(L, -(self.J.T @ r_vv))
+        if torch.isfinite(a).all() and 2 * float(a.norm()) <= GEODESIC_ALPHA * float(v.norm()):
+            return v, v + 0.5 * a
+        return v, v
 
     def trial(self, delta: torch.Tensor) -> tuple[torch.Tensor, float]:
         theta = self.theta + delta
@@ -225,10 +258,11 @@ def levenberg_marquardt(
     reason = _stop_reason(p.error(p.F), history, iterations, lam, start, options)
     while reason is None:
         iterations += 1
-        delta, rho = _solve(p.A, p.g, p.D, lam), -math.inf  # a failed Cholesky counts as a rejection
-        if delta is not None:
-            predicted = 0.5 * float(delta @ (lam * p.D * delta - p.g))  # L(0) - L(delta), Nielsen's form
-            if lam <= ROUNDING_LAMBDA and _below_rounding(predicted, p.F, delta, p.theta):
+        L, rho = _factor(p.A, p.D, lam), -math.inf  # a failed Cholesky counts as a rejection
+        if L is not None:
+            v, delta = p.step(L, options.geodesic)
+            predicted = 0.5 * float(v @ (lam * p.D * v - p.g))  # L(0) - L(v), Nielsen's form
+            if lam <= ROUNDING_LAMBDA and _below_rounding(predicted, p.F, v, p.theta):
                 reason = "rounding"
                 break
             theta, F = p.trial(delta)
