@@ -445,7 +445,12 @@ def test_truncated_dataset_fails_the_student_job_naming_the_file(smoke_clone):
     later = time.time() + 5
     os.utime(data, (later, later))  # newer than the student's outputs: Snakemake reruns it
     metrics = smoke_clone.results / "chaotic" / "seed7" / "shallow_w5" / "metrics.json"
-    proc = smoke_clone.snakemake(str(metrics.relative_to(smoke_clone.workdir)), cores=1, check=False)
+    target = str(metrics.relative_to(smoke_clone.workdir))
+    # a plain run stops before any job, naming the damaged file ...
+    proc = smoke_clone.snakemake(target, cores=1, check=False)
+    assert proc.returncode != 0 and "results/chaotic/seed7/data.npz: not readable" in proc.stdout + proc.stderr
+    # ... and a forced one, past that check, fails the student job, whose log names it
+    proc = smoke_clone.snakemake(target, "--forcerun", target, cores=1, check=False)
     assert proc.returncode != 0, proc.stdout + proc.stderr
     log = (smoke_clone.results / "logs" / "chaotic" / "shallow_w5.log").read_text()
     assert "ArtifactError: results/chaotic/seed7/data.npz: not a readable .npz archive, truncated or corrupt" in log
