@@ -192,3 +192,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("test summaries")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module's tests, as every workflow job runs (OpenMP threads crawl
+    on a busy machine); restored afterwards. Modules opt in with ``pytestmark``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

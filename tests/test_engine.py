@@ -42,13 +42,7 @@ def how(name: str, cache) -> dict:
     return {**HOW[name], "compile_cache": cache} if name == "compiled" else dict(HOW[name])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One thread, as every workflow job runs (and OpenMP threads crawl on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,7 @@ from depthwidth.teacher import draw_teacher_and_data
 DEEP = deep_sizes(5, 5, 5)  # [5, 5, 5, 5, 5, 1]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -58,8 +58,13 @@ PACKAGE_DIR = Path(depthwidth.__file__).parent
 SCRIPTS_DIR = WORKFLOW_ROOT / "scripts"
 
 
+def one_of(names):
+    """A wildcard constraint matching exactly these names."""
+    return "|".join(map(re.escape, names))
+
+
 wildcard_constraints:
-    regime="|".join(map(re.escape, REGIMES)),
+    regime=one_of(REGIMES),
     student=plan.STUDENT_PATTERN,
     depth=r"\d+",
     restart=r"\d+",
@@ -158,11 +163,6 @@ def copied_files(name, restart=False, student=None):
         return [f"{regime_dir(COPIED[wildcards.regime], s)}/{folder}/{name}" for s in SEEDS]
 
     return files
-
-
-def computed_regimes_pattern():
-    """The regimes whose results are computed, not copied (a wildcard constraint)."""
-    return "|".join(re.escape(r) for r in REGIMES if r not in COPIED)
 
 
 def copied_data(wildcards):

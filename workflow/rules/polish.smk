@@ -19,7 +19,7 @@ rule polish:
     log:
         "results/logs/{regime}/{student}.polish.log",
     wildcard_constraints:
-        regime=computed_regimes_pattern(),
+        regime=one_of(r for r in REGIMES if r not in COPIED),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
@@ -46,7 +46,7 @@ rule search:
     log:
         "results/logs/{regime}/deep.search.log",
     wildcard_constraints:
-        regime=computed_regimes_pattern(),
+        regime=one_of(r for r in REGIMES if r not in COPIED),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
@@ -83,7 +83,7 @@ if COPIED:
         log:
             "results/logs/{regime}/{student}.polish.log",
         wildcard_constraints:
-            regime="|".join(map(re.escape, COPIED)),
+            regime=one_of(COPIED),
         localrule: True
         conda:
             "../../envs/depthwidth.yaml"
@@ -103,7 +103,7 @@ if COPIED:
         log:
             "results/logs/{regime}/deep.search.log",
         wildcard_constraints:
-            regime="|".join(map(re.escape, COPIED)),
+            regime=one_of(COPIED),
         localrule: True
         conda:
             "../../envs/depthwidth.yaml"

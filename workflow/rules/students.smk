@@ -24,7 +24,7 @@ rule student:
     benchmark:
         "results/benchmarks/{regime}/{student}.tsv"
     wildcard_constraints:
-        regime="|".join(map(re.escape, plan.batched_regimes(config))),
+        regime=one_of(plan.batched_regimes(config)),
     priority: student_priority
     conda:
         "../../envs/depthwidth.yaml"
@@ -65,8 +65,8 @@ if RESTARTS:
         benchmark:
             "results/benchmarks/{regime}/{student}.restart{restart}.tsv"
         wildcard_constraints:
-            regime="|".join(map(re.escape, plan.batched_regimes(config))),
-            student="|".join(map(re.escape, RESTART_STUDENTS)) or "no-restarts",
+            regime=one_of(plan.batched_regimes(config)),
+            student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
 
 
@@ -91,7 +91,7 @@ if COPIED:
         log:
             "results/logs/{regime}/{student}.log",
         wildcard_constraints:
-            regime="|".join(map(re.escape, COPIED)),
+            regime=one_of(COPIED),
         localrule: True
         conda:
             "../../envs/depthwidth.yaml"
@@ -119,8 +119,8 @@ if COPIED and RESTARTS:
         log:
             "results/logs/{regime}/{student}.restart{restart}.log",
         wildcard_constraints:
-            regime="|".join(map(re.escape, COPIED)),
-            student="|".join(map(re.escape, RESTART_STUDENTS)) or "no-restarts",
+            regime=one_of(COPIED),
+            student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
 
 
@@ -139,7 +139,7 @@ if SWEEP_BATCHED:
             "results/benchmarks/sweep/depth{depth}/{student}.tsv"
         wildcard_constraints:
             depth="|".join(map(str, SWEEP_DEPTHS)),
-            student="|".join(map(re.escape, SWEEP_STUDENTS)),
+            student=one_of(SWEEP_STUDENTS),
 
 
 if SWEEP_BATCHED and RESTARTS:
@@ -156,5 +156,5 @@ if SWEEP_BATCHED and RESTARTS:
             "results/benchmarks/sweep/depth{depth}/{student}.restart{restart}.tsv"
         wildcard_constraints:
             depth="|".join(map(str, SWEEP_DEPTHS)),
-            student="|".join(map(re.escape, RESTART_STUDENTS)) or "no-restarts",
+            student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
