@@ -66,10 +66,12 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from depthwidth import config as configuration  # noqa: E402
-from depthwidth import engine, nets, plan, students, teacher  # noqa: E402
-from depthwidth.plan import Phase  # noqa: E402
-from depthwidth.reference import adam_reference, tutorial_train  # noqa: E402
+from depthwidth.experiment import config as configuration  # noqa: E402
+from depthwidth.experiment import paths, plan  # noqa: E402
+from depthwidth.experiment.plan import Phase  # noqa: E402
+from depthwidth.model import nets, teacher  # noqa: E402
+from depthwidth.training import engine, students  # noqa: E402
+from depthwidth.training.reference import adam_reference, tutorial_train  # noqa: E402
 
 CONFIG = configuration.load(ROOT / "config.yaml")
 STUDY_FILES = (ROOT / "config.yaml", ROOT / "configs" / "study.yaml")
@@ -287,7 +289,7 @@ def _tutorial_job(job: tuple) -> tuple[str, float, float, np.ndarray, float]:
 def workflow(args) -> int:
     """The default workflow against the tutorial's procedure, 2 parallel jobs each, same numbers."""
     jobs = [
-        (f"results/{regime}/seed{seed}/{name}/metrics.json", regime, seed, name)
+        (paths.student_file("metrics.json", regime, seed, name), regime, seed, name)
         for regime, spec in CONFIG["regimes"].items()
         for seed in CONFIG["seeds"]
         for name in plan.regime_students(spec)
@@ -348,11 +350,12 @@ def workflow(args) -> int:
             label, theirs, ours = "lowest train E", float(tails[0].min()), float(tails[1].min())
         else:
             label, theirs, ours = "test E", error, our_error
-        band = BANDS["deep" if "/deep/" in target else "shallow"]
+        where = paths.parse_student_file(target)
+        band = BANDS["deep" if where["student"] == paths.DEEP else "shallow"]
         ok = abs(math.log(theirs / ours)) <= band
         in_bands &= ok
         print(
-            f"{target[len('results/') : -len('/metrics.json')]:28s} {seconds:10.0f} {label:>15s} {theirs:10.4g} "
+            f"{where['regime'] + '/seed' + str(where['seed']) + '/' + where['student']:28s} {seconds:10.0f} {label:>15s} {theirs:10.4g} "
             f"{ours:10.4g}  {'ok' if ok else 'OUTSIDE'} (|ln ratio| <= {band})"
         )
     ratio = tutorial_wall / walls["warm cache"]

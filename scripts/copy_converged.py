@@ -1,6 +1,6 @@
 """Copy a named regime's converged results, for every seed, from the sweep regime that makes the same ones.
 
-As ``copy_student.py`` copies the students of a regime that ``depthwidth.plan.copied_regimes``
+As ``copy_student.py`` copies the students of a regime that ``depthwidth.experiment.plan.copied_regimes``
 names, this copies what is computed from them: the same teacher, data and Adam student give the
 same polished student and search. Reads, per seed in order: the regime's own ``data`` and the
 sweep regime's ``source_data`` (.npz), which must be equal, and the sweep regime's ``records``
@@ -9,8 +9,8 @@ its sidecar). Writes the same files for the regime, the records naming the regim
 ``copied_from``, the sweep regime.
 """
 
-from depthwidth import artifacts, runtime
-from depthwidth.students import check_same_data
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.training.students import check_same_data
 
 with runtime.job(snakemake) as log:
     inp, out, regime = snakemake.input, snakemake.output, snakemake.wildcards.regime

@@ -1,6 +1,6 @@
 """Copy a named regime's student, for every seed, from the sweep regime that trains the same one.
 
-``depthwidth.plan.copied_regimes`` names the regimes whose students are copies: their teachers
+``depthwidth.experiment.plan.copied_regimes`` names the regimes whose students are copies: their teachers
 follow from the same depth, sigma and seed, and their students start from the same weights.
 Reads, per seed in order: the regime's own ``data`` and the sweep regime's ``source_data`` (.npz),
 which must be equal, and the sweep regime's student files: ``weights`` (.pt) with its ``sidecar``,
@@ -8,9 +8,9 @@ which must be equal, and the sweep regime's student files: ``weights`` (.pt) wit
 and losses, and metrics that record the regime's name and ``copied_from``, the sweep regime's.
 """
 
-from depthwidth import artifacts, runtime
-from depthwidth.results import load_metrics
-from depthwidth.students import check_same_data, save_student
+from depthwidth.analysis.results import load_metrics
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.training.students import check_same_data, save_student
 
 with runtime.job(snakemake) as log:
     inp, out, regime = snakemake.input, snakemake.output, snakemake.wildcards.regime

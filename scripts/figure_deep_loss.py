@@ -5,8 +5,9 @@ Reads: ``loss`` and ``metrics`` of every deep student. Writes: ``png`` and ``pdf
 
 from collections import defaultdict
 
-from depthwidth import figures, runtime, style
-from depthwidth.results import load_metrics, loss_curve
+from depthwidth.analysis.results import load_metrics, loss_curve
+from depthwidth.jobs import runtime
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake):
     curves, test_errors = defaultdict(list), defaultdict(list)

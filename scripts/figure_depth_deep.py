@@ -6,10 +6,11 @@ Writes: PNG, PDF and the plotted numbers (TSV, ``depth_study.deep_by_depth``: me
 95% intervals, and how many teachers each brings within the target error).
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.depth_study import deep_by_depth
-from depthwidth.study import sweep_runs
+from depthwidth.analysis.depth_study import deep_by_depth
+from depthwidth.analysis.sigma_study import sweep_runs
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

@@ -5,10 +5,11 @@ PDF and the plotted numbers (TSV: median and bootstrap 95% interval over teacher
 student, sigma_w and teacher depth, as seaborn draws them from the runs).
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.depth_study import error_by_depth
-from depthwidth.study import first_inits, sweep_runs
+from depthwidth.analysis.depth_study import error_by_depth
+from depthwidth.analysis.sigma_study import first_inits, sweep_runs
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

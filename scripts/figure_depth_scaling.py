@@ -5,9 +5,10 @@ Reads: ``fits`` (scaling-fit JSON per depth-sweep regime, with bootstrap interva
 Writes: PNG, PDF and the plotted numbers (TSV, ``depth_study.width_by_depth``).
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import read_json, write_tsv
-from depthwidth.depth_study import width_by_depth
+from depthwidth.analysis.depth_study import width_by_depth
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import read_json, write_tsv
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

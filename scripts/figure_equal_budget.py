@@ -8,11 +8,13 @@ the best initialisation's, ``initialisations`` > 1).
 
 import pandas as pd
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.results import best_of_restarts
-from depthwidth.study import chi_curve, error_bands, first_inits, sweep_runs
-from depthwidth.theory import chi_1
+from depthwidth.analysis.results import best_of_restarts
+from depthwidth.analysis.sigma_study import chi_curve, error_bands, first_inits, sweep_runs
+from depthwidth.experiment import paths
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
+from depthwidth.theory.meanfield import chi_1
 
 with runtime.job(snakemake) as log:
     p = snakemake.params
@@ -27,7 +29,7 @@ with runtime.job(snakemake) as log:
     if len(best):
         bands = pd.concat([bands, error_bands(best, chi).assign(initialisations=int(best["inits"].max()))])
     log.info("equal budget:\n%s", bands.to_string(index=False))
-    shallow = next((s for s in budget if s.startswith("shallow_w")), None)
+    shallow = next((s for s in budget if paths.is_shallow(s)), None)
     png, pdf, tsv = snakemake.output.png, snakemake.output.pdf, snakemake.output.tsv
     write_tsv(tsv, bands)
     curve = chi_curve(list(p.sigmas.values()))

@@ -8,9 +8,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import read_json
-from depthwidth.results import load_metrics, width_points
+from depthwidth.analysis.results import load_metrics, width_points
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import read_json
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake):
     fits = {fit["regime"]: fit for fit in map(read_json, snakemake.input["fits"])}

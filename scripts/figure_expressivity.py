@@ -4,8 +4,9 @@ Reads: ``trajectories`` (.npz). Writes: ``png`` and ``pdf`` (the grid), ``animat
 ``animation_page`` (HTML playing the GIF, for the report).
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import read_npz
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import read_npz
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake):
     arrays = read_npz(snakemake.input["trajectories"], ("projected", "regimes", "sigmas", "normalised_length"))

@@ -7,9 +7,10 @@ simulated points chi_1_simulated, chi_1_simulated_se, relative_deviation).
 
 import numpy as np
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.phase import phase_diagram_table
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
+from depthwidth.theory.phase import phase_diagram_table
 
 with runtime.job(snakemake) as log:
     grid, sim = snakemake.params.grid, snakemake.params.simulation

@@ -3,8 +3,9 @@
 Reads: the students' ``weights`` and ``metrics``, their teachers' ``data``. Writes: ``png`` and ``pdf``.
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.results import prediction_panels
+from depthwidth.analysis.results import prediction_panels
+from depthwidth.jobs import runtime
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake):
     i = snakemake.input

@@ -5,10 +5,11 @@ numbers (TSV: median and bootstrap 95% interval over teacher seeds per student a
 seaborn draws them from the runs).
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.study import chi_curve, error_bands, sweep_runs
-from depthwidth.theory import chi_1
+from depthwidth.analysis.sigma_study import chi_curve, error_bands, sweep_runs
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
+from depthwidth.theory.meanfield import chi_1
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

@@ -4,10 +4,11 @@ Reads: ``fits`` (JSON per sweep regime, with bootstrap intervals over seeds). Wr
 the plotted numbers (TSV).
 """
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import read_json, write_tsv
-from depthwidth.study import fit_rows
-from depthwidth.theory import chi_1
+from depthwidth.analysis.sigma_study import fit_rows
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import read_json, write_tsv
+from depthwidth.presentation import figures, style
+from depthwidth.theory.meanfield import chi_1
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

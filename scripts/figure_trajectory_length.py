@@ -5,9 +5,10 @@ Reads: ``lengths`` (TSV per sigma, net and layer). Writes: PNG, PDF and the plot
 
 import pandas as pd
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.study import length_vs_depth
+from depthwidth.analysis.sigma_study import length_vs_depth
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     table = length_vs_depth(

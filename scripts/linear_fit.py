@@ -6,9 +6,9 @@ relative train and test error = MSE / Var(y_test), coefficients, the teacher's r
 sigma_w and depth, whether the targets were standardised and their scale).
 """
 
-from depthwidth import artifacts, runtime
-from depthwidth.study import linear_fit
-from depthwidth.teacher import target_scaling
+from depthwidth.analysis.sigma_study import linear_fit
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.model.teacher import target_scaling
 
 with runtime.job(snakemake) as log:
     p, regime = snakemake.params, snakemake.wildcards.regime

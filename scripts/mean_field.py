@@ -5,9 +5,10 @@ Writes: the figure (PNG, PDF) and its numbers (TSV: sigma_w, sigma_b, q_star, ch
 
 import numpy as np
 
-from depthwidth import figures, runtime, style
-from depthwidth.artifacts import write_tsv
-from depthwidth.study import mean_field_table
+from depthwidth.analysis.sigma_study import mean_field_table
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
+from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     grid = snakemake.params.grid

@@ -2,15 +2,15 @@
 
 Reads, per seed in order: ``weights`` (the student's .pt, checked against its sidecar), its
 ``metrics`` (.json: the layer sizes), its teacher's ``data`` (.npz) and ``teacher`` (.pt), from
-which the targets are recomputed in float64 (``depthwidth.polish.float64_targets``). Writes,
+which the targets are recomputed in float64 (``depthwidth.training.polish.float64_targets``). Writes,
 per seed: ``polished`` (.pt, float64 weights, with a sidecar) and ``record`` (.json: Adam's
 errors recomputed in float64, the polished train and test errors, why Levenberg-Marquardt
-stopped, its iterations and seconds; see ``depthwidth.polish.polish``).
+stopped, its iterations and seconds; see ``depthwidth.training.polish.polish``).
 """
 
-from depthwidth import artifacts, runtime
-from depthwidth.polish import float64_targets, lm_options, polish
-from depthwidth.results import load_metrics
+from depthwidth.analysis.results import load_metrics
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.training.polish import float64_targets, lm_options, polish
 
 with runtime.job(snakemake) as log:
     inp, out, p = snakemake.input, snakemake.output, snakemake.params

@@ -11,8 +11,8 @@ import sys
 
 from PIL import Image
 
-from depthwidth import runtime
-from depthwidth.artifacts import atomic_path
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import atomic_path
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

@@ -6,10 +6,10 @@ fitted, bootstrap confidence intervals when there are several seeds; with polish
 same line fitted to Adam's and the converged training and test errors).
 """
 
-from depthwidth import runtime
-from depthwidth.artifacts import read_json, write_json
-from depthwidth.results import load_metrics
-from depthwidth.scaling import fit_students
+from depthwidth.analysis.results import load_metrics
+from depthwidth.analysis.scaling import fit_students
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import read_json, write_json
 
 with runtime.job(snakemake) as log:
     polished = [read_json(path, ("train_relative_error", "test_relative_error")) for path in snakemake.input["polish"]]

@@ -1,20 +1,20 @@
 """Can the teacher's architecture fit this teacher? A search over fresh starts, for every seed.
 
 Reads, per seed in order: the teacher's ``data`` (.npz) and ``teacher`` (.pt: the targets are
-recomputed in float64, ``depthwidth.polish.float64_targets``) and the deep student's
+recomputed in float64, ``depthwidth.training.polish.float64_targets``) and the deep student's
 ``polish`` record (.json). Where the polished Adam student already reaches the search tolerance,
 no start is tried; otherwise up to ``polish.search_starts`` fresh starts, each a short float64
-Adam warm-up and Levenberg-Marquardt (``depthwidth.polish.search``). Writes, per seed,
+Adam warm-up and Levenberg-Marquardt (``depthwidth.training.polish.search``). Writes, per seed,
 ``record`` (.json: per start its training error, stop reason and seconds; the best training and
 test errors of the search and of the polished student; the starts taken; whether the teacher is
-fitted to the tolerance). Keeps ``journal`` (.json, ``depthwidth.polish.SearchJournal``): the
+fitted to the tolerance). Keeps ``journal`` (.json, ``depthwidth.training.polish.SearchJournal``): the
 finished starts of every seed, so that an interrupted search resumes at its next start.
 """
 
 import functools
 
-from depthwidth import artifacts, runtime
-from depthwidth.polish import SearchJournal, float64_targets, search, search_key
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.training.polish import SearchJournal, float64_targets, search, search_key
 
 with runtime.job(snakemake) as log:
     inp, out, p = snakemake.input, snakemake.output, snakemake.params

@@ -6,7 +6,7 @@ Writes, per student in the same order: ``weights`` (.pt) and its ``sidecar`` (.j
 regime, seed, sigma_w and depth, whether the targets were standardised and their scale; no
 timing, so that reruns give identical files) and ``loss`` (.npz: ``train_mse``, the training MSE
 before every step). Keeps ``checkpoint`` (.pt, one per group of students trained side by side)
-while training and after (``depthwidth.checkpoint``: a successful run deletes it), and resumes
+while training and after (``depthwidth.training.checkpoint``: a successful run deletes it), and resumes
 from it after an interruption.
 The training and compile times go to the log (and Snakemake's benchmark file times the job).
 A student whose training loss became non-finite fails the job (``students.check_finite``), naming
@@ -14,10 +14,10 @@ the learning-rate key and the step, after every student's files are written (Sna
 removes the failed job's outputs; its checkpoint keeps the batch's final state).
 """
 
-from depthwidth import artifacts, runtime
-from depthwidth.plan import Phase
-from depthwidth.students import check_finite, initial_weights, save_student, student_seed, train_students
-from depthwidth.teacher import target_scaling
+from depthwidth.experiment.plan import Phase
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.model.teacher import target_scaling
+from depthwidth.training.students import check_finite, initial_weights, save_student, student_seed, train_students
 
 with runtime.job(snakemake) as log:
     p, name = snakemake.params, snakemake.wildcards.student

@@ -5,15 +5,15 @@ best is reported beside the first initialisation), ``polish`` and ``search`` (JS
 per deep student, when the config polishes: the converged errors, in columns of their own),
 ``fits`` (JSON per fitted regime, with a row per fitted error when polished), ``weights`` (each
 student's .pt, checked against the SHA-256 in its ``sidecars``). Writes: ``table`` (TSV; errors
-are MSE / Var(y_test); see ``depthwidth.results.SUMMARY_COLUMNS`` for the columns) and ``html``,
+are MSE / Var(y_test); see ``depthwidth.analysis.results.SUMMARY_COLUMNS`` for the columns) and ``html``,
 the same table as a web page for the report.
 """
 
 from pathlib import Path
 
-from depthwidth import runtime
-from depthwidth.artifacts import atomic_path, write_tsv
-from depthwidth.results import summary_html, summary_table
+from depthwidth.analysis.results import summary_html, summary_table
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import atomic_path, write_tsv
 
 with runtime.job(snakemake) as log:
     i = snakemake.input

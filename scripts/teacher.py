@@ -8,8 +8,8 @@ targets' std, recorded as target_scale).
 
 import numpy as np
 
-from depthwidth import artifacts, runtime
-from depthwidth.teacher import draw_teacher_and_data, standardise_targets, target_scaling
+from depthwidth.jobs import artifacts, runtime
+from depthwidth.model.teacher import draw_teacher_and_data, standardise_targets, target_scaling
 
 with runtime.job(snakemake) as log:
     p, out, regime = snakemake.params, snakemake.output, snakemake.wildcards.regime

@@ -3,9 +3,9 @@
 Writes: ``lengths`` (TSV: sigma_w, net, layer, length, normalised_length).
 """
 
-from depthwidth import runtime
-from depthwidth.artifacts import write_tsv
-from depthwidth.study import circle_length_table
+from depthwidth.analysis.sigma_study import circle_length_table
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import write_tsv
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

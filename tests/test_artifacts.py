@@ -22,12 +22,16 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from conftest import REPO, files_under, job_counts, snakemake_env  # noqa: E402
 
-from depthwidth import artifacts, figures, style  # noqa: E402
-from depthwidth.artifacts import ArtifactError  # noqa: E402
-from depthwidth.nets import generator, make_teacher  # noqa: E402
-from depthwidth.results import load_metrics  # noqa: E402
-from depthwidth.sizes import deep_sizes  # noqa: E402
-from depthwidth.teacher import draw_teacher_and_data  # noqa: E402
+from depthwidth.analysis.results import load_metrics  # noqa: E402
+from depthwidth.experiment.sizes import deep_sizes  # noqa: E402
+from depthwidth.jobs import artifacts
+from depthwidth.jobs.artifacts import ArtifactError  # noqa: E402
+from depthwidth.model.nets import generator, make_teacher  # noqa: E402
+from depthwidth.model.teacher import draw_teacher_and_data  # noqa: E402
+from depthwidth.presentation import (
+    figures,
+    style,  # noqa: E402
+)
 
 TEACHER_SIZES = deep_sizes(5, 5, 5)
 
@@ -346,7 +350,7 @@ def test_killed_writer_never_leaves_a_partial_file(tmp_path):
     dest = tmp_path / "big.npz"
     writer = textwrap.dedent(f"""
         import numpy as np, sys
-        from depthwidth.artifacts import write_npz
+        from depthwidth.jobs.artifacts import write_npz
         big = np.random.default_rng(0).normal(size=(4_000_000,))
         write_npz({str(dest)!r}, x=np.arange(3.0))
         print("first", flush=True)
@@ -552,7 +556,7 @@ def test_metrics_out_of_range_are_refused(tmp_path, key, value, words):
     ],
 )
 def test_teacher_refuses_degenerate_or_non_finite_data(sigma, words):
-    from depthwidth.teacher import TeacherError
+    from depthwidth.model.teacher import TeacherError
 
     with pytest.raises(TeacherError) as err:
         draw_teacher_and_data(TEACHER_SIZES, sigma, -1, n_train=100, n_test=20)
@@ -578,7 +582,7 @@ def test_weights_sidecar_records_the_files_checksum(teacher):
 
 
 def test_summary_fails_on_a_damaged_student_file_nothing_else_reads(smoke_clone):
-    from depthwidth.results import summary_table
+    from depthwidth.analysis.results import summary_table
 
     results = smoke_clone.results
     metrics = sorted(str(p) for p in results.glob("*/seed*/*/metrics.json"))

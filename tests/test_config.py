@@ -19,7 +19,7 @@ import pytest
 import yaml
 from conftest import REPO, job_counts, merged, run_snakemake
 
-from depthwidth.config import SCHEMA_PATH, ConfigError, check_schema, load_schema, validate
+from depthwidth.experiment.config import SCHEMA_PATH, ConfigError, check_schema, load_schema, validate
 
 SCHEMA = load_schema()
 # The study's config merged over the tutorial's, as Snakemake merges them: every schema key has a
@@ -445,7 +445,7 @@ def test_a_regime_named_like_another_warns():
 def test_cuda_is_refused_where_torch_sees_no_gpu(monkeypatch):
     import torch
 
-    from depthwidth.config import check_device
+    from depthwidth.experiment.config import check_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ConfigError, match="^config key 'device': cuda, but torch .* sees no GPU on this machine"):
@@ -479,7 +479,7 @@ CLI_GOOD = {
 
 @pytest.mark.parametrize("name", CLI_GOOD)
 def test_config_arguments_are_read_as_typed(name):
-    from depthwidth.config import cli_config
+    from depthwidth.experiment.config import cli_config
 
     args, expect = CLI_GOOD[name]
     config = cli_config(copy.deepcopy(SMOKE), args)
@@ -493,7 +493,7 @@ def test_config_arguments_are_read_as_typed(name):
 
 def test_every_default_passes_through_config_arguments():
     """Each key of config.yaml given back as ``--config key=<its YAML>`` validates to the same config."""
-    from depthwidth.config import cli_config
+    from depthwidth.experiment.config import cli_config
 
     base = yaml.safe_load((REPO / "config.yaml").read_text())
     want = validate_config(copy.deepcopy(base))
@@ -620,7 +620,7 @@ def test_the_same_folder_accepts_the_good_config(cli_workdir, workflow_repo):
     )  # config.yaml: chaotic widths 5, 15, 45, 135 and deep; quasilinear 10
 
 
-# Config files as text, read strictly (depthwidth.config.read_file): what YAML 1.1 (Snakemake's
+# Config files as text, read strictly (depthwidth.experiment.config.read_file): what YAML 1.1 (Snakemake's
 # reader) and 1.2 read differently, repeated keys, and malformed files, each refused naming the
 # file and line; YAML 1.2 numbers accepted.
 STRICT_FILES = {
@@ -639,7 +639,7 @@ STRICT_FILES = {
 
 @pytest.mark.parametrize("name", STRICT_FILES)
 def test_config_files_are_read_strictly(name, tmp_path):
-    from depthwidth.config import read_file
+    from depthwidth.experiment.config import read_file
 
     text, message = STRICT_FILES[name]
     path = tmp_path / "bad.yaml"
@@ -650,7 +650,7 @@ def test_config_files_are_read_strictly(name, tmp_path):
 
 
 def test_yaml_1_2_numbers_are_numbers(tmp_path):
-    from depthwidth.config import read_file
+    from depthwidth.experiment.config import read_file
 
     path = tmp_path / "ok.yaml"
     path.write_text("shallow: {lr: 1e-3, steps: 20000}\ndeep: {lr: 3.0E-3}\nseeds: [-1, 0, +7, '010']\nhex: 0x1F\n")

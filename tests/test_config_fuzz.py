@@ -9,7 +9,7 @@ name; then values that pass each key's own rules but not the rules between keys.
 
 Each case is given two ways, as Snakemake would receive it: merged into the config from a
 ``--configfile``, and as a ``--config key=value`` argument (parsed the way Snakemake 9.27 parses
-it). The bulk runs in-process through :func:`depthwidth.config.validate`, the one function
+it). The bulk runs in-process through :func:`depthwidth.experiment.config.validate`, the one function
 ``workflow/rules/common.smk`` calls; a fixed sample goes through the real ``snakemake -n``.
 A case passes when it is refused with :class:`ConfigError` whose message names the key; any other
 exception (a traceback) or an accepted value fails the test.
@@ -27,7 +27,7 @@ import pytest
 import yaml
 from conftest import REPO, merged, run_snakemake
 
-from depthwidth.config import ConfigError, cli_config, load_schema, validate
+from depthwidth.experiment.config import ConfigError, cli_config, load_schema, validate
 
 SCHEMA = load_schema()
 BASE = merged(

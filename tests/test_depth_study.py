@@ -16,11 +16,12 @@ import torch
 import yaml
 from conftest import snakemake_command
 
-from depthwidth import depth_study, plan, results, study
-from depthwidth.config import load
-from depthwidth.nets import derived_seed, generator, make_student
-from depthwidth.students import initial_weights, student_seed
-from depthwidth.theory import chi_1
+from depthwidth.analysis import depth_study, results, sigma_study
+from depthwidth.experiment import plan
+from depthwidth.experiment.config import load
+from depthwidth.model.nets import derived_seed, generator, make_student
+from depthwidth.theory.meanfield import chi_1
+from depthwidth.training.students import initial_weights, student_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "smoke_depth.yaml"
@@ -130,7 +131,7 @@ def test_best_of_restarts_chooses_by_training_error_not_test_error():
     assert best.loc[1, "restart"] == 1 and best.loc[1, "test_relative_error"] == 5e-3
     assert best.loc[2, "restart"] == 0
     assert list(best["inits"]) == [3, 2]
-    assert list(study.first_inits(runs)["restart"]) == [0, 0]
+    assert list(sigma_study.first_inits(runs)["restart"]) == [0, 0]
 
 
 def test_deep_by_depth_counts_the_teachers_within_the_target():

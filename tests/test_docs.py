@@ -32,7 +32,7 @@ REPO_PATH = re.compile(
 
 
 def n_parameters(sizes: list[int]) -> int:
-    """Weights of a bias-free MLP of these layer sizes (as ``depthwidth.sizes``, without importing it)."""
+    """Weights of a bias-free MLP of these layer sizes (as ``depthwidth.experiment.sizes``, without importing it)."""
     return sum(a * b for a, b in itertools.pairwise(sizes))
 
 
@@ -294,7 +294,7 @@ def test_rule_names_finds_the_rules():
 def test_layout_names_every_module_script_rule_file_and_rule():
     layout = (DOCS / "layout.md").read_text()
     wanted = (
-        [rel(p) for p in sorted((REPO / "depthwidth").glob("*.py")) if p.name != "__init__.py"]
+        [rel(p) for p in sorted((REPO / "depthwidth").rglob("*.py")) if p.name != "__init__.py"]
         + [rel(p) for p in sorted((REPO / "scripts").glob("*.py"))]
         + [rel(p) for p in sorted((REPO / "workflow" / "rules").glob("*.smk"))]
         + [rel(p) for p in sorted((REPO / "profiles").iterdir()) if p.is_dir()]
@@ -308,24 +308,12 @@ def test_layout_names_every_module_script_rule_file_and_rule():
     assert not rules, f"docs/layout.md: name these rules (in backticks) under the rule file that defines them: {rules}"
 
 
-def test_package_docstring_lists_every_module():
-    """docs/layout.md says the package docstring lists every module but ``sizes`` and ``reference``."""
+def test_package_docstring_lists_every_subpackage():
+    """The package docstring names each layer; each subpackage's lists its modules (tests/test_layout.py)."""
     doc = ast.get_docstring(ast.parse((REPO / "depthwidth" / "__init__.py").read_text())) or ""
-    # each item: "- ``a``, ``b``: what they do"
-    listed = {
-        name
-        for line in doc.splitlines()
-        if line.startswith("- ")
-        for name in re.findall(r"``(\w+)``", line.split(":")[0])
-    }
-    modules = {p.stem for p in (REPO / "depthwidth").glob("*.py") if p.name != "__init__.py"}
-    missing = sorted(modules - listed - {"sizes", "reference"})
-    assert not missing, f"depthwidth/__init__.py: list these modules in the docstring: {missing}"
-    stale = sorted(listed - modules)
-    assert not stale, f"depthwidth/__init__.py: the docstring lists modules that do not exist: {stale}"
-    assert "all but `sizes` and `reference`" in " ".join((DOCS / "layout.md").read_text().split()), (
-        "docs/layout.md: the sentence on which modules the package docstring leaves out changed; update this test"
-    )
+    listed = set(re.findall(r"^- ``(\w+)``", doc, re.MULTILINE))
+    present = {p.parent.name for p in (REPO / "depthwidth").glob("*/__init__.py")}
+    assert listed == present, f"depthwidth/__init__.py: list the subpackages {sorted(present)}, not {sorted(listed)}"
 
 
 def test_outputs_page_names_every_rule():
@@ -489,30 +477,3 @@ def test_quoted_constants_are_the_codes(where, pattern, page, phrase):
         f"docs/{page}: the code sets {value} ({pattern!r} under {where}/); update the text quoting it, "
         f"expected '{phrase.format(value)}'"
     )
-
-
-def test_the_package_has_no_import_cycles():
-    """Each module imports only modules below it, function-level imports included (those that
-    only defer torch's import are allowed; one that closes a cycle is not)."""
-    from depthwidth.sources import _imported_names, _module_file
-
-    package = REPO / "depthwidth"
-    imports = {
-        path.stem: {m.stem for n in _imported_names(path) if (m := _module_file(n, package)) not in (None, path)}
-        for path in sorted(package.glob("*.py"))
-    }
-    cycles = []
-
-    def visit(module, path):
-        for other in sorted(imports[module]):
-            if other in path:
-                cycles.append(" -> ".join([*path[path.index(other) :], other]))
-            elif other not in done:
-                visit(other, [*path, other])
-        done.add(module)
-
-    done: set[str] = set()
-    for module in imports:
-        if module not in done:
-            visit(module, [module])
-    assert cycles == []

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from depthwidth import checkpoint, engine, native, nets, teacher
-from depthwidth.engine import Phase
-from depthwidth.reference import adam_reference
+from depthwidth.model import nets, teacher
+from depthwidth.training import checkpoint, engine, native
+from depthwidth.training.engine import Phase
+from depthwidth.training.reference import adam_reference
 
 DEEP = [5, 5, 5, 5, 5, 1]
 SHALLOW = [5, 15, 1]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from depthwidth import expressivity
+from depthwidth.theory.meanfield import expressivity
 
 
 @pytest.fixture(scope="module")

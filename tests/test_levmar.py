@@ -4,11 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from depthwidth import levmar
-from depthwidth.levmar import LMOptions, flatten, levenberg_marquardt, polish_batch, residuals_and_jacobian, unflatten
-from depthwidth.nets import forward, generator, make_student, make_teacher
-from depthwidth.sizes import deep_sizes, shallow_sizes
-from depthwidth.teacher import draw_teacher_and_data
+from depthwidth.experiment.sizes import deep_sizes, shallow_sizes
+from depthwidth.model.nets import forward, generator, make_student, make_teacher
+from depthwidth.model.teacher import draw_teacher_and_data
+from depthwidth.training import levmar
+from depthwidth.training.levmar import (
+    LMOptions,
+    flatten,
+    levenberg_marquardt,
+    polish_batch,
+    residuals_and_jacobian,
+    unflatten,
+)
 
 DEEP = deep_sizes(5, 5, 5)  # [5, 5, 5, 5, 5, 1]
 
@@ -149,9 +156,10 @@ def test_geodesic_acceleration_follows_the_valley_the_classic_steps_crawl():
     """Transtrum and Sethna's second-order term: from the same warmed-up start of a deep student
     of a quasi-linear teacher (sigma_w 0.5: Gauss-Newton steps along a narrow curved valley), 150
     steps reach ~1e-10 with it and stay above 1e-7 without (measured 9.8e-11 against 1.4e-7)."""
-    from depthwidth import engine, nets
-    from depthwidth.plan import Phase
-    from depthwidth.teacher import draw_teacher_and_data
+    from depthwidth.experiment.plan import Phase
+    from depthwidth.model import nets
+    from depthwidth.model.teacher import draw_teacher_and_data
+    from depthwidth.training import engine
 
     sizes = [5, 5, 5, 5, 5, 1]
     _, data = draw_teacher_and_data(sizes, 0.5, 1, 1000, 200)

@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from depthwidth import nets, plan
-from depthwidth.sizes import deep_sizes, n_parameters, shallow_sizes
-from depthwidth.teacher import draw_teacher_and_data
+from depthwidth.experiment import plan
+from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
+from depthwidth.model import nets
+from depthwidth.model.teacher import draw_teacher_and_data
 
 
 def tutorial_make_mlp(n_in, width, depth):
@@ -119,7 +120,7 @@ def test_unknown_nonlinearity_is_named():
 
 
 def test_tutorial_seeding_replays_the_notebooks_students():
-    from depthwidth.students import student_generator
+    from depthwidth.training.students import student_generator
 
     torch.manual_seed(-1)
     teacher = tutorial_make_mlp(5, 5, 5)
@@ -141,7 +142,7 @@ def test_tutorial_seeding_replays_the_notebooks_students():
 
 
 def test_independent_seeding_ignores_other_students():
-    from depthwidth.students import student_generator
+    from depthwidth.training.students import student_generator
 
     spec = {"sizes": deep_sizes(5, 5, 5), "sigma": 2.0, "n_train": 40, "n_test": 10}
     a = student_generator("independent", 3, "shallow_w15", spec, [(spec["sizes"], "default")])
@@ -196,7 +197,7 @@ def test_every_stream_of_the_study_is_distinct():
     import yaml
     from conftest import REPO, merged
 
-    from depthwidth.config import validate
+    from depthwidth.experiment.config import validate
 
     config = merged(
         yaml.safe_load((REPO / "config.yaml").read_text()),

@@ -16,8 +16,10 @@ import torch
 import yaml
 from conftest import job_counts, run_snakemake
 
-from depthwidth import artifacts, nets, polish, teacher
-from depthwidth.levmar import LMOptions
+from depthwidth.jobs import artifacts
+from depthwidth.model import nets, teacher
+from depthwidth.training import polish
+from depthwidth.training.levmar import LMOptions
 
 POLISH = {"enabled": True, "search_starts": 3}
 

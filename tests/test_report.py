@@ -26,9 +26,10 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageSequence
 
-from depthwidth import captions, figures, runtime, style
-from depthwidth.artifacts import read_json, write_json
-from depthwidth.scaling import fit_students
+from depthwidth.analysis.scaling import fit_students
+from depthwidth.jobs import runtime
+from depthwidth.jobs.artifacts import read_json, write_json
+from depthwidth.presentation import captions, figures, style
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT_DIR = REPO / "workflow" / "report"
@@ -295,7 +296,7 @@ def _metrics(regime, seed, width, error, path: Path) -> Path:
 def test_scaling_facts_follow_the_fit_file(tmp_path):
     # E = 0.5 W^-1 exactly: slope -1, and E = 1e-6 at W = 5e5.
     metrics = [_metrics("chaotic", s, w, 0.5 / w, tmp_path / f"m{s}_{w}.json") for s in (1, 2) for w in (5, 50, 500)]
-    from depthwidth.results import load_metrics
+    from depthwidth.analysis.results import load_metrics
 
     fit = fit_students([load_metrics(p) for p in metrics], 1e-6)
     write_json(tmp_path / "fit.json", {"regime": "chaotic", **fit})
@@ -323,7 +324,7 @@ def test_caption_facts_wait_for_their_files(tmp_path):
 
 def test_unreachable_target_is_said_not_extrapolated(tmp_path):
     metrics = [_metrics("flat", 1, w, e, tmp_path / f"m{w}.json") for w, e in ((5, 0.1), (50, 0.2))]
-    from depthwidth.results import load_metrics
+    from depthwidth.analysis.results import load_metrics
 
     write_json(tmp_path / "fit.json", {"regime": "flat", **fit_students([load_metrics(p) for p in metrics], 1e-6)})
     [facts] = captions.error_vs_width([str(tmp_path / "fit.json")], [])
@@ -368,7 +369,7 @@ def _config():
 def test_error_vs_width_caption_is_valid_rst_for_every_kind_of_fit(tmp_path, seeds, with_deep, slope_sign):
     from docutils.core import publish_doctree
 
-    from depthwidth.results import load_metrics
+    from depthwidth.analysis.results import load_metrics
 
     metrics = [
         _metrics("chaotic", s, w, 0.5 * w ** (0.5 * slope_sign), tmp_path / f"m{s}_{w}.json")
@@ -391,8 +392,8 @@ def test_phase_diagram_caption_quotes_the_critical_line(tmp_path):
     """The caption quotes the critical sigma_w at the grid's sigma_b among 0, 0.1, 0.3, 0.5, 1 and the simulation's fit."""
     from docutils.core import publish_doctree
 
-    from depthwidth import phase, theory
-    from depthwidth.artifacts import write_tsv
+    from depthwidth.jobs.artifacts import write_tsv
+    from depthwidth.theory import meanfield, phase
 
     table = phase.phase_diagram_table(
         np.linspace(0.5, 3.0, 6),
@@ -414,8 +415,8 @@ def test_phase_diagram_caption_quotes_the_critical_line(tmp_path):
         )
     ], rst
     for b in (0.0, 0.1, 0.3, 0.5, 1.0):
-        assert f"σ_w = {captions.number(theory.critical_sigma_w(b), 4)} at σ_b = {captions.number(b)}" in text
-    assert f"chaotic (σ_w = 2) has ξ_c = {captions.number(theory.depth_scale(2.0), 3)} layers" in text
+        assert f"σ_w = {captions.number(meanfield.critical_sigma_w(b), 4)} at σ_b = {captions.number(b)}" in text
+    assert f"chaotic (σ_w = 2) has ξ_c = {captions.number(meanfield.depth_scale(2.0), 3)} layers" in text
     assert "The 2 simulated points (1 ordered, 1 chaotic)" in text
     for bad in ("{{", "{%", "n/a", "None", "once the"):
         assert bad not in text
@@ -543,11 +544,11 @@ def _runs(sigmas=(0.4, 0.7, 0.85, 1.0, 1.15, 1.3, 2.0, 4.0), seeds=(1, 2, 3)):
 
 
 def test_sweep_bands_drawn_are_the_tabulated_ones_and_sigma_labels_do_not_crowd():
-    from depthwidth import study
+    from depthwidth.analysis import sigma_study
 
     runs = _runs()
-    bands = study.error_bands(runs, {s: 1.0 for s in runs["sigma_w"].unique()})
-    chi = study.chi_curve(list(runs["sigma_w"].unique()))
+    bands = sigma_study.error_bands(runs, {s: 1.0 for s in runs["sigma_w"].unique()})
+    chi = sigma_study.chi_curve(list(runs["sigma_w"].unique()))
     fig = figures.sweep_error(runs, chi, ["shallow_w17"])
     ax = fig.axes[0]
     deep = bands[bands["student"] == "deep"].sort_values("sigma_w")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from depthwidth import scaling
+from depthwidth.analysis import scaling
 
 
 def test_fit_recovers_a_known_power_law():

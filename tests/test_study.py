@@ -16,13 +16,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from depthwidth import config as config_module
-from depthwidth import plan, study
-from depthwidth.artifacts import ArtifactError
-from depthwidth.config import ConfigError
-from depthwidth.scaling import bootstrap_fit
-from depthwidth.sizes import n_parameters
-from depthwidth.teacher import standardise_targets, target_scaling
+from depthwidth.analysis import sigma_study
+from depthwidth.analysis.scaling import bootstrap_fit
+from depthwidth.experiment import config as config_module
+from depthwidth.experiment import plan
+from depthwidth.experiment.config import ConfigError
+from depthwidth.experiment.sizes import n_parameters
+from depthwidth.jobs.artifacts import ArtifactError
+from depthwidth.model.teacher import standardise_targets, target_scaling
 
 ROOT = Path(__file__).resolve().parents[1]
 TEACHER = {"n_in": 5, "width": 5, "depth": 5}
@@ -103,7 +104,7 @@ def test_linear_fit_recovers_a_linear_teacher_and_is_relative():
     coef = np.array([[0.5], [-1.0], [0.0], [2.0], [0.1]])
     noise = 0.1 * rng.standard_normal((100, 1))
     data = {"X_train": X_train, "y_train": X_train @ coef, "X_test": X_test, "y_test": X_test @ coef + noise}
-    m = study.linear_fit(data)
+    m = sigma_study.linear_fit(data)
     np.testing.assert_allclose(m["coefficients"], coef.ravel(), atol=1e-12)
     assert m["test_relative_error"] == pytest.approx(float((noise**2).mean() / np.var(data["y_test"], ddof=1)))
     assert m["train_relative_error"] < 1e-20
@@ -122,15 +123,15 @@ def test_standardised_targets_record_their_scale_and_keep_relative_errors():
     assert target_scaling(scaled) == {"standardised": True, "target_scale": pytest.approx(float(y.std()))}
     assert scaled["y_train"].std() == pytest.approx(1.0)
     assert target_scaling(data) == {"standardised": False, "target_scale": 1.0}
-    assert study.linear_fit(scaled)["test_relative_error"] == pytest.approx(
-        study.linear_fit(data)["test_relative_error"]
+    assert sigma_study.linear_fit(scaled)["test_relative_error"] == pytest.approx(
+        sigma_study.linear_fit(data)["test_relative_error"]
     )
 
 
 def test_median_band_brackets_the_median():
-    med, lo, hi = study.median_band([1.0, 2.0, 3.0, 4.0, 100.0])
+    med, lo, hi = sigma_study.median_band([1.0, 2.0, 3.0, 4.0, 100.0])
     assert med == 3.0 and 1.0 <= lo <= med <= hi <= 100.0
-    assert study.median_band([5.0]) == (5.0, 5.0, 5.0)
+    assert sigma_study.median_band([5.0]) == (5.0, 5.0, 5.0)
 
 
 def test_bootstrap_width_interval_stays_finite_or_inf_never_nan():
@@ -230,7 +231,7 @@ def test_study_report_holds_the_transition_figures_with_their_numbers(study_run,
     import json
     import re
 
-    from depthwidth import captions
+    from depthwidth.presentation import captions
 
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     env.pop("SNAKEMAKE_PROFILE", None)
@@ -432,7 +433,7 @@ def test_a_copied_regimes_converged_results_are_its_sweep_regimes(study_run):
     polished students and searches are copied, not computed again, and say where from."""
     import json
 
-    from depthwidth import artifacts
+    from depthwidth.jobs import artifacts
 
     results = study_run / "results"
     for seed in (-1, 7):

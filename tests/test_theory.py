@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from depthwidth import theory
+from depthwidth.theory import meanfield
 
 WIDTH = 1000
 
@@ -32,58 +32,58 @@ def preactivations(x: np.ndarray, sigma_w: float, sigma_b: float, layers: int, r
 
 
 def test_fixed_point_and_chi_1_at_sigma_2():
-    assert theory.q_star(2.0) == pytest.approx(2.12147, abs=1e-5)
-    assert theory.chi_1(2.0) == pytest.approx(1.36267, abs=1e-5)
-    assert theory.length_map(theory.q_star(2.0), 2.0) == pytest.approx(theory.q_star(2.0), rel=1e-10)
+    assert meanfield.q_star(2.0) == pytest.approx(2.12147, abs=1e-5)
+    assert meanfield.chi_1(2.0) == pytest.approx(1.36267, abs=1e-5)
+    assert meanfield.length_map(meanfield.q_star(2.0), 2.0) == pytest.approx(meanfield.q_star(2.0), rel=1e-10)
 
 
 @pytest.mark.parametrize("sigma_w", [0.3, 0.8, 0.99, 1.0])
 def test_ordered_phase_without_bias_has_q_star_zero_and_chi_sigma_squared(sigma_w):
-    assert theory.q_star(sigma_w) == 0.0
-    assert theory.chi_1(sigma_w) == pytest.approx(sigma_w**2, rel=1e-12)
-    assert theory.c_star(sigma_w) == 1.0
+    assert meanfield.q_star(sigma_w) == 0.0
+    assert meanfield.chi_1(sigma_w) == pytest.approx(sigma_w**2, rel=1e-12)
+    assert meanfield.c_star(sigma_w) == 1.0
 
 
 def test_transition_at_sigma_1_without_bias():
-    assert theory.critical_sigma_w(0.0) == 1.0
-    assert theory.chi_1(0.999) < 1 < theory.chi_1(1.001)
-    assert theory.q_star(1.01) > 0
+    assert meanfield.critical_sigma_w(0.0) == 1.0
+    assert meanfield.chi_1(0.999) < 1 < meanfield.chi_1(1.001)
+    assert meanfield.q_star(1.01) > 0
     # near the transition q* ~ (1 - 1/sigma_w^2) / 2, from tanh^2(x) ~ x^2 - 2x^4/3
-    assert theory.q_star(1.01) == pytest.approx((1 - 1 / 1.01**2) / 2, rel=0.05)
-    assert theory.depth_scale(1.0) == float("inf")
-    assert theory.depth_scale(1.05) > theory.depth_scale(1.5) > theory.depth_scale(2.0)
-    assert theory.depth_scale(0.95) > theory.depth_scale(0.5)
+    assert meanfield.q_star(1.01) == pytest.approx((1 - 1 / 1.01**2) / 2, rel=0.05)
+    assert meanfield.depth_scale(1.0) == float("inf")
+    assert meanfield.depth_scale(1.05) > meanfield.depth_scale(1.5) > meanfield.depth_scale(2.0)
+    assert meanfield.depth_scale(0.95) > meanfield.depth_scale(0.5)
 
 
 def test_chaotic_phase_without_bias_decorrelates_to_zero():
-    assert theory.c_star(2.0) == 0.0
-    assert theory.correlation_map(0.0, 2.0) == pytest.approx(0.0, abs=1e-12)
-    assert theory.correlation_map(1.0, 2.0) == pytest.approx(1.0, rel=1e-6)
+    assert meanfield.c_star(2.0) == 0.0
+    assert meanfield.correlation_map(0.0, 2.0) == pytest.approx(0.0, abs=1e-12)
+    assert meanfield.correlation_map(1.0, 2.0) == pytest.approx(1.0, rel=1e-6)
     # the slope of the C-map at c = 1 is chi_1
     eps = 1e-4
-    slope = (1 - theory.correlation_map(1 - eps, 2.0)) / eps
-    assert slope == pytest.approx(theory.chi_1(2.0), rel=2e-3)
+    slope = (1 - meanfield.correlation_map(1 - eps, 2.0)) / eps
+    assert slope == pytest.approx(meanfield.chi_1(2.0), rel=2e-3)
 
 
 def test_critical_line_with_bias_has_chi_1_equal_1():
-    s = theory.critical_sigma_w(0.3)
+    s = meanfield.critical_sigma_w(0.3)
     assert 1.2 < s < 1.6
-    assert theory.chi_1(s, 0.3) == pytest.approx(1.0, abs=1e-8)
-    mf = theory.mean_field(2.5, 0.3)
+    assert meanfield.chi_1(s, 0.3) == pytest.approx(1.0, abs=1e-8)
+    mf = meanfield.mean_field(2.5, 0.3)
     assert 0 < mf.c_star < 1 and mf.chi_1 > 1
-    assert theory.correlation_map(mf.c_star, 2.5, 0.3) == pytest.approx(mf.c_star, abs=1e-9)
+    assert meanfield.correlation_map(mf.c_star, 2.5, 0.3) == pytest.approx(mf.c_star, abs=1e-9)
     assert mf.depth_scale == pytest.approx(-1 / np.log(mf.chi_c))
 
 
 def test_length_growth_reaches_sqrt_chi_1_per_layer():
-    growth = theory.length_growth(2.0, q1=2.0, layers=30)
+    growth = meanfield.length_growth(2.0, q1=2.0, layers=30)
     assert growth[0] == 1.0
-    assert growth[-1] / growth[-2] == pytest.approx(np.sqrt(theory.chi_1(2.0)), rel=1e-6)
+    assert growth[-1] / growth[-2] == pytest.approx(np.sqrt(meanfield.chi_1(2.0)), rel=1e-6)
 
 
 def test_theory_rejects_other_nonlinearities():
     with pytest.raises(ValueError, match="tanh only.*'relu'"):
-        theory.chi_1(2.0, phi="relu")
+        meanfield.chi_1(2.0, phi="relu")
 
 
 # --- accuracy against independent computations --------------------------------------------------
@@ -127,7 +127,7 @@ def dense_q_star(sigma_w: float, sigma_b: float) -> float:
 @pytest.mark.parametrize("sigma_w, sigma_b", ACCURACY_POINTS)
 def test_q_star_and_chi_1_match_a_dense_trapezoid(sigma_w, sigma_b):
     q = dense_q_star(sigma_w, sigma_b)
-    mf = theory.mean_field(sigma_w, sigma_b)
+    mf = meanfield.mean_field(sigma_w, sigma_b)
     assert mf.q_star == pytest.approx(q, rel=1e-4)
     assert mf.chi_1 == pytest.approx(sigma_w**2 * dense_mean(lambda u: np.cosh(u) ** -4, q), rel=1e-4)
     if sigma_b == 0 and mf.chi_1 > 1:  # c* = 0: the pair factorises, chi_c = sigma_w^2 E[phi']^2
@@ -154,7 +154,7 @@ def test_c_star_and_chi_c_match_monte_carlo(sigma_w, sigma_b):
 
     The old 101 x 101 Gauss-Hermite rule missed chi_c by 24 standard errors at (5, 0.3), 50 at (6, 1).
     """
-    mf = theory.mean_field(sigma_w, sigma_b)
+    mf = meanfield.mean_field(sigma_w, sigma_b)
     u1, u2 = correlated_pair(mf.q_star, mf.c_star, 1_000_000, seed=int(10 * sigma_w + 100 * sigma_b))
     t1, t2 = np.tanh(u1), np.tanh(u2)
     assert within_standard_errors((sigma_w**2 * t1 * t2 + sigma_b**2) / mf.q_star, mf.c_star)
@@ -166,10 +166,10 @@ def test_c_star_and_chi_c_match_monte_carlo(sigma_w, sigma_b):
 def test_correlation_map_near_c_1_matches_monte_carlo(sigma_w, sigma_b, c):
     """1 - C(c) = sigma_w^2 E[phi(u1) (phi(u1) - phi(u2))] / q*: small near c = 1, so sampled as that
     difference (its spread shrinks with 1 - c), which tests the inner integral where it narrows."""
-    q = theory.q_star(sigma_w, sigma_b)
+    q = meanfield.q_star(sigma_w, sigma_b)
     u1, u2 = correlated_pair(q, c, 1_000_000, seed=7)
     gap = sigma_w**2 * np.tanh(u1) * (np.tanh(u1) - np.tanh(u2)) / q
-    assert within_standard_errors(gap, 1 - theory.correlation_map(c, sigma_w, sigma_b))
+    assert within_standard_errors(gap, 1 - meanfield.correlation_map(c, sigma_w, sigma_b))
 
 
 def dense_pair_mean(f, g, q: float, c: float, step: float = 0.02) -> float:
@@ -187,7 +187,7 @@ def dense_pair_mean(f, g, q: float, c: float, step: float = 0.02) -> float:
 def test_c_star_chi_c_and_depth_scale_match_a_dense_2d_trapezoid(sigma_w, sigma_b):
     """At 1e-3: chi_c and xi_c directly; c* through the dense C-map's residual at it, which a c* off by
     dc leaves at (1 - chi_c) dc."""
-    mf = theory.mean_field(sigma_w, sigma_b)
+    mf = meanfield.mean_field(sigma_w, sigma_b)
     dsech2 = lambda u: np.cosh(u) ** -2  # noqa: E731
     chi_c = sigma_w**2 * dense_pair_mean(dsech2, dsech2, mf.q_star, mf.c_star)
     assert mf.chi_c == pytest.approx(chi_c, rel=1e-3)
@@ -196,7 +196,7 @@ def test_c_star_chi_c_and_depth_scale_match_a_dense_2d_trapezoid(sigma_w, sigma_
     assert abs(c_map - mf.c_star) <= 1e-3 * mf.c_star * (1 - mf.chi_c)
     for c in (0.5, 0.999):
         expected = (sigma_w**2 * dense_pair_mean(np.tanh, np.tanh, mf.q_star, c) + sigma_b**2) / mf.q_star
-        assert 1 - theory.correlation_map(c, sigma_w, sigma_b) == pytest.approx(1 - expected, rel=1e-3)
+        assert 1 - meanfield.correlation_map(c, sigma_w, sigma_b) == pytest.approx(1 - expected, rel=1e-3)
 
 
 CONVERGENCE_POINTS = [(1.01, 0.0), (2.0, 0.0), (5.0, 0.0), (6.0, 0.0), (1.5, 0.3), (5.0, 0.3), (6.0, 1.0), (0.25, 1.0)]
@@ -211,7 +211,7 @@ def test_doubling_the_resolution_moves_nothing(monkeypatch):
     def everything():
         out = []
         for s, b in CONVERGENCE_POINTS:
-            mf = theory.mean_field(s, b)
+            mf = meanfield.mean_field(s, b)
             out.append(
                 [
                     mf.q_star,
@@ -219,22 +219,22 @@ def test_doubling_the_resolution_moves_nothing(monkeypatch):
                     mf.c_star,
                     mf.chi_c,
                     mf.depth_scale,
-                    theory.length_map(2.0, s, b),
-                    theory.correlation_map(0.999, s, b),
-                    *theory.correlation_iterates(1.0, 2.0, 0.3, s, b, 4),
+                    meanfield.length_map(2.0, s, b),
+                    meanfield.correlation_map(0.999, s, b),
+                    *meanfield.correlation_iterates(1.0, 2.0, 0.3, s, b, 4),
                 ]
             )
         return np.array(out)
 
     coarse = everything()
-    monkeypatch.setattr(theory, "RESOLUTION", 2.0)
+    monkeypatch.setattr(meanfield, "RESOLUTION", 2.0)
     fine = everything()
     np.testing.assert_allclose(fine, coarse, rtol=1e-8, atol=1e-12)
 
 
 def test_depth_scale_falls_monotonically_deep_in_the_chaotic_phase():
     """xi_c -> -1/ln(2/pi) ~ 2.2 as sigma_w grows (chi_c -> 2/pi without bias); the old rule turned up above 4.3."""
-    xi = [theory.depth_scale(s) for s in np.linspace(1.5, 6.0, 19)]
+    xi = [meanfield.depth_scale(s) for s in np.linspace(1.5, 6.0, 19)]
     assert np.all(np.diff(xi) < 0)
     assert xi[-1] > -1 / np.log(2 / np.pi)
 
@@ -244,7 +244,7 @@ def test_a_table_of_160_sigmas_takes_well_under_a_second():
 
     start = time.perf_counter()
     for s in np.geomspace(0.25, 6.0, 160):
-        theory.mean_field(s, 0.3)
+        meanfield.mean_field(s, 0.3)
     assert time.perf_counter() - start < 2.0
 
 
@@ -260,7 +260,7 @@ def test_length_map_matches_simulated_nets(sigma_w, sigma_b, q0):
     q_sim = np.mean(
         [(preactivations(x, sigma_w, sigma_b, layers, rng) ** 2).mean(axis=(1, 2)) for _ in range(nets)], axis=0
     )
-    q_theory = theory.length_iterates(sigma_w**2 * q0 + sigma_b**2, sigma_w, sigma_b, layers)
+    q_theory = meanfield.length_iterates(sigma_w**2 * q0 + sigma_b**2, sigma_w, sigma_b, layers)
     np.testing.assert_allclose(q_sim, q_theory, rtol=0.05)
 
 
@@ -290,7 +290,7 @@ def test_correlation_map_matches_simulated_nets(sigma_w, sigma_b):
     q1 = sigma_w**2 + sigma_b**2
     for k, c0 in enumerate(c0s):
         c1 = (sigma_w**2 * c0 + sigma_b**2) / q1
-        predicted = theory.correlation_iterates(q1, q1, c1, sigma_w, sigma_b, layers)
+        predicted = meanfield.correlation_iterates(q1, q1, c1, sigma_w, sigma_b, layers)
         np.testing.assert_allclose(corr[:, k], predicted, atol=0.03, err_msg=f"c0={c0}")
 
 
@@ -312,7 +312,7 @@ def test_trajectory_length_grows_by_sqrt_chi_1_per_layer(sigma_w):
         lengths.append(np.linalg.norm(np.diff(h, axis=0), axis=1).sum())
     layers = np.arange(1, 21)
     slope = np.polyfit(layers[4:], np.log(lengths[4:]), 1)[0]
-    assert slope == pytest.approx(np.log(np.sqrt(theory.chi_1(sigma_w))), abs=0.02)
+    assert slope == pytest.approx(np.log(np.sqrt(meanfield.chi_1(sigma_w))), abs=0.02)
 
 
 # --- the phase diagram --------------------------------------------------------------------------
@@ -325,7 +325,7 @@ CHI_1_SIMULATION_TOLERANCE = 0.03
 
 
 def test_simulated_chi_1_matches_the_theory_on_both_sides_of_the_line():
-    from depthwidth import phase
+    from depthwidth.theory import phase
 
     sim = phase.simulated_points(PHASE_POINTS, width=WIDTH, layers=10, burn_in=3, inputs=8, seed=0)
     assert (sim["chi_1"] < 1).sum() >= 3 and (sim["chi_1"] > 1).sum() >= 3
@@ -336,7 +336,7 @@ def test_simulated_chi_1_matches_the_theory_on_both_sides_of_the_line():
 
 
 def test_phase_diagram_table_has_the_grid_the_line_and_the_points():
-    from depthwidth import phase
+    from depthwidth.theory import phase
 
     sigma_ws, sigma_bs = np.linspace(0.5, 3.0, 6), np.linspace(0.0, 1.0, 3)
     table = phase.phase_diagram_table(
@@ -346,7 +346,7 @@ def test_phase_diagram_table_has_the_grid_the_line_and_the_points():
     assert (counts["grid"], counts["critical"], counts["simulation"]) == (18, 3, 2)
     line = table[table["kind"] == "critical"]
     np.testing.assert_allclose(line["chi_1"], 1.0, atol=1e-9)
-    np.testing.assert_allclose(line["sigma_w"], [1.0, theory.critical_sigma_w(0.5), theory.critical_sigma_w(1.0)])
+    np.testing.assert_allclose(line["sigma_w"], [1.0, meanfield.critical_sigma_w(0.5), meanfield.critical_sigma_w(1.0)])
     assert np.diff(line["sigma_w"]).min() > 0  # biases push the transition to larger weights
     assert table.loc[table["kind"] != "simulation", "chi_1_simulated"].isna().all()
     with pytest.raises(ValueError, match="burn_in"):

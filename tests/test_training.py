@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from depthwidth import engine, plan
-from depthwidth.sizes import deep_sizes, shallow_sizes
-from depthwidth.students import relative_errors, train_student
-from depthwidth.teacher import draw_teacher_and_data
+from depthwidth.experiment import plan
+from depthwidth.experiment.sizes import deep_sizes, shallow_sizes
+from depthwidth.model.teacher import draw_teacher_and_data
+from depthwidth.training import engine
+from depthwidth.training.students import relative_errors, train_student
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_phased_schedule_divides_the_rate():
 
 
 def test_a_non_finite_loss_names_the_learning_rate_key_and_the_step():
-    from depthwidth.students import check_finite
+    from depthwidth.training.students import check_finite
 
     losses = np.ones((100, 3))
     losses[37:, 1] = np.nan

@@ -14,7 +14,7 @@ import torch
 import yaml
 from conftest import clone_workdir, job_counts, run_snakemake
 
-from depthwidth import artifacts
+from depthwidth.jobs import artifacts
 
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = yaml.safe_load((REPO / "tests" / "smoke.yaml").read_text())

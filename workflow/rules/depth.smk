@@ -1,7 +1,7 @@
 # The teacher-depth study (a `sweep` with two or more teacher_depths, configs/depth.yaml): shallow
 # error, the width needed and the deep student's error against the teacher's depth, per sigma_w.
 # Each figure's caption (workflow/report/<figure>.rst) quotes the first (unnamed) param.
-DEPTH_SHALLOW = [f"shallow_w{w}" for w in config["sweep"]["shallow_widths"]]
+DEPTH_SHALLOW = [paths.shallow_student(w) for w in config["sweep"]["shallow_widths"]]
 DEPTH_LABEL = "depths " + ", ".join(map(str, SWEEP_DEPTHS))
 
 
@@ -9,20 +9,20 @@ rule figure_depth_error:
     """Shallow students' test error against teacher depth, one panel per teacher sigma_w."""
     input:
         defined=figure_defined("depth_error"),
-        metrics=depth_metrics(shallow=True),
-        linear=sweep_linear_metrics(SWEEP_REGIMES),
+        metrics=TARGETS.student_files("metrics.json", SWEEP_REGIMES, shallow=True),
+        linear=TARGETS.linear_files(SWEEP_REGIMES),
         code=code("figure_depth_error.py"),
     output:
         png=report(
-            "results/figures/depth_error.png",
+            paths.figure("depth_error", "png"),
             caption=f"{CAPTIONS}/depth_error.rst",
             category="Teacher depth",
             labels=figure_labels("teacher depth: shallow error", [DEPTH_LABEL], SWEEP_WIDTHS),
         ),
-        pdf="results/figures/depth_error.pdf",
-        tsv="results/figures/depth_error.tsv",
+        pdf=paths.figure("depth_error", "pdf"),
+        tsv=paths.figure("depth_error", "tsv"),
     log:
-        "results/logs/figures/depth_error.log",
+        paths.log("figures", "depth_error"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -40,19 +40,19 @@ rule figure_depth_scaling:
     """The width the scaling fit needs against teacher depth, beside the theory's curve-length growth."""
     input:
         defined=figure_defined("depth_scaling"),
-        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SWEEP_REGIMES)),
+        fits=TARGETS.scaling_fits(SWEEP_REGIMES),
         code=code("figure_depth_scaling.py"),
     output:
         png=report(
-            "results/figures/depth_scaling.png",
+            paths.figure("depth_scaling", "png"),
             caption=f"{CAPTIONS}/depth_scaling.rst",
             category="Teacher depth",
             labels=figure_labels("teacher depth: width needed", [DEPTH_LABEL], SWEEP_WIDTHS),
         ),
-        pdf="results/figures/depth_scaling.pdf",
-        tsv="results/figures/depth_scaling.tsv",
+        pdf=paths.figure("depth_scaling", "pdf"),
+        tsv=paths.figure("depth_scaling", "tsv"),
     log:
-        "results/logs/figures/depth_scaling.log",
+        paths.log("figures", "depth_scaling"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -68,19 +68,19 @@ rule figure_depth_deep:
     """The deep student's error against teacher depth: first initialisation and best of the restarts."""
     input:
         defined=figure_defined("depth_deep"),
-        metrics=depth_metrics(deep=True),
+        metrics=TARGETS.deep_files("metrics.json", SWEEP_REGIMES, restarts=True),
         code=code("figure_depth_deep.py"),
     output:
         png=report(
-            "results/figures/depth_deep.png",
+            paths.figure("depth_deep", "png"),
             caption=f"{CAPTIONS}/depth_deep.rst",
             category="Teacher depth",
             labels=figure_labels("teacher depth: deep student", [DEPTH_LABEL], "teacher's"),
         ),
-        pdf="results/figures/depth_deep.pdf",
-        tsv="results/figures/depth_deep.tsv",
+        pdf=paths.figure("depth_deep", "pdf"),
+        tsv=paths.figure("depth_deep", "tsv"),
     log:
-        "results/logs/figures/depth_deep.log",
+        paths.log("figures", "depth_deep"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"

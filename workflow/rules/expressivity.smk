@@ -6,15 +6,15 @@ rule expressivity:
     input:
         code=code("expressivity.py"),
     output:
-        trajectories="results/expressivity/trajectories.npz",
-        lengths="results/expressivity/lengths.tsv",
+        trajectories=paths.expressivity("trajectories.npz"),
+        lengths=paths.expressivity("lengths.tsv"),
     log:
-        "results/logs/expressivity/trajectories.log",
+        paths.log("expressivity", "trajectories"),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
     resources:
-        mem_mb=expressivity_mem_mb,
+        mem_mb=REQUESTS.expressivity_mem_mb,
         runtime=5,
     params:
         regimes=EXPRESSIVITY["regimes"],

@@ -1,7 +1,7 @@
-from depthwidth import captions
+from depthwidth.presentation import captions
 
 # Each PNG goes into `snakemake --report`, its caption (workflow/report/<figure>.rst) quoting the
-# numbers `params[0]` reads from the figure's inputs (see depthwidth/captions.py). PDFs are
+# numbers `params[0]` reads from the figure's inputs (see depthwidth/presentation/captions.py). PDFs are
 # for print and stay out of the report.
 CAPTIONS = "../report"
 
@@ -10,21 +10,21 @@ rule figure_deep_loss:
     """(a) The deep students' training error per step, log scale."""
     input:
         defined=figure_defined("deep_loss"),
-        loss=deep_runs("loss.npz"),
-        metrics=deep_runs("metrics.json"),
+        loss=TARGETS.deep_files("loss.npz"),
+        metrics=TARGETS.deep_files("metrics.json"),
         code=code("figure_deep_loss.py"),
     output:
         png=report(
-            "results/figures/deep_loss.png",
+            paths.figure("deep_loss", "png"),
             caption=f"{CAPTIONS}/deep_loss.rst",
             category="Tutorial",
             labels=figure_labels(
-                "(a) deep student's training", deep_regimes(NAMED_REGIMES), f"{TEACHER['width']} (deep)"
+                "(a) deep student's training", TARGETS.deep_regimes(NAMED_REGIMES), f"{TEACHER['width']} (deep)"
             ),
         ),
-        pdf="results/figures/deep_loss.pdf",
+        pdf=paths.figure("deep_loss", "pdf"),
     log:
-        "results/logs/figures/deep_loss.log",
+        paths.log("figures", "deep_loss"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -47,29 +47,24 @@ rule figure_error_vs_width:
     """(b) Shallow train and test error against width, with the scaling fit, its extrapolation and the deep student."""
     input:
         defined=figure_defined("error_vs_width"),
-        metrics=shallow_metrics(*fitted_regimes(NAMED_REGIMES)),
-        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(NAMED_REGIMES)),
-        deep=[
-            f"{regime_dir(r, s)}/deep/metrics.json"
-            for r in fitted_regimes(NAMED_REGIMES)
-            if r in deep_regimes(NAMED_REGIMES)
-            for s in SEEDS
-        ],
+        metrics=TARGETS.student_files("metrics.json", TARGETS.fitted_regimes(NAMED_REGIMES), shallow=True),
+        fits=TARGETS.scaling_fits(NAMED_REGIMES),
+        deep=TARGETS.deep_files("metrics.json", TARGETS.fitted_regimes(NAMED_REGIMES)),
         code=code("figure_error_vs_width.py"),
     output:
         png=report(
-            "results/figures/error_vs_width.png",
+            paths.figure("error_vs_width", "png"),
             caption=f"{CAPTIONS}/error_vs_width.rst",
             category="Tutorial",
             labels=figure_labels(
                 "(b) error against width",
-                fitted_regimes(NAMED_REGIMES),
-                shallow_widths_text(fitted_regimes(NAMED_REGIMES)),
+                TARGETS.fitted_regimes(NAMED_REGIMES),
+                shallow_widths_text(TARGETS.fitted_regimes(NAMED_REGIMES)),
             ),
         ),
-        pdf="results/figures/error_vs_width.pdf",
+        pdf=paths.figure("error_vs_width", "pdf"),
     log:
-        "results/logs/figures/error_vs_width.log",
+        paths.log("figures", "error_vs_width"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -90,13 +85,13 @@ rule figure_error_vs_width:
 rule figure_predictions:
     """(c) Each regime's widest shallow student against the teacher on the test set."""
     input:
-        weights=widest_students("student.pt"),
-        metrics=widest_students("metrics.json"),
-        data=[f"{regime_dir(r, SEEDS[0])}/data.npz" for r in NAMED_REGIMES],
+        weights=TARGETS.widest_files("student.pt"),
+        metrics=TARGETS.widest_files("metrics.json"),
+        data=[paths.teacher_file("data.npz", r, SEEDS[0]) for r in NAMED_REGIMES],
         code=code("figure_predictions.py"),
     output:
         png=report(
-            "results/figures/predictions.png",
+            paths.figure("predictions", "png"),
             caption=f"{CAPTIONS}/predictions.rst",
             category="Tutorial",
             labels=figure_labels(
@@ -105,9 +100,9 @@ rule figure_predictions:
                 "; ".join(str(max(s["shallow_widths"])) for s in NAMED_REGIMES.values()),
             ),
         ),
-        pdf="results/figures/predictions.pdf",
+        pdf=paths.figure("predictions", "pdf"),
     log:
-        "results/logs/figures/predictions.log",
+        paths.log("figures", "predictions"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -128,23 +123,23 @@ rule figure_predictions:
 rule figure_expressivity:
     """(d) The circle through the chaotic and quasi-linear nets: a grid of layers and an animation."""
     input:
-        trajectories="results/expressivity/trajectories.npz",
-        lengths="results/expressivity/lengths.tsv",
+        trajectories=paths.expressivity("trajectories.npz"),
+        lengths=paths.expressivity("lengths.tsv"),
         code=code("figure_expressivity.py"),
     output:
         png=report(
-            "results/figures/expressivity.png",
+            paths.figure("expressivity", "png"),
             caption=f"{CAPTIONS}/expressivity.rst",
             category="Expressivity",
             labels=figure_labels(
                 "(d) circle through deep nets, selected layers", EXPRESSIVITY["regimes"], str(EXPRESSIVITY["width"])
             ),
         ),
-        pdf="results/figures/expressivity.pdf",
-        animation="results/figures/expressivity.gif",
+        pdf=paths.figure("expressivity", "pdf"),
+        animation=paths.figure("expressivity", "gif"),
         # the report plays a GIF only inside an HTML page (it shows PNG, SVG, PDF and HTML in place)
         animation_page=report(
-            "results/figures/expressivity_animation.html",
+            paths.figure("expressivity_animation", "html"),
             caption=f"{CAPTIONS}/expressivity_animation.rst",
             category="Expressivity",
             labels=figure_labels(
@@ -152,7 +147,7 @@ rule figure_expressivity:
             ),
         ),
     log:
-        "results/logs/figures/expressivity.log",
+        paths.log("figures", "expressivity"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -172,14 +167,14 @@ rule figure_expressivity:
 rule readme_figures:
     """Small copies of the figures, and the rule graph, for the README: `snakemake readme_figures` after a full run."""
     input:
-        figures=expand("results/figures/{name}.png", name=figure_names()),
-        animation="results/figures/expressivity.gif",
+        figures=[paths.figure(n, "png") for n in TARGETS.tutorial_figures()],
+        animation=paths.figure("expressivity", "gif"),
     output:
-        figures=expand("docs/figures/{name}.png", name=figure_names()),
+        figures=expand("docs/figures/{name}.png", name=TARGETS.tutorial_figures()),
         animation="docs/figures/expressivity.gif",
         rulegraph="docs/rulegraph.svg",
     log:
-        "results/logs/figures/readme_figures.log",
+        paths.log("figures", "readme_figures"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"

@@ -1,31 +1,31 @@
 # Converged students (config section `polish`): every student polished by Levenberg-Marquardt
 # from Adam's final weights, and for the deep students a search over fresh starts that asks
-# whether the teacher's architecture can fit the teacher at all (depthwidth.polish).
+# whether the teacher's architecture can fit the teacher at all (depthwidth.training.polish).
 
 
 rule polish:
     """Polish a regime's student, every seed, from Adam's final weights (Levenberg-Marquardt, float64)."""
     input:
-        weights=every_seed("{student}/student.pt"),
-        sidecars=every_seed("{student}/student.pt.json"),
-        metrics=every_seed("{student}/metrics.json"),
+        weights=every_seed("student.pt", "{student}"),
+        sidecars=every_seed("student.pt.json", "{student}"),
+        metrics=every_seed("metrics.json", "{student}"),
         data=every_seed("data.npz"),
         teacher=every_seed("teacher.pt"),
         code=code("polish.py"),
     output:
-        polished=every_seed("{student}/polished.pt"),
-        sidecar=every_seed("{student}/polished.pt.json"),
-        record=every_seed("{student}/polish.json"),
+        polished=every_seed("polished.pt", "{student}"),
+        sidecar=every_seed("polished.pt.json", "{student}"),
+        record=every_seed("polish.json", "{student}"),
     log:
-        "results/logs/{regime}/{student}.polish.log",
+        paths.log("{regime}", "{student}.polish"),
     wildcard_constraints:
         regime=one_of(r for r in REGIMES if r not in COPIED),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
     resources:
-        mem_mb=polish_mem_mb,
-        runtime=polish_runtime,
+        mem_mb=REQUESTS.polish_mem_mb,
+        runtime=REQUESTS.polish_runtime,
     params:
         polish=config["polish"],
         nonlinearity=config["nonlinearity"],
@@ -39,26 +39,26 @@ rule search:
     input:
         data=every_seed("data.npz"),
         teacher=every_seed("teacher.pt"),
-        polish=every_seed("deep/polish.json"),
+        polish=every_seed("polish.json", "deep"),
         code=code("search.py"),
     output:
-        record=every_seed("deep/search.json"),
+        record=every_seed("search.json", "deep"),
     log:
-        "results/logs/{regime}/deep.search.log",
+        paths.log("{regime}", "deep.search"),
     wildcard_constraints:
         regime=one_of(r for r in REGIMES if r not in COPIED),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
     resources:
-        mem_mb=polish_mem_mb,
-        runtime=search_runtime,
+        mem_mb=REQUESTS.polish_mem_mb,
+        runtime=REQUESTS.search_runtime,
     params:
         polish=config["polish"],
         nonlinearity=config["nonlinearity"],
         sizes=lambda wildcards: plan.teacher_sizes(plan.regime_teacher(config, wildcards.regime)),
         lr=config["deep"]["lr"],
-        journal=lambda wildcards: search_journal_path(wildcards.regime),
+        journal=lambda wildcards: paths.search_journal(wildcards.regime),
     script:
         "../../scripts/search.py"
 
@@ -77,11 +77,11 @@ if COPIED:
             sidecars=copied_files("polished.pt.json"),
             code=code("copy_converged.py"),
         output:
-            records=every_seed("{student}/polish.json"),
-            weights=every_seed("{student}/polished.pt"),
-            sidecars=every_seed("{student}/polished.pt.json"),
+            records=every_seed("polish.json", "{student}"),
+            weights=every_seed("polished.pt", "{student}"),
+            sidecars=every_seed("polished.pt.json", "{student}"),
         log:
-            "results/logs/{regime}/{student}.polish.log",
+            paths.log("{regime}", "{student}.polish"),
         wildcard_constraints:
             regime=one_of(COPIED),
         localrule: True
@@ -99,9 +99,9 @@ if COPIED:
             records=copied_files("search.json", student="deep"),
             code=code("copy_converged.py"),
         output:
-            records=every_seed("deep/search.json"),
+            records=every_seed("search.json", "deep"),
         log:
-            "results/logs/{regime}/deep.search.log",
+            paths.log("{regime}", "deep.search"),
         wildcard_constraints:
             regime=one_of(COPIED),
         localrule: True

@@ -1,17 +1,17 @@
 rule scaling_fit:
     """Least squares of ln(test error) on ln(width) over a regime's shallow students and seeds."""
     input:
-        metrics=lambda wildcards: shallow_metrics(wildcards.regime),
+        metrics=lambda wildcards: TARGETS.student_files("metrics.json", [wildcards.regime], shallow=True),
         polish=lambda wildcards: (
-            [m.replace("metrics.json", "polish.json") for m in shallow_metrics(wildcards.regime)]
-            if POLISH["enabled"]
+            TARGETS.student_files("polish.json", [wildcards.regime], shallow=True)
+            if config["polish"]["enabled"]
             else []
         ),
         code=code("scaling_fit.py"),
     output:
-        fit="results/{regime}/scaling_fit.json",
+        fit=paths.scaling_fit(),
     log:
-        "results/logs/{regime}/scaling_fit.log",
+        paths.log("{regime}", "scaling_fit"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"

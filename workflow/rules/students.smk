@@ -20,18 +20,18 @@ rule student:
         metrics=batch_files("metrics.json", ["{regime}"]),
         loss=batch_files("loss.npz", ["{regime}"]),
     log:
-        "results/logs/{regime}/{student}.log",
+        paths.log(paths.batch_key("{regime}", "{student}")),
     benchmark:
-        "results/benchmarks/{regime}/{student}.tsv"
+        paths.benchmark(paths.batch_key("{regime}", "{student}"))
     wildcard_constraints:
         regime=one_of(plan.batched_regimes(config)),
-    priority: student_priority
+    priority: REQUESTS.student_priority
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
     resources:
-        mem_mb=student_mem_mb,
-        runtime=student_runtime,
+        mem_mb=REQUESTS.student_mem_mb,
+        runtime=REQUESTS.student_runtime,
     params:
         members=batch_params,
         sizes=student_sizes,
@@ -44,7 +44,7 @@ rule student:
         engine=config["engine"],
         compile=config["compile"],
         compile_cache=config["compile_cache"],
-        checkpoint=lambda wildcards: checkpoint_path(student_batch(wildcards)),
+        checkpoint=lambda wildcards: paths.checkpoint(student_batch(wildcards).key),
         checkpoint_every=config["checkpoint_every"],
     script:
         "../../scripts/student.py"
@@ -61,9 +61,9 @@ if RESTARTS:
             metrics=batch_files("metrics.json", ["{regime}"], restart=True),
             loss=batch_files("loss.npz", ["{regime}"], restart=True),
         log:
-            "results/logs/{regime}/{student}.restart{restart}.log",
+            paths.log(paths.batch_key("{regime}", "{student}", "{restart}")),
         benchmark:
-            "results/benchmarks/{regime}/{student}.restart{restart}.tsv"
+            paths.benchmark(paths.batch_key("{regime}", "{student}", "{restart}"))
         wildcard_constraints:
             regime=one_of(plan.batched_regimes(config)),
             student=one_of(RESTART_STUDENTS) or "no-restarts",
@@ -74,7 +74,7 @@ if COPIED:
 
     rule copy_student:
         """Copy a named regime's student, for every seed, from the sweep regime that trains the same
-        one (depthwidth.plan.copied_regimes), after checking that both regimes' data are the same."""
+        one (depthwidth.experiment.plan.copied_regimes), after checking that both regimes' data are the same."""
         input:
             data=batch_data,
             source_data=copied_data,
@@ -89,7 +89,7 @@ if COPIED:
             metrics=batch_files("metrics.json", ["{regime}"]),
             loss=batch_files("loss.npz", ["{regime}"]),
         log:
-            "results/logs/{regime}/{student}.log",
+            paths.log(paths.batch_key("{regime}", "{student}")),
         wildcard_constraints:
             regime=one_of(COPIED),
         localrule: True
@@ -117,7 +117,7 @@ if COPIED and RESTARTS:
             metrics=batch_files("metrics.json", ["{regime}"], restart=True),
             loss=batch_files("loss.npz", ["{regime}"], restart=True),
         log:
-            "results/logs/{regime}/{student}.restart{restart}.log",
+            paths.log(paths.batch_key("{regime}", "{student}", "{restart}")),
         wildcard_constraints:
             regime=one_of(COPIED),
             student=one_of(RESTART_STUDENTS) or "no-restarts",
@@ -134,9 +134,9 @@ if SWEEP_BATCHED:
             metrics=batch_files("metrics.json", sweep_patterns()),
             loss=batch_files("loss.npz", sweep_patterns()),
         log:
-            "results/logs/sweep/depth{depth}/{student}.log",
+            paths.log(paths.batch_key(paths.sweep_batch(), "{student}")),
         benchmark:
-            "results/benchmarks/sweep/depth{depth}/{student}.tsv"
+            paths.benchmark(paths.batch_key(paths.sweep_batch(), "{student}"))
         wildcard_constraints:
             depth="|".join(map(str, SWEEP_DEPTHS)),
             student=one_of(SWEEP_STUDENTS),
@@ -151,9 +151,9 @@ if SWEEP_BATCHED and RESTARTS:
             metrics=batch_files("metrics.json", sweep_patterns(), restart=True),
             loss=batch_files("loss.npz", sweep_patterns(), restart=True),
         log:
-            "results/logs/sweep/depth{depth}/{student}.restart{restart}.log",
+            paths.log(paths.batch_key(paths.sweep_batch(), "{student}", "{restart}")),
         benchmark:
-            "results/benchmarks/sweep/depth{depth}/{student}.restart{restart}.tsv"
+            paths.benchmark(paths.batch_key(paths.sweep_batch(), "{student}", "{restart}"))
         wildcard_constraints:
             depth="|".join(map(str, SWEEP_DEPTHS)),
             student=one_of(RESTART_STUDENTS) or "no-restarts",

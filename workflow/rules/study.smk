@@ -1,10 +1,10 @@
 # The order-to-chaos study: mean-field theory, circle length against depth, and (with a `sweep`
 # section, configs/study.yaml) students of teachers over a range of sigma, with a linear reference.
 # Each figure's PNG goes into `snakemake --report` under "Transition", its caption
-# (workflow/report/<figure>.rst) quoting the first (unnamed) param, which depthwidth/captions.py reads from the
+# (workflow/report/<figure>.rst) quoting the first (unnamed) param, which depthwidth/presentation/captions.py reads from the
 # TSV the rule writes beside the figure.
 SWEEP_WIDTHS = ", ".join(map(str, config["sweep"]["shallow_widths"]))
-SWEEP_SHALLOW = [f"shallow_w{w}" for w in config["sweep"]["shallow_widths"]]
+SWEEP_SHALLOW = [paths.shallow_student(w) for w in config["sweep"]["shallow_widths"]]
 
 
 rule mean_field:
@@ -13,7 +13,7 @@ rule mean_field:
         code=code("mean_field.py"),
     output:
         png=report(
-            "results/figures/mean_field.png",
+            paths.figure("mean_field", "png"),
             caption=f"{CAPTIONS}/mean_field.rst",
             category="Transition",
             labels=figure_labels(
@@ -21,10 +21,10 @@ rule mean_field:
                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}"],
             ),
         ),
-        pdf="results/figures/mean_field.pdf",
-        tsv="results/figures/mean_field.tsv",
+        pdf=paths.figure("mean_field", "pdf"),
+        tsv=paths.figure("mean_field", "tsv"),
     log:
-        "results/logs/figures/mean_field.log",
+        paths.log("figures", "mean_field"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -46,9 +46,9 @@ rule trajectory_lengths:
     input:
         code=code("trajectory_lengths.py"),
     output:
-        lengths="results/expressivity/length_vs_depth.tsv",
+        lengths=paths.expressivity("length_vs_depth.tsv"),
     log:
-        "results/logs/expressivity/length_vs_depth.log",
+        paths.log("expressivity", "length_vs_depth"),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
@@ -71,11 +71,11 @@ rule figure_trajectory_length:
     """Circle length against depth, measured and from the theory (sqrt(chi_1) per layer)."""
     input:
         defined=figure_defined("trajectory_length"),
-        lengths="results/expressivity/length_vs_depth.tsv",
+        lengths=paths.expressivity("length_vs_depth.tsv"),
         code=code("figure_trajectory_length.py"),
     output:
         png=report(
-            "results/figures/trajectory_length.png",
+            paths.figure("trajectory_length", "png"),
             caption=f"{CAPTIONS}/trajectory_length.rst",
             category="Transition",
             labels=figure_labels(
@@ -84,10 +84,10 @@ rule figure_trajectory_length:
                 str(EXPRESSIVITY["width"]),
             ),
         ),
-        pdf="results/figures/trajectory_length.pdf",
-        tsv="results/figures/trajectory_length.tsv",
+        pdf=paths.figure("trajectory_length", "pdf"),
+        tsv=paths.figure("trajectory_length", "tsv"),
     log:
-        "results/logs/figures/trajectory_length.log",
+        paths.log("figures", "trajectory_length"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -105,12 +105,12 @@ rule figure_trajectory_length:
 rule linear_fit:
     """The best bias-free linear map of each of a regime's teachers' training data, evaluated on its test data."""
     input:
-        data=expand("results/{{regime}}/seed{seed}/data.npz", seed=SEEDS),
+        data=every_seed("data.npz"),
         code=code("linear_fit.py"),
     output:
-        metrics=expand("results/{{regime}}/seed{seed}/linear/metrics.json", seed=SEEDS),
+        metrics=every_seed("metrics.json", "linear"),
     log:
-        "results/logs/{regime}/linear.log",
+        paths.log("{regime}", "linear"),
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
@@ -132,20 +132,20 @@ rule figure_sweep_error:
     """Relative test error against teacher sigma per student, with the linear reference and chi_1."""
     input:
         defined=figure_defined("sweep_error"),
-        metrics=sweep_student_metrics(),
-        linear=sweep_linear_metrics(),
+        metrics=TARGETS.student_files("metrics.json", SIGMA_REGIMES),
+        linear=TARGETS.linear_files(),
         code=code("figure_sweep_error.py"),
     output:
         png=report(
-            "results/figures/sweep_error.png",
+            paths.figure("sweep_error", "png"),
             caption=f"{CAPTIONS}/sweep_error.rst",
             category="Transition",
             labels=figure_labels("order to chaos: error against sigma", list(SIGMA_REGIMES), SWEEP_WIDTHS),
         ),
-        pdf="results/figures/sweep_error.pdf",
-        tsv="results/figures/sweep_error.tsv",
+        pdf=paths.figure("sweep_error", "pdf"),
+        tsv=paths.figure("sweep_error", "tsv"),
     log:
-        "results/logs/figures/sweep_error.log",
+        paths.log("figures", "sweep_error"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -164,22 +164,23 @@ rule figure_equal_budget:
     """The deep student against a shallow one of equal parameter count, and depth at a fixed budget."""
     input:
         defined=figure_defined("equal_budget"),
-        metrics=sweep_student_metrics(restarts=True),
-        linear=sweep_linear_metrics(),
+        metrics=TARGETS.student_files("metrics.json", SIGMA_REGIMES)
+        + TARGETS.restart_files("metrics.json", SIGMA_REGIMES),
+        linear=TARGETS.linear_files(),
         code=code("figure_equal_budget.py"),
     output:
         png=report(
-            "results/figures/equal_budget.png",
+            paths.figure("equal_budget", "png"),
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
             labels=figure_labels(
                 "order to chaos: depth at an equal budget", list(SIGMA_REGIMES), budget_widths_text()
             ),
         ),
-        pdf="results/figures/equal_budget.pdf",
-        tsv="results/figures/equal_budget.tsv",
+        pdf=paths.figure("equal_budget", "pdf"),
+        tsv=paths.figure("equal_budget", "tsv"),
     log:
-        "results/logs/figures/equal_budget.log",
+        paths.log("figures", "equal_budget"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -198,21 +199,21 @@ rule figure_sweep_scaling:
     """Each sweep regime's scaling fit (slope, predicted width, bootstrap intervals) against sigma."""
     input:
         defined=figure_defined("sweep_scaling"),
-        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes(SIGMA_REGIMES)),
+        fits=TARGETS.scaling_fits(SIGMA_REGIMES),
         code=code("figure_sweep_scaling.py"),
     output:
         png=report(
-            "results/figures/sweep_scaling.png",
+            paths.figure("sweep_scaling", "png"),
             caption=f"{CAPTIONS}/sweep_scaling.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: scaling fits against sigma", fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS
+                "order to chaos: scaling fits against sigma", TARGETS.fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS
             ),
         ),
-        pdf="results/figures/sweep_scaling.pdf",
-        tsv="results/figures/sweep_scaling.tsv",
+        pdf=paths.figure("sweep_scaling", "pdf"),
+        tsv=paths.figure("sweep_scaling", "tsv"),
     log:
-        "results/logs/figures/sweep_scaling.log",
+        paths.log("figures", "sweep_scaling"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
@@ -232,7 +233,7 @@ rule phase_diagram:
         code=code("figure_phase_diagram.py"),
     output:
         png=report(
-            "results/figures/phase_diagram.png",
+            paths.figure("phase_diagram", "png"),
             caption=f"{CAPTIONS}/phase_diagram.rst",
             category="Transition",
             labels=figure_labels(
@@ -244,10 +245,10 @@ rule phase_diagram:
                 str(config["theory"]["simulation"]["width"]),
             ),
         ),
-        pdf="results/figures/phase_diagram.pdf",
-        tsv="results/figures/phase_diagram.tsv",
+        pdf=paths.figure("phase_diagram", "pdf"),
+        tsv=paths.figure("phase_diagram", "tsv"),
     log:
-        "results/logs/figures/phase_diagram.log",
+        paths.log("figures", "phase_diagram"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"

@@ -1,25 +1,20 @@
 import time
 
-from depthwidth import captions
-from depthwidth.artifacts import damaged, missing_upstream
+from depthwidth.presentation import captions
+from depthwidth.jobs.artifacts import damaged, missing_upstream
 
 # Every file results/summary.tsv is made from, directly or through a job: teachers' data and
 # weights, students' files, scaling fits.
 SUMMARY_UPSTREAM = (
-    [
-        f"{regime_dir(r, s)}/{name}"
-        for r in REGIMES
-        for s in SEEDS
-        for name in ("data.npz", "teacher.pt", "teacher.pt.json")
-    ]
+    TARGETS.teacher_files()
     + [
-        f"{m.rsplit('/', 1)[0]}/{name}"
-        for m in all_metrics() + restart_metrics()
+        f
         for name in ("metrics.json", "student.pt", "student.pt.json", "loss.npz")
+        for f in TARGETS.student_files(name) + TARGETS.restart_files(name)
     ]
-    + expand("results/{regime}/scaling_fit.json", regime=fitted_regimes())
-    + polish_records()
-    + search_records()
+    + TARGETS.scaling_fits()
+    + TARGETS.polish_records()
+    + TARGETS.search_records()
 )
 
 
@@ -31,12 +26,12 @@ SUMMARY_UPSTREAM = (
 # summary.tsv, it makes the summary rerun, so Snakemake makes every missing file, and reruns
 # everything made from them (students retrain on a remade data.npz). Once rebuilt, the summary
 # is newer than the marker and nothing reruns.
-UPSTREAM_MARKER = "results/logs/summary_upstream_present"  # bookkeeping, beside the logs
+UPSTREAM_MARKER = paths.marker("summary_upstream_present")  # bookkeeping, beside the logs
 if workflow.is_main_process:
-    _missing = missing_upstream("results/summary.tsv", SUMMARY_UPSTREAM)
+    _missing = missing_upstream(paths.summary("tsv"), SUMMARY_UPSTREAM)
     if _missing:
         logger.warning(
-            f"results/summary.tsv is there, but {len(_missing)} file(s) it is made from are missing "
+            f"{paths.summary('tsv')} is there, but {len(_missing)} file(s) it is made from are missing "
             f"({', '.join(_missing[:3])}{', ...' if len(_missing) > 3 else ''}): they, the summary and what is "
             "made from them will be (re)made"
         )
@@ -75,30 +70,30 @@ rule summary_upstream_present:
 rule summary:
     """Every student's errors and every scaling fit in one table (TSV, and HTML for the report)."""
     input:
-        metrics=all_metrics(),
-        restarts=restart_metrics(),
-        polish=polish_records(),
-        search=search_records(),
+        metrics=TARGETS.student_files("metrics.json"),
+        restarts=TARGETS.restart_files("metrics.json"),
+        polish=TARGETS.polish_records(),
+        search=TARGETS.search_records(),
         # read for their checksums only: a damaged student.pt fails the summary, not silently nothing
-        weights=[m.replace("metrics.json", "student.pt") for m in all_metrics()],
-        sidecars=[m.replace("metrics.json", "student.pt.json") for m in all_metrics()],
+        weights=TARGETS.student_files("student.pt"),
+        sidecars=TARGETS.student_files("student.pt.json"),
         # not read: so that a missing one is remade, with what is made from it, by a plain run
         upstream=SUMMARY_UPSTREAM,
         upstream_present=UPSTREAM_MARKER,
-        fits=expand("results/{regime}/scaling_fit.json", regime=fitted_regimes()),
+        fits=TARGETS.scaling_fits(),
         code=code("summary.py"),
     output:
-        table="results/summary.tsv",
+        table=paths.summary("tsv"),
         # The report shows HTML, PNG, SVG and PDF results in place and offers anything else, a TSV
         # too, only as a download: so the table goes into it as HTML, the TSV a link in it.
         html=report(
-            "results/summary.html",
+            paths.summary("html"),
             caption="../report/summary.rst",
             category="Summary",
             labels={"figure": "summary table", "regime": ", ".join(REGIMES)},
         ),
     log:
-        "results/logs/summary.log",
+        paths.log("summary"),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"

@@ -3,19 +3,19 @@ rule teacher:
     input:
         code=code("teacher.py"),
     output:
-        weights=expand("results/{{regime}}/seed{seed}/teacher.pt", seed=SEEDS),
-        sidecar=expand("results/{{regime}}/seed{seed}/teacher.pt.json", seed=SEEDS),
-        data=expand("results/{{regime}}/seed{seed}/data.npz", seed=SEEDS),
+        weights=every_seed("teacher.pt"),
+        sidecar=every_seed("teacher.pt.json"),
+        data=every_seed("data.npz"),
     log:
-        "results/logs/{regime}/teacher.log",
+        paths.log("{regime}", "teacher"),
     benchmark:
-        "results/benchmarks/{regime}/teacher.tsv"
-    priority: teacher_priority
+        paths.benchmark("{regime}", "teacher")
+    priority: REQUESTS.teacher_priority
     conda:
         "../../envs/depthwidth.yaml"
     threads: 1
     resources:
-        mem_mb=teacher_mem_mb,
+        mem_mb=REQUESTS.teacher_mem_mb,
         runtime=5,
     params:
         seeds=SEEDS,

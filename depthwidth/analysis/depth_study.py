@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .results import best_of_restarts
-from .study import first_inits, median_band
-from .theory import chi_1
+from depthwidth.analysis.results import best_of_restarts
+from depthwidth.analysis.sigma_study import first_inits, median_band
+from depthwidth.theory.meanfield import chi_1
 
 # "within 1e-6": the error the scaling fit's default target names, and the tutorial's deep student reaches
 FOUND_ERROR = 1e-6

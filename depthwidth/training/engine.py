@@ -13,7 +13,7 @@ makes it fast, where these tiny networks are bound by per-operation overhead:
   nonlinearity (``nets.Nonlinearity``: tanh as ``2 sigmoid(2z) - 1``, backward ``1 - a^2``);
 - every weight matrix is a view into one flat parameter vector, so the Adam update is a few
   operations on flat vectors for all layers and students;
-- on a CPU, by default (``engine``), the whole step loop runs natively (``depthwidth.native``:
+- on a CPU, by default (``engine``), the whole step loop runs natively (``depthwidth.training.native``:
   a C kernel built once per machine), thousands of steps per call, the students one after the
   other, each step in tiles of points that stay in the L1 cache;
 - otherwise, optionally (``compile``), ``steps_per_call`` whole steps run in one
@@ -25,7 +25,7 @@ every phase and step, and every batch of the same architecture, size and data si
 before every step, ``(steps, K)``, stay on the device until the end (no host synchronisation per
 step on CUDA).
 
-A run can checkpoint its whole state every ``checkpoint_every`` steps (``depthwidth.checkpoint``)
+A run can checkpoint its whole state every ``checkpoint_every`` steps (``depthwidth.training.checkpoint``)
 and resume from it bitwise identically: the chunking of steps into compiled calls depends only
 on the position within the phase, and checkpoints are only taken between calls.
 """
@@ -43,10 +43,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import checkpoint as ckpt
-from . import native
-from .nets import Nonlinearity, nonlinearity
-from .plan import Phase
+from depthwidth.experiment.plan import Phase
+from depthwidth.model.nets import Nonlinearity, nonlinearity
+from depthwidth.training import checkpoint as ckpt
+from depthwidth.training import native
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 COMPILE_MODES = ("auto", "true", "false")
@@ -74,7 +74,7 @@ log = logging.getLogger("depthwidth")
 class Options:
     """How a batch is trained; its students' numbers depend on these only at rounding level.
 
-    ``engine``: "native" trains on a CPU with the native loop (``depthwidth.native``; an error
+    ``engine``: "native" trains on a CPU with the native loop (``depthwidth.training.native``; an error
     where it cannot be built), "torch" with torch operations (eager or compiled, below), "auto"
     natively on a CPU where the loop builds and with torch elsewhere, saying why in a notice.
 

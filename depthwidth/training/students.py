@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import artifacts, engine
-from .nets import derived_seed, forward, generator, make_student
-from .plan import Phase, schedule_section
-from .sizes import n_parameters
-from .teacher import teacher_stream
+from depthwidth.experiment.plan import Phase, schedule_section
+from depthwidth.experiment.sizes import n_parameters
+from depthwidth.jobs import artifacts
+from depthwidth.model.nets import derived_seed, forward, generator, make_student
+from depthwidth.model.teacher import teacher_stream
+from depthwidth.training import engine
 
 
 def relative_errors(

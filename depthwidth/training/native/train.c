@@ -1,4 +1,4 @@
-/* Native training loop of depthwidth.native: full-batch Adam for K bias-free MLPs, many steps
+/* Native training loop of depthwidth.training.native: full-batch Adam for K bias-free MLPs, many steps
  * per call, in float32 and float64.
  *
  * Layout (the engine's): the weights p and Adam's moments m and v are flat and layer-major,
@@ -6,7 +6,7 @@
  * K * (weights of layers < l) + k * fan_out * fan_in.  x is (K, n_in, n) and y (K, n_out, n);
  * losses (steps, K) receives every student's MSE before each step.
  *
- * Built by depthwidth/native.py with the machine's C compiler for its own CPU; the vector tanh
+ * Built by depthwidth/training/native.py with the machine's C compiler for its own CPU; the vector tanh
  * comes from glibc's libmvec, which the `simd` declarations below let the compiler call.
  */
 #include <stddef.h>

@@ -1,6 +1,6 @@
 """The (sigma_w, sigma_b) phase diagram of deep random tanh nets: mean-field theory and simulation.
 
-The theory (``depthwidth.theory``) gives chi_1, the order-to-chaos line chi_1 = 1 and the depth
+The theory (``depthwidth.theory.meanfield``) gives chi_1, the order-to-chaos line chi_1 = 1 and the depth
 scale xi_c over a grid of the plane. The simulation measures chi_1 directly, as the per-layer growth
 of a tiny perturbation's squared length in wide random nets whose pre-activations start at q*.
 
@@ -18,14 +18,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import theory
+from depthwidth.theory import meanfield
 
 THEORY_COLUMNS = ["q_star", "chi_1", "c_star", "chi_c", "depth_scale"]
 SIMULATION_COLUMNS = ["chi_1_simulated", "chi_1_simulated_se", "relative_deviation"]
 
 
 def _theory_row(kind: str, sigma_w: float, sigma_b: float) -> dict:
-    mf = theory.mean_field(sigma_w, sigma_b)
+    mf = meanfield.mean_field(sigma_w, sigma_b)
     return {
         "kind": kind,
         "sigma_w": float(sigma_w),
@@ -41,7 +41,7 @@ def theory_grid(sigma_ws: Sequence[float], sigma_bs: Sequence[float]) -> pd.Data
 
 def critical_line(sigma_bs: Sequence[float]) -> pd.DataFrame:
     """The critical sigma_w (chi_1 = 1) at each sigma_b, with the theory there, kind ``critical``."""
-    return pd.DataFrame([_theory_row("critical", theory.critical_sigma_w(b), b) for b in sigma_bs])
+    return pd.DataFrame([_theory_row("critical", meanfield.critical_sigma_w(b), b) for b in sigma_bs])
 
 
 def perturbation_growth(
@@ -60,7 +60,7 @@ def perturbation_growth(
             f"got burn_in={burn_in}, layers={layers}"
         )
     rng = np.random.default_rng(seed)
-    z = np.sqrt(theory.q_star(sigma_w, sigma_b)) * rng.standard_normal((inputs, width))
+    z = np.sqrt(meanfield.q_star(sigma_w, sigma_b)) * rng.standard_normal((inputs, width))
     d = rng.standard_normal((inputs, width))
     size = eps * np.sqrt(width)
     d *= size / np.linalg.norm(d, axis=1, keepdims=True)

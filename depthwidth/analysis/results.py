@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .artifacts import ArtifactError, read_dataset, read_json, read_npz, read_weights, verify_weights
+from depthwidth.experiment import paths
+from depthwidth.jobs.artifacts import ArtifactError, read_dataset, read_json, read_npz, read_weights, verify_weights
 
 # What every student's metrics.json must hold (students.train_student writes more).
 METRIC_KEYS = (
@@ -27,28 +27,20 @@ METRIC_KEYS = (
 )
 
 
-# results/<regime>/seed<seed>/<student>/metrics.json: the identity a metrics file's path gives it
-_METRICS_PATH = re.compile(
-    r"(?:^|/)results/(?P<regime>[^/]+)/seed(?P<seed>-?\d+)/(?P<name>[^/]+)(?:/restart(?P<restart>\d+))?/metrics\.json$"
-)
-
-
 def load_metrics(path: str, expected: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A student's (or linear fit's) metrics.json, checked for ``METRIC_KEYS``, identity and range.
 
     Identity: the ``regime``, ``seed`` and ``name`` it records must be those of ``expected``, or
-    else those its path names (``results/<regime>/seed<seed>/<name>/metrics.json``), so a file
+    else those its path names (``paths.parse_student_file``), so a file
     copied over another student's is refused. Range: errors and the test variance finite, errors
     at least 0, the variance, parameter count and points per parameter above 0.
     """
     m = read_json(path, METRIC_KEYS)
     if expected is None:
-        match = _METRICS_PATH.search(Path(path).as_posix())
-        expected = {**match.groupdict(), "seed": int(match["seed"])} if match else {}
-        if expected.get("restart") is None:
-            expected.pop("restart", None)
-        else:
-            expected["restart"] = int(expected["restart"])
+        parsed = paths.parse_student_file(Path(path).as_posix()) or {}
+        expected = {"regime": parsed["regime"], "seed": parsed["seed"], "name": parsed["student"]} if parsed else {}
+        if parsed.get("restart") is not None:
+            expected["restart"] = parsed["restart"]
     wrong = {k: v for k, v in expected.items() if m.get(k) != v}
     if wrong:
         got = ", ".join(f"{k} {m.get(k)!r}" for k in wrong)
@@ -278,7 +270,7 @@ def prediction_panels(
     """(title, teacher output, student output) on the test set for each student."""
     import torch  # here, not at the top: the other tables are read without it (1.5 s a job)
 
-    from .nets import forward
+    from depthwidth.model.nets import forward
 
     panels = []
     for weights_path, metrics_path, data_path in zip(weight_paths, metrics_paths, data_paths):

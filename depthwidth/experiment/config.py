@@ -33,9 +33,9 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from .errors import ConfigError
-from .plan import check_sweep, regime_students, student_sizes, sweep_regimes, sweep_teacher_depths
-from .sizes import deep_sizes, n_parameters, shallow_sizes
+from depthwidth.experiment.errors import ConfigError
+from depthwidth.experiment.plan import check_sweep, regime_students, student_sizes, sweep_regimes, sweep_teacher_depths
+from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
 

@@ -1,6 +1,6 @@
 """The order-to-chaos study's numbers: the linear reference, and the tables behind its figures.
 
-The sweep's regimes, student names and batches are defined in ``depthwidth.plan``.
+The sweep's regimes, student names and batches are defined in ``depthwidth.experiment.plan``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .results import load_metrics
-from .sizes import deep_sizes
+from depthwidth.analysis.results import load_metrics
+from depthwidth.experiment.sizes import deep_sizes
 
 # --- the linear reference -----------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ def linear_fit(data: Mapping[str, np.ndarray]) -> dict[str, Any]:
 
 
 # The bands over teacher seeds: the median and a percentile-bootstrap 95% interval of it, as
-# seaborn's lineplot draws them (depthwidth.figures passes it these settings); the TSVs beside the
+# seaborn's lineplot draws them (depthwidth.presentation.figures passes it these settings); the TSVs beside the
 # figures hold the same numbers, from the same seaborn estimator with the same seed.
 SEED_BANDS = {"estimator": "median", "errorbar": ("ci", 95), "n_boot": 2000, "seed": 0}
 
@@ -165,8 +165,8 @@ def circle_length_table(
     ``nets`` bias-free nets of the expressivity shape per sigma, drawn like teachers one after
     another from one generator seeded ``seed`` (sigma-major). One row per sigma, net and layer.
     """
-    from .expressivity import hidden_layers, normalised_length, trajectory_length, unit_circle
-    from .nets import generator, make_teacher
+    from depthwidth.model.nets import generator, make_teacher
+    from depthwidth.theory.expressivity import hidden_layers, normalised_length, trajectory_length, unit_circle
 
     circle = unit_circle(points)
     g = generator(seed)
@@ -194,20 +194,20 @@ def length_vs_depth(measured: pd.DataFrame, width: int, phi: str = "tanh") -> pd
     ``theory_length`` is the mean-field length along the length map's transient from the input;
     ``theory_fixed_point_length`` grows by sqrt(chi_1) per layer from the theory's first layer.
     """
-    from . import theory
+    from depthwidth.theory import meanfield
 
     rows = []
     for sigma, g in measured.groupby("sigma_w", sort=True):
         layers = int(g["layer"].max())
-        length, normalised = theory.circle_lengths(sigma, width, layers, phi=phi)
-        chi1 = theory.chi_1(sigma, 0.0, phi)
+        length, normalised = meanfield.circle_lengths(sigma, width, layers, phi=phi)
+        chi1 = meanfield.chi_1(sigma, 0.0, phi)
         for layer, lg in g.groupby("layer", sort=True):
             rows.append(
                 {
                     "sigma_w": sigma,
                     "layer": layer,
                     "chi_1": chi1,
-                    "q_star": theory.q_star(sigma, 0.0, phi),
+                    "q_star": meanfield.q_star(sigma, 0.0, phi),
                     "n_nets": len(lg),
                     "length_geomean": float(np.exp(np.log(lg["length"]).mean())),
                     "length_min": float(lg["length"].min()),
@@ -223,17 +223,17 @@ def length_vs_depth(measured: pd.DataFrame, width: int, phi: str = "tanh") -> pd
 
 def mean_field_table(sigmas: Sequence[float], phi: str = "tanh") -> pd.DataFrame:
     """q*, chi_1, c*, chi_c and the depth scale xi_c of bias-free nets at each sigma_w."""
-    from . import theory
+    from depthwidth.theory import meanfield
 
-    return pd.DataFrame([vars(theory.mean_field(s, 0.0, phi)) for s in sigmas])
+    return pd.DataFrame([vars(meanfield.mean_field(s, 0.0, phi)) for s in sigmas])
 
 
 def chi_curve(sigmas: Sequence[float], points: int = 100) -> pd.DataFrame:
     """chi_1 on a geometric grid spanning ``sigmas`` (for a smooth theory line beside sparse sweep points)."""
-    from . import theory
+    from depthwidth.theory import meanfield
 
     grid = np.geomspace(min(sigmas), max(sigmas), points)
-    return pd.DataFrame({"sigma_w": grid, "chi_1": [theory.chi_1(s) for s in grid]})
+    return pd.DataFrame({"sigma_w": grid, "chi_1": [meanfield.chi_1(s) for s in grid]})
 
 
 def sweep_runs(paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:

@@ -27,21 +27,33 @@ def _imported_names(path: Path) -> frozenset[str]:
 def _parsed_imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     # every rule's code() walks the same modules: parse each once per process (per version of it)
     tree = ast.parse(path.read_text(), filename=str(path))
-    in_package = path.parent.name == PACKAGE
+    package = _package_of(path)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names if alias.name.split(".")[0] == PACKAGE}
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
-                base = node.module
-            elif node.level == 1 and in_package:
-                base = f"{PACKAGE}.{node.module}" if node.module else PACKAGE
+            if node.level == 0:
+                base = node.module or ""
+            elif package and node.level <= len(package):  # relative: from . / .. of the module's package
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
             else:
                 continue
+            if base.split(".")[0] != PACKAGE:
+                continue
             names.add(base)
-            names |= {f"{base}.{alias.name}" for alias in node.names}  # from depthwidth import nets
+            names |= {f"{base}.{alias.name}" for alias in node.names}  # from depthwidth.training import engine
     return frozenset(names)
+
+
+def _package_of(path: Path) -> list[str]:
+    """The dotted package ``path`` lies in (``["depthwidth", "training"]``), or [] outside the package."""
+    parts: list[str] = []
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return parts if parts[:1] == [PACKAGE] else []
 
 
 def _module_file(name: str, package_dir: Path) -> Path | None:

@@ -32,16 +32,15 @@ the same definitions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .errors import ConfigError
-from .sizes import deep_sizes, n_parameters, shallow_sizes
+from depthwidth.experiment import paths
+from depthwidth.experiment.errors import ConfigError
+from depthwidth.experiment.paths import STUDENT_PATTERN  # noqa: F401  (the rules' wildcard constraint)
+from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
 
-STUDENT_PATTERN = r"shallow_w\d+|deep|d\d+_w\d+"
-_DEPTH_WIDTH = re.compile(r"d(\d+)_w(\d+)")
 BATCH_CHOICES = ("regime", "sweep")
 
 
@@ -63,22 +62,19 @@ def teacher_sizes(teacher: Mapping[str, int]) -> list[int]:
 def student_name(depth: int, width: int, teacher: Mapping[str, int]) -> str:
     """The one name of a bias-free MLP of ``depth`` layers (counting the input) and hidden ``width``."""
     if depth == 2:
-        return f"shallow_w{width}"
+        return paths.shallow_student(width)
     if deep_sizes(teacher["n_in"], width, depth) == teacher_sizes(teacher):
-        return "deep"
-    return f"d{depth}_w{width}"
+        return paths.DEEP
+    return paths.stacked_student(depth, width)
 
 
 def student_sizes(name: str, teacher: Mapping[str, int]) -> list[int]:
     """Layer sizes of a named student (see the module docstring)."""
-    if name == "deep":
+    shape = paths.parse_student(name)
+    if shape is None:
         return teacher_sizes(teacher)
-    if name.startswith("shallow_w") and name[len("shallow_w") :].isdigit():
-        return shallow_sizes(teacher["n_in"], int(name[len("shallow_w") :]))
-    match = _DEPTH_WIDTH.fullmatch(name)
-    if match and int(match[1]) >= 2 and int(match[2]) >= 1:
-        return deep_sizes(teacher["n_in"], int(match[2]), int(match[1]))
-    raise ValueError(f"unknown student {name!r}: expected shallow_w<width>, deep or d<depth>_w<width> (depth >= 2)")
+    depth, width = shape
+    return shallow_sizes(teacher["n_in"], width) if depth == 2 else deep_sizes(teacher["n_in"], width, depth)
 
 
 def uses_deep_schedule(name: str) -> bool:
@@ -86,7 +82,7 @@ def uses_deep_schedule(name: str) -> bool:
 
     (For a depth-2 teacher, ``deep`` is a one-hidden-layer net: ``shallow_w<width>`` on the deep schedule.)
     """
-    return name == "deep" or bool(_DEPTH_WIDTH.fullmatch(name))
+    return name == paths.DEEP or paths.is_stacked(name)
 
 
 def phased_schedule(phases: int, steps_per_phase: int, lr: float, lr_decay: float) -> tuple[Phase, ...]:
@@ -112,10 +108,6 @@ def total_steps(name: str, config: Mapping[str, Any]) -> int:
 
 
 # --- regimes ------------------------------------------------------------------------------------
-
-
-def regime_name(sigma: float, teacher_depth: int) -> str:
-    return f"depth{teacher_depth}_sigma{sigma:.2f}"
 
 
 def regime_teacher(config: Mapping[str, Any], regime: str) -> dict[str, int]:
@@ -174,7 +166,7 @@ def sweep_regimes(config: Mapping[str, Any], teacher_depth: int | None = None) -
             continue
         students = budget_students(config, depth)
         for s in sweep["sigmas"]:
-            out[regime_name(s, depth)] = {
+            out[paths.sweep_regime(depth, s)] = {
                 "sigma": float(s),
                 "teacher_depth": int(depth),
                 "shallow_widths": list(sweep["shallow_widths"]),
@@ -200,9 +192,9 @@ def regimes(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 def regime_students(spec: Mapping[str, Any]) -> list[str]:
     """Every student a regime trains: shallow widths, the deep student, the equal-budget students (no repeats)."""
-    names = [f"shallow_w{w}" for w in spec["shallow_widths"]]
+    names = [paths.shallow_student(w) for w in spec["shallow_widths"]]
     if spec["deep_student"]:
-        names.append("deep")
+        names.append(paths.DEEP)
     names += spec.get("budget_students", [])
     return list(dict.fromkeys(names))
 
@@ -263,7 +255,7 @@ def restart_students(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list
 def stream_order(spec: Mapping[str, Any]) -> list[str]:
     """A regime's students in the order the tutorial draws their initial weights from the
     teacher's stream: the deep student, the shallow students by width, then the others."""
-    names = (["deep"] if spec["deep_student"] else []) + [f"shallow_w{w}" for w in spec["shallow_widths"]]
+    names = ([paths.DEEP] if spec["deep_student"] else []) + [paths.shallow_student(w) for w in spec["shallow_widths"]]
     return list(dict.fromkeys(names + regime_students(spec)))
 
 
@@ -309,9 +301,8 @@ class Member:
         return len(self.teacher_sizes) - 1
 
     def directory(self, student: str) -> str:
-        """Where the member's files go: ``results/{regime}/seed{seed}/{student}[/restart{k}]``."""
-        base = f"results/{self.regime}/seed{self.seed}/{student}"
-        return f"{base}/restart{self.restart}" if self.restart else base
+        """Where the member's files go (``paths.student_dir``)."""
+        return paths.student_dir(self.regime, self.seed, student, self.restart)
 
 
 @dataclass(frozen=True)
@@ -334,9 +325,8 @@ class Batch:
     def key(self) -> str:
         """The batch's name in log and checkpoint paths: ``{regime}/{student}``, ``sweep/depth{D}/{student}``
         for a sweep batch, with ``.restart{k}`` for a batch of restart k."""
-        where = f"sweep/depth{self.members[0].teacher_depth}" if self.sweep else self.members[0].regime
-        restart = self.members[0].restart
-        return f"{where}/{self.student}" + (f".restart{restart}" if restart else "")
+        where = paths.sweep_batch(self.members[0].teacher_depth) if self.sweep else self.members[0].regime
+        return paths.batch_key(where, self.student, self.members[0].restart)
 
 
 def member(config: Mapping[str, Any], regime: str, seed: int, student: str, restart: int = 0) -> Member:
@@ -387,7 +377,7 @@ def copied_regimes(config: Mapping[str, Any]) -> dict[str, str]:
     sweep = sweep_regimes(config)
     out = {}
     for name, spec in config["regimes"].items():
-        source = regime_name(spec["sigma"], config["teacher"]["depth"])
+        source = paths.sweep_regime(config["teacher"]["depth"], spec["sigma"])
         if source in sweep and _trains_within(config, name, source):
             out[name] = source
     return out

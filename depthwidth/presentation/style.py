@@ -18,7 +18,7 @@ matplotlib.use("Agg")  # jobs have no display
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ticker  # noqa: E402
 
-from .artifacts import atomic_path  # noqa: E402
+from depthwidth.jobs.artifacts import atomic_path  # noqa: E402
 
 log = logging.getLogger("depthwidth")
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .nets import generator, make_teacher, nonlinearity
-from .sizes import deep_sizes
+from depthwidth.experiment.sizes import deep_sizes
+from depthwidth.model.nets import generator, make_teacher, nonlinearity
 
 
 def unit_circle(points: int) -> np.ndarray:

@@ -16,11 +16,12 @@ import seaborn as sns
 from matplotlib import animation, ticker
 from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
-from .artifacts import atomic_path
-from .captions import number
-from .sizes import n_parameters
-from .study import SEED_BANDS
-from .style import COLUMN_WIDTH, FULL_WIDTH, NEUTRAL, regime_colour
+from depthwidth.analysis.sigma_study import SEED_BANDS
+from depthwidth.experiment import paths
+from depthwidth.experiment.sizes import n_parameters
+from depthwidth.jobs.artifacts import atomic_path
+from depthwidth.presentation.captions import number
+from depthwidth.presentation.style import COLUMN_WIDTH, FULL_WIDTH, NEUTRAL, regime_colour
 
 REL = r"MSE / Var($y_\mathrm{test}$)"
 # Extrapolations further than this factor beyond the widest student are drawn to the axis edge
@@ -590,7 +591,7 @@ def _student_label(student: str, width: int, depth: int) -> str:
         return "best linear fit"
     if student == "deep":
         return f"deep student (teacher's shape, depth {depth})"
-    return f"width {width}" if student.startswith("shallow_w") else f"depth {depth}, width {width}"
+    return f"width {width}" if paths.is_shallow(student) else f"depth {depth}, width {width}"
 
 
 def _seeds_title(runs) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .nets import forward, generator, make_teacher
+from depthwidth.model.nets import forward, generator, make_teacher
 
 
 def draw_teacher_and_data(

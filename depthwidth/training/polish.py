@@ -3,7 +3,7 @@ its teacher at all.
 
 Every verdict of full-batch Adam within a step budget mixes what a student can represent with
 what Adam found. This module owns the two answers the workflow gives on top of Adam's, both by
-the float64 Levenberg-Marquardt of ``depthwidth.levmar`` on the float64 targets of ``data.npz``
+the float64 Levenberg-Marquardt of ``depthwidth.training.levmar`` on the float64 targets of ``data.npz``
 (:func:`float64_targets`: the teacher evaluated in float64 on the same inputs, whatever the
 ``dtype`` the data were written in, so no float32 floor near 1e-15 lies under a fit):
 
@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import artifacts, engine
-from .levmar import LMOptions, LMResult, levenberg_marquardt
-from .nets import derived_seed, forward, generator, make_student
-from .plan import Phase
-from .students import relative_errors
+from depthwidth.experiment.plan import Phase
+from depthwidth.jobs import artifacts
+from depthwidth.model.nets import derived_seed, forward, generator, make_student
+from depthwidth.training import engine
+from depthwidth.training.levmar import LMOptions, LMResult, levenberg_marquardt
+from depthwidth.training.students import relative_errors
 
 log = logging.getLogger("depthwidth")
 

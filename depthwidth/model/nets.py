@@ -203,6 +203,6 @@ def _check_state_layout() -> None:
     if bytes(raw) != want:
         raise RuntimeError(
             f"torch {torch.__version__}'s CPU generator state has an unknown layout; "
-            "depthwidth.nets.generator cannot seed derived streams"
+            "depthwidth.model.nets.generator cannot seed derived streams"
         )
     _LAYOUT_CHECKED = True

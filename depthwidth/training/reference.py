@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import nets
-from .engine import Phase
+from depthwidth.model import nets
+from depthwidth.training.engine import Phase
 
 
 def adam_reference(

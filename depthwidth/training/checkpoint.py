@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import artifacts
+from depthwidth.jobs import artifacts
 
 if TYPE_CHECKING:
     import torch

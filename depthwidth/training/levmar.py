@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .nets import nonlinearity
+from depthwidth.model.nets import nonlinearity
 
 DTYPE = torch.float64
 EPS = float(torch.finfo(DTYPE).eps)

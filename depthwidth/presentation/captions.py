@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from .artifacts import ArtifactError, read_json
-from .results import load_metrics
+from depthwidth.analysis.results import load_metrics
+from depthwidth.experiment import paths
+from depthwidth.jobs.artifacts import ArtifactError, read_json
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -247,7 +248,7 @@ def _growth_per_layer(first: float, last: float, layers: int) -> float:
 @when_table_made
 def mean_field(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
     """The grid, where chi_1 crosses 1 on it, the peak depth scale, and q*, chi_1, xi_c at each named regime's sigma."""
-    from . import theory
+    from depthwidth.theory import meanfield
 
     table = pd.read_csv(table_path, sep="\t").sort_values("sigma_w", ignore_index=True)
     ordered, chaotic = table[table["chi_1"] < 1], table[table["chi_1"] >= 1]
@@ -258,10 +259,10 @@ def mean_field(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
             "sigma": f"{sigma:g}",
             **{
                 k: number(v, 3)
-                for k, v in vars(theory.mean_field(sigma)).items()
+                for k, v in vars(meanfield.mean_field(sigma)).items()
                 if k in ("q_star", "chi_1", "depth_scale")
             },
-            "phase": "chaotic" if theory.chi_1(sigma) > 1 else "ordered",
+            "phase": "chaotic" if meanfield.chi_1(sigma) > 1 else "ordered",
         }
         for name, sigma in regimes.items()
     ]
@@ -272,7 +273,7 @@ def mean_field(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
         # the grid points either side of chi_1 = 1 (None when the grid stays on one side)
         "last_ordered": number(ordered["sigma_w"].iloc[-1]) if len(ordered) and len(chaotic) else None,
         "first_chaotic": number(chaotic["sigma_w"].iloc[0]) if len(ordered) and len(chaotic) else None,
-        "critical": number(theory.critical_sigma_w()),
+        "critical": number(meanfield.critical_sigma_w()),
         "peak_depth_scale": number(peak["depth_scale"]),
         "peak_sigma": number(peak["sigma_w"]),
         "regimes": at,
@@ -287,7 +288,7 @@ CRITICAL_SIGMA_BS = (0.0, 0.1, 0.3, 0.5, 1.0)
 def phase_diagram(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
     """The grid's extent, the critical sigma_w at a few sigma_b, the depth scale at each teacher, and how
     far the simulated chi_1 strays from the theory (largest relative deviation, in standard errors too)."""
-    from . import theory
+    from depthwidth.theory import meanfield
 
     table = pd.read_csv(table_path, sep="\t")
     grid, line, sim = (table[table["kind"] == k] for k in ("grid", "critical", "simulation"))
@@ -303,7 +304,7 @@ def phase_diagram(table_path: str, regimes: dict[str, float]) -> dict[str, Any]:
             for b in quoted
         ],
         "teachers": [
-            {"regime": name, "sigma": f"{sigma:g}", "depth_scale": number(theory.depth_scale(sigma), 3)}
+            {"regime": name, "sigma": f"{sigma:g}", "depth_scale": number(meanfield.depth_scale(sigma), 3)}
             for name, sigma in regimes.items()
         ],
         "simulated": len(sim),
@@ -406,7 +407,7 @@ def equal_budget(table_path: str, budget_students: Sequence[str]) -> dict[str, A
     table = table[table["initialisations"] == 1] if "initialisations" in table else table
     deep_best = restarted[restarted["student"] == "deep"].set_index("sigma_w")
     median = table.pivot(index="sigma_w", columns="student", values="test_error_median")
-    shallow = next((s for s in budget_students if s.startswith("shallow_w")), None)
+    shallow = next((s for s in budget_students if paths.is_shallow(s)), None)
     budget = [s for s in budget_students if s in median.columns]
     if "deep" not in median.columns or shallow not in median.columns:
         shallow = None

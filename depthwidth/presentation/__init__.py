@@ -1,0 +1,6 @@
+"""Figures and captions (layer 4).
+
+- ``style``: one look for every figure: palette, sizes, fonts, saving PNG and PDF.
+- ``figures``: every figure, as functions from plain arrays to a matplotlib figure.
+- ``captions``: the numbers the report's captions quote.
+"""
