@@ -14,6 +14,8 @@ the learning-rate key and the step, after every student's files are written (Sna
 removes the failed job's outputs; its checkpoint keeps the batch's final state).
 """
 
+import sys
+
 from depthwidth.experiment.plan import Phase
 from depthwidth.jobs import artifacts, runtime
 from depthwidth.model.teacher import target_scaling
@@ -34,7 +36,8 @@ with runtime.job(snakemake) as log:
         dtype=runtime.torch_dtype(p.dtype),
         device=p.device,
         engine=p.engine,
-        progress=runtime.progress_logger(name),
+        # on the console (a local run) or the job's Slurm log too, as e.g. `chaotic/shallow_w45: step ...`
+        progress=runtime.progress_logger(name, sys.stderr, "/".join(map(str, snakemake.wildcards))),
         compile=p.compile,
         compile_cache=p.compile_cache,
         checkpoint=p.checkpoint,

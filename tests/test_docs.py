@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import os
 import re
 import shlex
 import unicodedata
@@ -416,12 +417,16 @@ def test_config_yaml_holds_the_defaults():
 # --- cluster requests --------------------------------------------------------------------------
 
 
-def test_config_folder_holds_the_default_config_for_the_catalog():
+def test_config_folder_holds_the_one_default_config():
     """`snakedeploy deploy-workflow` (the Snakemake workflow catalog's install path) copies config/:
-    it holds a copy of config.yaml, kept identical."""
-    assert (REPO / "config" / "config.yaml").read_bytes() == (REPO / "config.yaml").read_bytes(), (
-        "config/config.yaml differs from config.yaml: copy config.yaml over it"
+    config/config.yaml is the config, a real file; config.yaml at the root is a link to it, so
+    that `snakemake --cores all` there reads the same file (one config, not two copies)."""
+    config, root = REPO / "config" / "config.yaml", REPO / "config.yaml"
+    assert config.is_file() and not config.is_symlink(), "config/config.yaml must be a file (a deployment copies it)"
+    assert root.is_symlink() and os.readlink(root) == "config/config.yaml", (
+        "config.yaml must be a relative link to config/config.yaml: `ln -sf config/config.yaml config.yaml`"
     )
+    assert root.resolve() == config.resolve()
 
 
 def test_cluster_requests_are_those_test_slurm_asserts():

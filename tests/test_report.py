@@ -8,6 +8,7 @@ inside a ``var results = {...}`` JSON object, and the workflow description in ``
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import math
@@ -680,18 +681,38 @@ def test_animation_plays_through_the_layers_and_holds_the_last(tmp_path):
 
 
 def test_progress_log_has_steps_loss_rate_and_time_left(caplog):
-    """Rates and time left from the engine's training seconds, which leave compiling out."""
+    """Rates and time left from the engine's training seconds, which leave compiling out, measured
+    from its first report (after compiling and warm-up), which gives no estimate."""
     progress = runtime.progress_logger("shallow_w45")
     with caplog.at_level(logging.INFO, logger="depthwidth"):
-        progress(1000, 10000, np.array([0.0123]), 2.0)
-        progress(3000, 10000, np.array([0.00456]), 6.0)
-        progress(4000, 8000, np.array([0.3, 0.1, 0.2]), 8.0)  # a batch: the median and the largest
-    first, second, third = (r.getMessage() for r in caplog.records)
-    assert first == "shallow_w45: step 1000/10000 (10%), training MSE 0.0123, 500 steps/s, ~18 s left"
+        progress(1000, 10000, np.array([0.0123]), 30.0)  # a slow first call (warm-up) sets no rate
+        progress(1200, 10000, np.array([0.01]), 30.5)  # half a second: too short to measure a rate
+        progress(3000, 10000, np.array([0.00456]), 34.0)
+        progress(4000, 8000, np.array([0.3, 0.1, 0.2]), 36.0)  # a batch: the median and the largest
+    first, short, second, third = (r.getMessage() for r in caplog.records)
+    assert first == "shallow_w45: step 1000/10000 (10%), training MSE 0.0123"
+    assert short == "shallow_w45: step 1200/10000 (12%), training MSE 0.01"
     assert second == "shallow_w45: step 3000/10000 (30%), training MSE 0.00456, 500 steps/s, ~14 s left"
     assert third == (
         "shallow_w45: step 4000/8000 (50%), training MSE median 0.2, max 0.3 over 3 students, 500 steps/s, ~8 s left"
     )
+
+
+def test_progress_on_the_console_at_most_every_ten_seconds(monkeypatch):
+    """The console (a job's stderr) gets a line at most every 10 s, none in a job's first 10 s."""
+    clock = [100.0]
+    monkeypatch.setattr(runtime.time, "monotonic", lambda: clock[0])
+    console = io.StringIO()
+    progress = runtime.progress_logger("deep", console, "chaotic/deep")
+    for step in range(1, 8):  # a report every 5 s, 2 s of training each
+        clock[0] += 5
+        progress(100 * step, 1000, np.array([0.5]), 2.0 * step)
+    lines = console.getvalue().splitlines()
+    assert lines == [
+        "chaotic/deep: step 200/1000 (20%), training MSE 0.5, 50 steps/s, ~16 s left",
+        "chaotic/deep: step 400/1000 (40%), training MSE 0.5, 50 steps/s, ~12 s left",
+        "chaotic/deep: step 600/1000 (60%), training MSE 0.5, 50 steps/s, ~8 s left",
+    ]
 
 
 def test_format_duration():

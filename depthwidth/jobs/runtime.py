@@ -7,6 +7,7 @@ import logging
 import os
 import statistics
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -63,22 +64,35 @@ def torch_dtype(name: str) -> torch.dtype:
         raise ValueError(f"dtype must be float32 or float64, got {name!r}") from None
 
 
-def progress_logger(label: str) -> Callable[[int, int, Any, float], None]:
+def progress_logger(
+    label: str,
+    console: Any = None,
+    console_label: str | None = None,
+    console_every: float = 10.0,
+    min_rate_seconds: float = 1.0,
+) -> Callable[[int, int, Any, float], None]:
     """A ``progress(step, total, losses, seconds)`` callback for ``engine.train_batch`` that logs how
     training goes.
 
-    Each call logs the steps done, the training MSE (the median and the largest over a batch's
-    students), and the steps per second since the previous call with the time left at that rate.
-    ``seconds`` is the engine's training time so far, compiling excluded, so a compile neither
-    slows the rate nor inflates the time left.
+    Each call logs the steps done and the training MSE (the median and the largest over a batch's
+    students). The first call (the engine's first report, after any compiling and warm-up) only
+    starts the clock; later ones add the steps per second since then and the time left at that
+    rate, once it has been measured over ``min_rate_seconds`` or more. ``seconds`` is the engine's training
+    time so far, compiling excluded, so a compile neither slows the rate nor inflates the time left.
+
+    ``console``: a stream (the job's stderr: Snakemake's console for a local run, the job's log
+    under Slurm) that also gets the line, as ``console_label: ...``, at most every
+    ``console_every`` seconds and not before that long into the job, so short jobs stay silent.
     """
-    last = {"seconds": 0.0, "step": 0}
+    first: dict[str, float] = {}
+    shown = [time.monotonic()]
 
     def progress(step: int, total: int, losses: Any, seconds: float) -> None:
-        elapsed, steps = seconds - last["seconds"], step - last["step"]
-        last.update(seconds=seconds, step=step)
+        if not first:
+            first.update(seconds=seconds, step=step)
+        elapsed, steps = seconds - first["seconds"], step - first["step"]
         pace = ""
-        if elapsed > 0 and steps > 0:
+        if elapsed >= min_rate_seconds and steps > 0:
             rate = steps / elapsed
             pace = f", {rate:,.0f} steps/s, ~{format_duration((total - step) / rate)} left"
         values = [float(v) for v in (losses if hasattr(losses, "__len__") else [losses])]
@@ -87,9 +101,12 @@ def progress_logger(label: str) -> Callable[[int, int, Any, float], None]:
             if len(values) == 1
             else (f"median {statistics.median(values):.4g}, max {max(values):.4g} over {len(values)} students")
         )
-        log.info(
-            "%s: step %d/%d (%.0f%%), training MSE %s%s", label, step, total, 100 * step / max(total, 1), mse, pace
-        )
+        done = f"step {step}/{total} ({100 * step / max(total, 1):.0f}%), training MSE {mse}{pace}"
+        log.info("%s: %s", label, done)
+        now = time.monotonic()
+        if console is not None and now - shown[0] >= console_every:
+            shown[0] = now
+            print(f"{console_label or label}: {done}", file=console, flush=True)
 
     return progress
 
