@@ -12,19 +12,27 @@ The training and compile times go to the log (and Snakemake's benchmark file tim
 A student whose training loss became non-finite fails the job (``students.check_finite``), naming
 the learning-rate key and the step, after every student's files are written (Snakemake then
 removes the failed job's outputs; its checkpoint keeps the batch's final state).
+Each finished student is kept in the store (``depthwidth.jobs.store``), and a student the store
+holds is copied from it instead of trained: a rerun of the batch (a seed added) trains only the
+new students.
 """
 
 import sys
 
+import numpy as np
+
+from depthwidth.experiment import paths
 from depthwidth.experiment.plan import Phase
-from depthwidth.jobs import artifacts, runtime
+from depthwidth.jobs import artifacts, runtime, store
 from depthwidth.model.teacher import target_scaling
 from depthwidth.training.students import check_finite, initial_weights, save_student, student_seed, train_students
 
-with runtime.job(snakemake) as log:
-    p, name = snakemake.params, snakemake.wildcards.student
-    datas = [artifacts.read_dataset(path, n_in=p.sizes[0]) for path in snakemake.input.data]
-    inits = [initial_weights(p.sizes, name, m, p.seeding, p.data) for m in p.members]
+
+def train(log, p, name, todo, files, keys, fields):
+    """Train the students ``todo`` (indices into the batch), write their files and keep them in the store."""
+    members = [p.members[k] for k in todo]
+    datas = [artifacts.read_dataset(snakemake.input.data[k], n_in=p.sizes[0]) for k in todo]
+    inits = [initial_weights(p.sizes, name, m, p.seeding, p.data) for m in members]
     schedule = [Phase(steps, lr) for steps, lr in p.schedule]
     log.info("%s: %d student(s), %d steps each", name, len(inits), sum(phase.steps for phase in schedule))
     result, metrics = train_students(
@@ -54,8 +62,7 @@ with runtime.job(snakemake) as log:
         result.backend,
         result.device,
     )
-    out = snakemake.output
-    for k, (member, data, m) in enumerate(zip(p.members, datas, metrics)):
+    for j, (k, member, data, m) in enumerate(zip(todo, members, datas, metrics)):
         identity = {
             "name": name,
             "regime": member["regime"],
@@ -75,6 +82,30 @@ with runtime.job(snakemake) as log:
             m["test_relative_error"],
             m["train_relative_error"],
         )
-        files = {"weights": out.weights[k], "metrics": out.metrics[k], "loss": out.loss[k]}
-        save_student(files, result.weights[k], result.losses[:, k], {**identity, **m, **target_scaling(data)})
-    check_finite(name, p.members, result.losses, p.schedule[0][1])
+        student_files = {kind: files[k][kind] for kind in ("weights", "metrics", "loss")}
+        save_student(student_files, result.weights[j], result.losses[:, j], {**identity, **m, **target_scaling(data)})
+        if np.isfinite(result.losses[:, j]).all():  # a diverged student fails the job below, and is not kept
+            store.keep(keys[k], files[k], fields[k])
+    check_finite(name, members, result.losses, p.schedule[0][1])
+
+
+with runtime.job(snakemake) as log:
+    p, name, out = snakemake.params, snakemake.wildcards.student, snakemake.output
+    files = [{kind: getattr(out, kind)[k] for kind in store.ENTRY_FILES} for k in range(len(p.members))]
+    # everything that determines each student: the store's key (depthwidth.jobs.store)
+    common = {
+        **{k: getattr(p, k) for k in ("sizes", "schedule", "seeding", "data", "dtype", "device", "nonlinearity")},
+        **{"student": name, "engine": p.engine, "compile": p.compile, "cpu": store.cpu_kind()},
+        "code": store.code_digest([*snakemake.input.code, __file__]),
+    }
+    fields = [
+        {**common, "member": m, "data_sha256": artifacts.file_sha256(d)}
+        for m, d in zip(p.members, snakemake.input.data)
+    ]
+    keys = [store.student_key(f) for f in fields]
+    stored = set() if store.refresh() else {k for k in range(len(keys)) if store.fetch(keys[k], files[k])}
+    todo = [k for k in range(len(p.members)) if k not in stored]
+    if stored:
+        log.info("%s: %d of %d student(s) copied from the store, %s", name, len(stored), len(keys), paths.store_root())
+    if todo:
+        train(log, p, name, todo, files, keys, fields)

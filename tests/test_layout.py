@@ -96,7 +96,9 @@ def test_the_walk_sees_function_level_and_relative_imports(tmp_path):
     assert found == {tmp_path / "depthwidth" / "training" / "engine.py", sub / "other.py"}
 
 
-@pytest.mark.parametrize("init", sorted(PACKAGE.rglob("__init__.py")), ids=lambda p: p.parent.relative_to(REPO).as_posix())
+@pytest.mark.parametrize(
+    "init", sorted(PACKAGE.rglob("__init__.py")), ids=lambda p: p.parent.relative_to(REPO).as_posix()
+)
 def test_package_inits_hold_only_their_docstring(init):
     """Code inputs leave ``__init__`` files out (an edit to one reruns nothing): so they must run nothing."""
     body = ast.parse(init.read_text()).body

@@ -183,3 +183,13 @@ def benchmark(*parts: str) -> str:
 def marker(name: str) -> str:
     """An empty file a rule writes only to order other rules (e.g. the summary's upstream check)."""
     return f"{RESULTS}/logs/{name}"
+
+
+def store_root() -> str:
+    """The store of finished students (``depthwidth.jobs.store``)."""
+    return f"{RESULTS}/store/students"
+
+
+def store_entry(key: str) -> str:
+    """A stored student's folder: its files under its key."""
+    return f"{store_root()}/{key[:2]}/{key}"

@@ -4,4 +4,5 @@
 - ``runtime``: a job's log, thread count and progress reports.
 - ``sources``: a script's code inputs, the package modules it imports.
 - ``outcome``: the report's labels settled and the run's closing message.
+- ``store``: the store of finished students, so that a rerun batch trains only the students it lacks.
 """

@@ -1,6 +1,7 @@
 # What Snakemake needs to plan: the config validated, the files it makes (depthwidth.experiment.
 # targets), wildcard constraints, and the input functions that read a job's wildcards. The rules of
 # the experiment live in the package (plan, paths, resources), not here.
+import os
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -41,6 +42,10 @@ onstart:
             check_device(config)
         except ConfigError as err:
             raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
+    # A forced rerun (--forcerun, -R, --forceall) trains past the store of finished students and
+    # replaces its entries (depthwidth.jobs.store); the jobs, started after this, inherit it.
+    if workflow.dag_settings.forceall or workflow.dag_settings.forcerun:
+        os.environ["DEPTHWIDTH_STORE"] = "refresh"
     # damaged finished files (summary.smk's DAMAGED, named when the workflow was read)
     if DAMAGED and not (workflow.dag_settings.forceall or workflow.dag_settings.forcerun):
         raise WorkflowError(f"{len(DAMAGED)} damaged finished file(s), named above; nothing was run")
