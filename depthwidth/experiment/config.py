@@ -37,7 +37,7 @@ from depthwidth.experiment.errors import ConfigError
 from depthwidth.experiment.plan import check_sweep, regime_students, student_sizes, sweep_regimes, sweep_teacher_depths
 from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def _is_integer(checker, instance) -> bool:
