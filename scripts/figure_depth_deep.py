@@ -14,7 +14,7 @@ from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     p = snakemake.params
-    table = deep_by_depth(sweep_runs(snakemake.input["metrics"], p.sigmas), p.target_error)
+    table = deep_by_depth(sweep_runs(snakemake.input["metrics"]), p.target_error)
     log.info("deep student against teacher depth:\n%s", table.to_string(index=False))
     write_tsv(snakemake.output.tsv, table)
     with style.figure_style(p.xkcd):

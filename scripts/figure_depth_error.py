@@ -13,7 +13,7 @@ from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake) as log:
     p = snakemake.params
-    runs = first_inits(sweep_runs(snakemake.input["metrics"] + snakemake.input["linear"], p.sigmas))
+    runs = first_inits(sweep_runs(snakemake.input["metrics"] + snakemake.input["linear"]))
     table = error_by_depth(runs)
     log.info("error against teacher depth:\n%s", table.to_string(index=False))
     write_tsv(snakemake.output.tsv, table)

@@ -18,7 +18,7 @@ from depthwidth.theory.meanfield import chi_1
 
 with runtime.job(snakemake) as log:
     p = snakemake.params
-    runs = sweep_runs(snakemake.input["metrics"] + snakemake.input["linear"], p.sigmas)
+    runs = sweep_runs(snakemake.input["metrics"] + snakemake.input["linear"])
     budget = list(p.budget_students)
     runs = runs[runs["student"].isin(budget + ["deep", "linear"])]
     restarted = runs[runs["student"].isin(runs.loc[runs["restart"] > 0, "student"])]

@@ -4,27 +4,14 @@ Reads: ``metrics`` of every shallow student of the fitted regimes, their ``fits`
 (metrics of those regimes' deep students, if any). Writes: ``png`` and ``pdf``.
 """
 
-from collections import defaultdict
-
-import numpy as np
-
-from depthwidth.analysis.results import load_metrics, width_points
+from depthwidth.analysis.results import median_by_regime, width_points
 from depthwidth.jobs import runtime
 from depthwidth.jobs.artifacts import read_json
 from depthwidth.presentation import figures, style
 
 with runtime.job(snakemake):
     fits = {fit["regime"]: fit for fit in map(read_json, snakemake.input["fits"])}
-    deep_runs = defaultdict(list)
-    for metrics in map(load_metrics, snakemake.input["deep"]):
-        deep_runs[metrics["regime"]].append(metrics)
-    deep = {
-        regime: {
-            "test": float(np.median([m["test_relative_error"] for m in runs])),
-            "n_parameters": runs[0]["n_parameters"],
-        }
-        for regime, runs in deep_runs.items()
-    }
+    deep = median_by_regime(snakemake.input["deep"])
     with style.figure_style(snakemake.params.xkcd):
         fig = figures.error_vs_width(width_points(snakemake.input["metrics"]), fits, deep)
         style.save(fig, [snakemake.output["png"], snakemake.output["pdf"]])

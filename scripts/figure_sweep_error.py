@@ -13,7 +13,7 @@ from depthwidth.theory.meanfield import chi_1
 
 with runtime.job(snakemake) as log:
     p = snakemake.params
-    runs = sweep_runs(snakemake.input["metrics"] + snakemake.input["linear"], p.sigmas)
+    runs = sweep_runs(snakemake.input["metrics"] + snakemake.input["linear"])
     curve = chi_curve(list(p.sigmas.values()))
     bands = error_bands(runs, {s: chi_1(s) for s in runs["sigma_w"].unique()})
     log.info("error bands:\n%s", bands.to_string(index=False))

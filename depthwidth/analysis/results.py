@@ -98,7 +98,7 @@ SUMMARY_COLUMNS = {
 }
 
 
-def student_rows(metrics_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
+def student_rows(metrics_paths: Sequence[str]) -> pd.DataFrame:
     """One row per trained student: regime, its sigma_w (as the student's metrics record it), seed,
     model (shallow: one hidden layer; deep: the teacher's shape; multilayer: another depth), the
     student's name, width, depth, errors."""
@@ -139,12 +139,12 @@ def best_of_restarts(runs: pd.DataFrame) -> pd.DataFrame:
     return best.drop_duplicates(RUN_KEY).sort_index().reset_index(drop=True)
 
 
-def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
+def with_restarts(students: pd.DataFrame, restart_paths: Sequence[str]) -> pd.DataFrame:
     """``students`` (first initialisations) with ``inits`` and ``best_test_relative_error``: the test
     error of the initialisation, the first or a restart's, with the lowest training error."""
     if not restart_paths:
         return students
-    best = best_of_restarts(pd.concat([students, student_rows(restart_paths, sigmas)], ignore_index=True))
+    best = best_of_restarts(pd.concat([students, student_rows(restart_paths)], ignore_index=True))
     best = best[best["inits"] > 1][[*RUN_KEY, "inits", "test_relative_error"]]
     return students.merge(
         best.rename(columns={"test_relative_error": "best_test_relative_error"}), on=RUN_KEY, how="left"
@@ -236,7 +236,7 @@ def summary_table(
     """
     for path in weight_paths:
         verify_weights(path)
-    students = with_restarts(student_rows(metrics_paths, sigmas), restart_paths, sigmas)
+    students = with_restarts(student_rows(metrics_paths), restart_paths)
     columns = dict(SUMMARY_COLUMNS)
     if polish_paths:
         students = _polish_columns(students, polish_paths, search_paths)
@@ -253,7 +253,7 @@ def loss_curve(loss_path: str, metrics_path: str) -> np.ndarray:
 
 def width_points(metrics_paths: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
     """Per regime, arrays ``width``, ``train``, ``test`` (relative errors) of its shallow students."""
-    table = student_rows(metrics_paths, sigmas={})
+    table = student_rows(metrics_paths)
     return {
         regime: {
             "width": g["width"].to_numpy(),
@@ -324,3 +324,20 @@ def summary_html(table: pd.DataFrame, tsv_name: str, tsv_bytes: bytes) -> str:
         f"<p>{len(table)} rows, errors relative (MSE / Var(y_test)); every digit in {link}</p>\n"
         f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n</body></html>\n"
     )
+
+
+def median_by_regime(metrics_paths: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per regime of these students (one architecture, several seeds): the median test error over
+    seeds, the parameter count and the number of seeds (the deep student beside a scaling fit)."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for path in metrics_paths:
+        m = load_metrics(path)
+        runs.setdefault(m["regime"], []).append(m)
+    return {
+        regime: {
+            "test": float(np.median([m["test_relative_error"] for m in ms])),
+            "n_parameters": ms[0]["n_parameters"],
+            "seeds": len(ms),
+        }
+        for regime, ms in runs.items()
+    }

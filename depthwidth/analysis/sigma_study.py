@@ -13,6 +13,7 @@ import pandas as pd
 
 from depthwidth.analysis.results import load_metrics
 from depthwidth.experiment.sizes import deep_sizes
+from depthwidth.model.teacher import test_variance
 
 # --- the linear reference -----------------------------------------------------------------------
 
@@ -24,7 +25,7 @@ def linear_fit(data: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """
     X, y = data["X_train"], data["y_train"]
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)  # (n_in, 1)
-    var = float(np.var(data["y_test"], ddof=1))
+    var = test_variance(data)
     out: dict[str, Any] = {
         "name": "linear",
         "sizes": [X.shape[1], y.shape[1]],
@@ -67,7 +68,7 @@ def median_band(
     return float(est["v"]), float(est["vmin"]), float(est["vmax"])
 
 
-def metric_rows(metrics: Sequence[Mapping[str, Any]], sigmas: Mapping[str, float]) -> pd.DataFrame:
+def metric_rows(metrics: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per run (student or linear fit): regime, sigma_w, seed, student, teacher depth, restart
     (0: the first initialisation), depth, width, parameters, errors."""
     rows = []
@@ -236,6 +237,6 @@ def chi_curve(sigmas: Sequence[float], points: int = 100) -> pd.DataFrame:
     return pd.DataFrame({"sigma_w": grid, "chi_1": [meanfield.chi_1(s) for s in grid]})
 
 
-def sweep_runs(paths: Sequence[str], sigmas: Mapping[str, float]) -> pd.DataFrame:
+def sweep_runs(paths: Sequence[str]) -> pd.DataFrame:
     """The runs of ``metric_rows`` read from metrics JSON files."""
-    return metric_rows([load_metrics(p) for p in paths], sigmas)
+    return metric_rows([load_metrics(p) for p in paths])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -80,6 +80,11 @@ def _draw(sizes, sigma, seed, n_train, n_test):
     X_train = torch.randn(n_train, sizes[0], generator=g)  # (N, n_in)
     X_test = torch.randn(n_test, sizes[0], generator=g)
     return weights, X_train, X_test, g
+
+
+def test_variance(data: Mapping[str, np.ndarray]) -> float:
+    """Var(y_test), unbiased: the denominator of every relative error, MSE / Var(y_test) (the tutorial's)."""
+    return float(np.var(data["y_test"], ddof=1))
 
 
 def teacher_stream(sizes: Sequence[int], sigma: float, seed: int, n_train: int, n_test: int) -> torch.Generator:

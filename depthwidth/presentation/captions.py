@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from depthwidth.analysis.results import load_metrics
+from depthwidth.analysis.results import load_metrics, median_by_regime
+from depthwidth.analysis.scaling import width_for_error
 from depthwidth.experiment import paths
 from depthwidth.jobs.artifacts import ArtifactError, read_json
 
@@ -110,7 +111,7 @@ def deep_loss(metrics_paths: Sequence[str]) -> list[dict[str, Any]]:
 @when_made
 def error_vs_width(fit_paths: Sequence[str], deep_metrics_paths: Sequence[str]) -> list[dict[str, Any]]:
     """Per fitted regime: the power law, its confidence intervals, the extrapolated width, the deep student."""
-    deep = _by_regime(deep_metrics_paths)
+    deep = median_by_regime(deep_metrics_paths)
     facts = []
     for path in fit_paths:
         fit = read_json(
@@ -151,15 +152,12 @@ def error_vs_width(fit_paths: Sequence[str], deep_metrics_paths: Sequence[str]) 
                 f"{level} CI {number(_float(fit['predicted_width_ci_low']))} to "
                 f"{number(_float(fit['predicted_width_ci_high']))}"
             )
-        runs = deep.get(fit["regime"])
-        if runs:
-            test = median(m["test_relative_error"] for m in runs)
-            f["deep"] = {"test": number(test), "n_parameters": runs[0]["n_parameters"], "seeds": len(runs)}
-            # The shallow width with the deep student's error, on the fitted line: W = exp((ln E - b) / m).
-            shallow_equivalent = (
-                math.exp((math.log(test) - fit["intercept"]) / fit["slope"]) if fit["slope"] < 0 else math.inf
-            )
-            f["deep"]["shallow_width"] = number(shallow_equivalent)
+        if fit["regime"] in deep:
+            d = deep[fit["regime"]]
+            test = d["test"]
+            f["deep"] = {"test": number(test), "n_parameters": d["n_parameters"], "seeds": d["seeds"]}
+            # the shallow width with the deep student's error, on the fitted line
+            f["deep"]["shallow_width"] = number(width_for_error(fit["slope"], fit["intercept"], test))
         else:
             f["deep"] = None
         facts.append(f)

@@ -12,7 +12,7 @@ from depthwidth.experiment.plan import Phase, schedule_section
 from depthwidth.experiment.sizes import n_parameters
 from depthwidth.jobs import artifacts
 from depthwidth.model.nets import derived_seed, forward, generator, make_student
-from depthwidth.model.teacher import teacher_stream
+from depthwidth.model.teacher import teacher_stream, test_variance
 from depthwidth.training import engine
 
 
@@ -20,7 +20,7 @@ def relative_errors(
     weights: Sequence[torch.Tensor], data: dict[str, np.ndarray], phi: str = "tanh"
 ) -> dict[str, float]:
     """Train and test MSE divided by Var(y_test), the unbiased variance (the tutorial's normalisation for both)."""
-    var = float(np.var(data["y_test"], ddof=1))
+    var = test_variance(data)
     out = {}
     with torch.no_grad():
         for split in ("train", "test"):

@@ -29,7 +29,6 @@ rule figure_depth_error:
     params:
         # the caption's numbers (workflow/report/*.rst read them as params[0])
         lambda wildcards, output: captions.depth_error(output.tsv, DEPTH_SHALLOW),
-        sigmas={r: spec["sigma"] for r, spec in SWEEP_REGIMES.items()},
         shallow=DEPTH_SHALLOW,
         xkcd=config["figures"]["xkcd"],
     script:
@@ -86,7 +85,6 @@ rule figure_depth_deep:
         "../../envs/depthwidth.yaml"
     params:
         lambda wildcards, output: captions.depth_deep(output.tsv),
-        sigmas={r: spec["sigma"] for r, spec in SWEEP_REGIMES.items()},
         target_error=config["scaling"]["target_error"],
         xkcd=config["figures"]["xkcd"],
     script:
