@@ -44,17 +44,32 @@ def deep_loss(
     ``test_errors[regime]`` (one per seed, optional) are marked at the last step; ``sizes``, the
     students' layer sizes, puts their shape in the title.
     """
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    total = max(len(c) for runs in curves.values() for c in runs)
+    block = max(1, total // LOSS_BLOCKS)  # steps per drawn point
     for regime, runs in curves.items():
         colour = regime_colour(regime)
         for k, curve in enumerate(runs):
+            steps, median, top = _loss_blocks(np.asarray(curve, float), block)
+            # Adam's spikes: the largest error of each block as a light band above its median, so a
+            # spike reads as a peak rather than the line filling the band it oscillates in
+            ax.fill_between(
+                steps,
+                median,
+                top,
+                color=colour,
+                alpha=0.22,
+                lw=0,
+                label=f"{regime}, largest per {block:,} steps (Adam's spikes)" if k == 0 and block > 1 else None,
+            )
             ax.plot(
-                np.arange(1, len(curve) + 1),
-                curve,
+                steps,
+                median,
                 color=colour,
                 lw=0.9,
-                alpha=0.85,
-                label=f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None,
+                label=f"{regime}, training, median per {block:,} steps ({seeds_text(len(runs))})"
+                if k == 0 and block > 1
+                else (f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None),
             )
         if test_errors and regime in test_errors:
             ends = [len(c) for c in runs]
@@ -67,9 +82,9 @@ def deep_loss(
                 edgecolor="white",
                 lw=0.4,
                 zorder=3,
+                clip_on=False,
                 label=f"{regime}, test at end",
             )
-    total = max(len(c) for runs in curves.values() for c in runs)
     for boundary in range(phase_steps, total, phase_steps):
         ax.axvline(boundary, color="0.75", lw=0.6, ls=":", zorder=0)
     thousands = total >= 10_000  # 200000 as "200" thousand, not "2" and a "1e5" offset at the axis end
@@ -80,7 +95,7 @@ def deep_loss(
     steps = "Adam step (thousands)" if thousands else "Adam step"
     ax.set(
         yscale="log",
-        xlim=(0, total * 1.02),
+        xlim=(0, total * 1.04),
         xlabel=f"{steps}; dotted: learning rate ÷ {lr_decay:g}",
         ylabel=f"training error, {REL}",
         title="Deep student (the teacher's architecture)",
@@ -88,8 +103,26 @@ def deep_loss(
     if sizes is not None:
         hidden = sizes[1:-1]
         ax.set_title(f"Deep student: {len(hidden)} hidden layers × {max(hidden)}, {n_parameters(sizes)} parameters")
-    ax.legend(loc="upper right")
+    ax.margins(y=0.08)  # the end markers clear the axis
+    ax.legend(loc="upper right", fontsize=5.5)
     return fig
+
+
+# A loss curve is drawn as this many blocks of steps: the median of each, and its largest value.
+LOSS_BLOCKS = 400
+
+
+def _loss_blocks(curve: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per block of ``block`` steps: its last step (1-based), median and maximum; the last, shorter
+    block included, so the line ends at the curve's last step."""
+    if block <= 1:
+        steps = np.arange(1, len(curve) + 1)
+        return steps, curve, curve
+    starts = np.arange(0, len(curve), block)
+    ends = np.minimum(starts + block, len(curve))
+    median = np.array([np.median(curve[a:b]) for a, b in zip(starts, ends)])
+    top = np.maximum.reduceat(curve, starts)
+    return ends, median, top
 
 
 def error_vs_width(
@@ -121,18 +154,15 @@ def error_vs_width(
         w_edge = w_hi * MAX_EXTRAPOLATION
         w_end = min(predicted, w_edge) if reachable else w_hi * 100
         w_end = max(w_end, w_hi)
-        w_line = np.geomspace(w_lo / 1.3, w_end, 200)
         slope_txt = f"{fit['slope']:.2f}"
         if "slope_ci_low" in fit:
             slope_txt += f", 95% CI [{fit['slope_ci_low']:.2f}, {fit['slope_ci_high']:.2f}]"
-        ax.plot(
-            w_line,
-            np.exp(fit["intercept"]) * w_line ** fit["slope"],
-            color=NEUTRAL,
-            lw=0.9,
-            ls="--",
-            label=f"fit E ∝ Wᵐ, m = {slope_txt}",
-        )
+        a, m = np.exp(fit["intercept"]), fit["slope"]
+        w_fit = np.geomspace(w_lo / 1.3, w_hi * 1.3, 50)  # where students were measured
+        ax.plot(w_fit, a * w_fit**m, color=NEUTRAL, lw=0.9, label=f"fit E ∝ Wᵐ, m = {slope_txt}")
+        if w_end > w_hi * 1.3:
+            w_line = np.geomspace(w_hi * 1.3, w_end, 200)
+            ax.plot(w_line, a * w_line**m, color=NEUTRAL, lw=0.9, ls="--", label="fit, extrapolated")
         ax.axhline(target, color="0.6", lw=0.6, ls=":")
         ax.annotate(
             f"target E = {number(target)}",
@@ -151,7 +181,8 @@ def error_vs_width(
                 color="k",
                 s=45,
                 zorder=3,
-                label=f"target reached at W ≈ {number(predicted)}",
+                clip_on=False,
+                label=f"target reached at W ≈ {number(predicted)} (extrapolated)",
             )
         elif reachable:
             ax.annotate(
@@ -190,6 +221,8 @@ def error_vs_width(
         ax.legend(loc="upper right", fontsize=6)
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, hi * 30)  # head room for the legend above the data
+        x_lo, x_hi = ax.get_xlim()
+        ax.set_xlim(x_lo, max(x_hi, w_end * 3))  # the target's star clears the right edge
     fig.tight_layout()
     return fig
 
@@ -284,7 +317,7 @@ def expressivity_grid(
             ax = fig.add_subplot(n_rows, n_cols, r * n_cols + c + 1, projection="3d")
             _draw_curve(ax, projected[r, layer - 1])
             if r == 0:
-                ax.set_title(f"hidden layer {layer}", fontsize=8, pad=0)
+                ax.set_title(f"layer {layer}", fontsize=8, pad=0)
             if stretch is not None:
                 ax.text2D(
                     0.5,
@@ -370,24 +403,27 @@ def mean_field(table) -> plt.Figure:
     fig, (ax_q, ax_chi, ax_xi) = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.4))
     s = table["sigma_w"].to_numpy()
     ax_q.plot(s, table["q_star"], color=regime_colour(1))
-    ax_q.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"$q^*$", title="Fixed point of the length map")
+    ax_q.set(xlabel=r"weight scale $\sigma_w$ ($\sigma_b$ = 0)", ylabel=r"$q^*$", title="Fixed point of the length map")
     ax_chi.plot(s, table["chi_1"], color=regime_colour(0))
     ax_chi.axhline(1.0, color="0.5", lw=0.7, ls="--")
     ax_chi.set(
-        xlabel=r"weight scale $\sigma_w$",
+        xlabel=r"weight scale $\sigma_w$ ($\sigma_b$ = 0)",
         ylabel=r"$\chi_1 = \sigma_w^2\,E[\phi'(\sqrt{q^*} z)^2]$",
         title=r"Order ($\chi_1 < 1$) to chaos ($\chi_1 > 1$)",
     )
     xi = table["depth_scale"].to_numpy(dtype=float)
     ax_xi.plot(s, np.where(np.isfinite(xi), xi, np.nan), color=regime_colour(2))
     ax_xi.set(
-        xlabel=r"weight scale $\sigma_w$",
+        xlabel=r"weight scale $\sigma_w$ ($\sigma_b$ = 0)",
         ylabel=r"depth scale $\xi_c$ (layers)",
         yscale="log",
         title=r"$\xi_c = -1 / \ln \chi_c$",
     )
     for ax in (ax_q, ax_chi, ax_xi):
         _mark_transition(ax)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=10, steps=[1, 2, 5, 10]))
+        ax.xaxis.set_minor_locator(ticker.AutoMinorLocator())
+    fig.suptitle(r"Mean-field theory of bias-free nets ($\sigma_b$ = 0)", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -404,7 +440,8 @@ def _depth_scale_map(ax, grid, critical, teachers: Mapping[str, float]):
     finite = xi.to_numpy(dtype=float)
     finite = np.where(np.isfinite(finite), finite, MAX_DEPTH_SCALE_COLOUR)
     norm = LogNorm(vmin=max(np.nanmin(finite), 0.1), vmax=MAX_DEPTH_SCALE_COLOUR)
-    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="nearest", rasterized=True)
+    # Gouraud shading: colours run smoothly between the grid's points instead of one block per point
+    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="gouraud", rasterized=True)
     ax.plot(critical["sigma_w"], critical["sigma_b"], color="white", lw=1.4, label=r"$\chi_1 = 1$")
     top = float(grid["sigma_b"].max())
     ax.text(0.5 * (grid["sigma_w"].min() + 1.0), 0.5 * top, "ordered", color="white", ha="center", fontsize=7)
@@ -446,7 +483,17 @@ def phase_diagram(table, teachers: Mapping[str, float]) -> plt.Figure:
     sim = kinds["simulation"]
     mesh = _depth_scale_map(ax_map, kinds["grid"], kinds["critical"].sort_values("sigma_b"), teachers)
     ax_map.plot(sim["sigma_w"], sim["sigma_b"], "o", ms=4, mfc="none", mec="white", mew=0.9, label="simulated (right)")
-    ax_map.legend(loc="lower right", fontsize=6, labelcolor="white", facecolor="0.25", framealpha=0.6, frameon=True)
+    # below the map (inside, it would cover it); a dark key, as the lines and markers are white
+    ax_map.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncol=2,
+        fontsize=6,
+        labelcolor="white",
+        facecolor="0.3",
+        framealpha=1,
+        frameon=True,
+    )
     fig.colorbar(mesh, ax=ax_map, extend="max", pad=0.02).set_label(r"$\xi_c$ (layers)")
     chaotic = sim["chi_1"] > 1
     for mask, colour, label in (
@@ -518,8 +565,14 @@ def trajectory_length(table) -> plt.Figure:
     )
     for ax in (ax1, ax2):
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # layers are whole numbers
-        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        lo, hi = ax.get_ylim()
+        if hi / lo > 1e3:  # many decades: one label per decade or two, all as powers of ten
+            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, numticks=7))
+            ax.yaxis.set_major_formatter(ticker.LogFormatterSciNotation())
+            ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs=(1.0,), numticks=30))
+        else:  # a decade or two: 1, 2, 5, 10, ... as plain numbers
+            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     kinds = [
         Line2D(
