@@ -580,6 +580,69 @@ def test_sweep_bands_drawn_are_the_tabulated_ones_and_sigma_labels_do_not_crowd(
     plt.close(fig)
 
 
+@pytest.mark.parametrize("name", ["sweep_error", "equal_budget"])
+def test_chi_1_has_its_own_panel_and_legends_sit_below_the_data(name):
+    from depthwidth import study
+
+    runs = _runs()
+    chi = study.chi_curve(list(runs["sigma_w"].unique()))
+    if name == "sweep_error":
+        fig = figures.sweep_error(runs, chi, ["shallow_w17"])
+    else:
+        fig = figures.equal_budget(runs, chi, ["shallow_w17", "d3_w8", "deep"], "shallow_w17")
+    fig.canvas.draw()
+    errors, chi_panel = fig.axes[0], fig.axes[1]
+    # chi_1 on a linear panel of its own above the errors, sharing their sigma axis; no twin axis
+    assert errors.get_yscale() == "log" and chi_panel.get_yscale() == "linear"
+    assert "chi_1" in chi_panel.get_ylabel() and "chi_1" not in errors.get_ylabel()
+    assert chi_panel.get_position().y0 >= errors.get_position().y1
+    assert chi_panel.get_shared_x_axes().joined(chi_panel, errors)
+    assert not any("chi_1" in line.get_label() for line in errors.lines)
+    # the legends below their panels, clear of the data
+    for ax in fig.axes:
+        if (legend := ax.get_legend()) is not None:
+            assert legend.get_window_extent().y1 <= ax.get_window_extent().y0, ax.get_title()
+    # the deep student's band: faint, with an outline
+    deep = [c for c in errors.collections if len(c.get_paths()) and np.allclose(c.get_facecolor()[0][:3], 0)]
+    assert deep and all(c.get_facecolor()[0][3] < 0.1 and c.get_linewidth()[0] > 0 for c in deep)
+    plt.close(fig)
+
+
+def _depth_deep_table(kinds=("first_init", "best_init")):
+    rows = []
+    for s in (0.4, 1.0, 2.0, 4.0):
+        for d in (2, 4, 6):
+            row = {"sigma_w": s, "teacher_depth": d, "n_seeds": 5, "inits": 3, "target_error": 1e-6}
+            for k in kinds:
+                row |= {
+                    f"{k}_test_error_median": 1e-5 * s * d,
+                    f"{k}_test_error_ci95_low": 1e-6 * s * d,
+                    f"{k}_test_error_ci95_high": 1e-4 * s * d,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_depth_deep_keys_each_meaning_once_and_separates_the_sigmas():
+    from matplotlib.colors import to_rgb
+
+    fig = figures.depth_deep(_depth_deep_table())
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts.count("first initialisation") == 1 and texts.count("best of 3 initialisations") == 1, texts
+    assert [t for t in texts if "sigma_w" in t] == [f"$\\sigma_w$ = {s:g}" for s in (0.4, 1.0, 2.0, 4.0)]
+    assert any("bootstrap 95% interval" in t for t in texts) and any("target error" in t for t in texts)
+    colours = [np.array(to_rgb(h.get_color())) for h in ax.get_legend().legend_handles[:4]]
+    gaps = [np.abs(a - b).sum() for i, a in enumerate(colours) for b in colours[i + 1 :]]
+    assert min(gaps) > 0.4, gaps  # 0.4 and 1 no longer two shades of one purple
+    plt.close(fig)
+
+    fig = figures.depth_deep(_depth_deep_table(("first_init", "best_init", "converged", "search")))
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "converged" in texts and "search" in texts
+    plt.close(fig)
+
+
 def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line():
     layers = np.arange(1, 6)
     table = pd.concat(
