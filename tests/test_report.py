@@ -718,6 +718,17 @@ def test_xkcd_style_renders_png_and_pdf_without_font_warnings(tmp_path, caplog):
     assert plt.rcParams["path.sketch"] is None  # the look ends with the block
 
 
+def test_a_missing_xkcd_font_is_said(monkeypatch, caplog):
+    monkeypatch.setattr(style, "XKCD_FONTS", ("No Such Font",))
+    message = style.missing_xkcd_font()
+    assert "No Such Font" in message and style.FALLBACK_FONT in message
+    with caplog.at_level(logging.WARNING, logger="depthwidth"):
+        assert style.xkcd_font() == style.FALLBACK_FONT
+    assert message in caplog.text
+    monkeypatch.setattr(style, "XKCD_FONTS", ("No Such Font", "DejaVu Sans"))
+    assert style.missing_xkcd_font() is None
+
+
 def test_pdfs_are_reproducible(tmp_path):
     for name in ("a", "b"):
         with style.figure_style():

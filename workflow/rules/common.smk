@@ -30,6 +30,13 @@ try:
         logger.warning(f"config warning: {warning}")
 except ConfigError as err:
     raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
+# The xkcd look without its font falls back quietly inside each figure job (its log says so): say it
+# here, on the console, once. Only then is matplotlib imported while the workflow is read.
+if config["figures"]["xkcd"]:
+    from depthwidth.style import missing_xkcd_font
+
+    if missing := missing_xkcd_font():
+        logger.warning(f"figures: {missing}")
 
 
 onstart:
