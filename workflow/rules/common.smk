@@ -497,7 +497,7 @@ def sweep_linear_metrics(regimes=None):
 
 def figure_labels(figure, regimes, widths=None):
     """Labels of a figure in the report's table of results."""
-    labels = {"figure": figure, "regime": ", ".join(regimes) or "none"}
+    labels = {"figure": figure, "regime": regimes_text(regimes)}
     if widths is not None:
         labels["width"] = widths
     return labels
@@ -537,10 +537,25 @@ def settle_report_labels(rules, outputs):
                     labels["figure"] = f"{labels['figure']} ({labels.pop(name)})"
 
 
+def regimes_text(regimes):
+    """Regimes as the report's table names them, short so that the figures keep their width: the
+    tutorial's by name, a sweep's by their σ_w ("σ_w = 0.5, 1, 2"; a range beyond four values),
+    not by their internal names (depth5_sigma0.50, ...)."""
+    named = [r for r in regimes if r in NAMED_REGIMES or r not in REGIMES]
+    sigmas = sorted({float(REGIMES[r]["sigma"]) for r in regimes if r not in named})
+    if len(sigmas) > 4:
+        named.append(f"σ_w = {sigmas[0]:g} to {sigmas[-1]:g} ({len(sigmas)} values)")
+    elif sigmas:
+        named.append("σ_w = " + ", ".join(f"{s:g}" for s in sigmas))
+    return ", ".join(named) or "none"
+
+
 def budget_widths_text():
     """The equal-budget students' widths, with their depths (layers counting the input), for the report."""
     sizes = [plan.student_sizes(s, {**TEACHER, "depth": SIGMA_DEPTH}) for s in BUDGET_STUDENTS]
-    return ", ".join(f"{max(s[1:-1])} (depth {len(s) - 1})" for s in sizes) or "none"
+    if not sizes:
+        return "none"
+    return f"{', '.join(str(max(s[1:-1])) for s in sizes)} (depths {', '.join(str(len(s) - 1) for s in sizes)})"
 
 
 def shallow_widths_text(regimes):

@@ -17,7 +17,7 @@ rule mean_field:
             caption=f"{CAPTIONS}/mean_field.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: mean-field theory",
+                "mean-field theory",
                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}"],
             ),
         ),
@@ -79,7 +79,7 @@ rule figure_trajectory_length:
             caption=f"{CAPTIONS}/trajectory_length.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: circle length against depth",
+                "circle length against depth",
                 ["σ_w = " + ", ".join(f"{s:g}" for s in EXPRESSIVITY["length_sigmas"])],
                 str(EXPRESSIVITY["width"]),
             ),
@@ -140,7 +140,7 @@ rule figure_sweep_error:
             "results/figures/sweep_error.png",
             caption=f"{CAPTIONS}/sweep_error.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: error against sigma", list(SIGMA_REGIMES), SWEEP_WIDTHS),
+            labels=figure_labels("error against sigma", list(SIGMA_REGIMES), SWEEP_WIDTHS),
         ),
         pdf="results/figures/sweep_error.pdf",
         tsv="results/figures/sweep_error.tsv",
@@ -172,9 +172,7 @@ rule figure_equal_budget:
             "results/figures/equal_budget.png",
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
-            labels=figure_labels(
-                "order to chaos: depth at an equal budget", list(SIGMA_REGIMES), budget_widths_text()
-            ),
+            labels=figure_labels("depth at an equal budget", list(SIGMA_REGIMES), budget_widths_text()),
         ),
         pdf="results/figures/equal_budget.pdf",
         tsv="results/figures/equal_budget.tsv",
@@ -205,9 +203,7 @@ rule figure_sweep_scaling:
             "results/figures/sweep_scaling.png",
             caption=f"{CAPTIONS}/sweep_scaling.rst",
             category="Transition",
-            labels=figure_labels(
-                "order to chaos: scaling fits against sigma", fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS
-            ),
+            labels=figure_labels("scaling fits against sigma", fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS),
         ),
         pdf="results/figures/sweep_scaling.pdf",
         tsv="results/figures/sweep_scaling.tsv",
@@ -236,7 +232,7 @@ rule phase_diagram:
             caption=f"{CAPTIONS}/phase_diagram.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: phase diagram",
+                "phase diagram",
                 [
                     f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}, "
                     f"σ_b 0–{config['theory']['sigma_b_max']:g}"

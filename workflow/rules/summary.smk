@@ -95,7 +95,7 @@ rule summary:
             "results/summary.html",
             caption="../report/summary.rst",
             category="Summary",
-            labels={"figure": "summary table", "regime": ", ".join(REGIMES)},
+            labels={"figure": "summary table", "regime": regimes_text(REGIMES)},
         ),
     log:
         "results/logs/summary.log",
