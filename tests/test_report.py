@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+import matplotlib.collections
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -523,6 +524,24 @@ def test_deep_loss_counts_long_runs_in_thousands_without_an_offset():
     plt.close(fig)
 
 
+def test_deep_loss_draws_adams_spikes_as_peaks_and_keeps_the_end_marker():
+    clean = np.geomspace(1, 1e-6, 200_000)
+    curve = clean.copy()
+    curve[1000::37] *= 100  # spikes every 37 steps, as Adam's: drawn raw, they fill a band
+    fig = figures.deep_loss({"chaotic": [curve]}, 50_000, {"chaotic": [2e-6]})
+    ax = fig.axes[0]
+    [line] = [line for line in ax.lines if line.get_linestyle() == "-"]
+    assert len(line.get_xdata()) == figures.LOSS_BLOCKS and line.get_xdata()[-1] == len(curve)
+    ends = line.get_xdata().astype(int)
+    assert np.all(line.get_ydata() / clean[ends - 1] < 1.1)  # the medians follow the curve under the spikes
+    [band] = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert band.get_paths()[0].vertices[:, 1].max() == pytest.approx(curve.max())  # the spikes' tops
+    assert "Adam's spikes" in _axes_texts(fig)
+    [marker] = [c for c in ax.collections if c is not band]
+    assert not marker.get_clip_on()
+    plt.close(fig)
+
+
 def _runs(sigmas=(0.4, 0.7, 0.85, 1.0, 1.15, 1.3, 2.0, 4.0), seeds=(1, 2, 3)):
     rng = np.random.default_rng(0)
     rows = [
@@ -673,6 +692,33 @@ def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line()
         assert "^" not in ax.get_title()
     texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert any("\\sqrt{\\chi_1}" in t for t in texts) and any("3 nets" in t for t in texts), texts
+    plt.close(fig)
+
+    # over many decades (0.2**19 to 3**19): a label per decade or two, every one a power of ten
+    layers = np.arange(1, 20)
+    many = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "sigma_w": s,
+                    "layer": layers,
+                    "n_nets": 3,
+                    "chi_1": s**2,
+                    **{c: 10 * s**layers for c in ("length_geomean", "length_min", "length_max", "theory_length")},
+                    "theory_fixed_point_length": 10 * s**layers,
+                    "normalised_length_mean": 1 + 0.1 * layers,
+                    "theory_normalised_length": 1 + 0.1 * layers,
+                }
+            )
+            for s in (0.5, 1.6)
+        ]
+    )
+    fig = figures.trajectory_length(many)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and lo <= t.get_position()[1] <= hi]
+    assert 4 <= len(labels) <= 8 and all("10^" in t for t in labels), labels
     plt.close(fig)
 
 
