@@ -1,7 +1,7 @@
-"""Copies of the figures small enough for the README, and the workflow's rule graph.
+"""Copies of the figures for the README, and the workflow's rule graph.
 
 Reads: ``figures`` (PNG) and ``animation`` (GIF) under results/figures. Writes: ``figures`` (each
-PNG scaled down to at most ``max_width`` pixels), ``animation`` (the GIF, copied) and
+PNG scaled down to at most ``max_width`` pixels, if wider, and stored optimised), ``animation`` (the GIF, copied) and
 ``rulegraph`` (SVG: ``snakemake --rulegraph`` drawn by graphviz's ``dot``, which must be installed).
 """
 

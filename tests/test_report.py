@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+import matplotlib.collections
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -525,6 +526,24 @@ def test_deep_loss_counts_long_runs_in_thousands_without_an_offset():
     plt.close(fig)
 
 
+def test_deep_loss_draws_adams_spikes_as_peaks_and_keeps_the_end_marker():
+    clean = np.geomspace(1, 1e-6, 200_000)
+    curve = clean.copy()
+    curve[1000::37] *= 100  # spikes every 37 steps, as Adam's: drawn raw, they fill a band
+    fig = figures.deep_loss({"chaotic": [curve]}, 50_000, {"chaotic": [2e-6]})
+    ax = fig.axes[0]
+    [line] = [line for line in ax.lines if line.get_linestyle() == "-"]
+    assert len(line.get_xdata()) == figures.LOSS_BLOCKS and line.get_xdata()[-1] == len(curve)
+    ends = line.get_xdata().astype(int)
+    assert np.all(line.get_ydata() / clean[ends - 1] < 1.1)  # the medians follow the curve under the spikes
+    [band] = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert band.get_paths()[0].vertices[:, 1].max() == pytest.approx(curve.max())  # the spikes' tops
+    assert "Adam's spikes" in _axes_texts(fig)
+    [marker] = [c for c in ax.collections if c is not band]
+    assert not marker.get_clip_on()
+    plt.close(fig)
+
+
 def _runs(sigmas=(0.4, 0.7, 0.85, 1.0, 1.15, 1.3, 2.0, 4.0), seeds=(1, 2, 3)):
     rng = np.random.default_rng(0)
     rows = [
@@ -582,6 +601,69 @@ def test_sweep_bands_drawn_are_the_tabulated_ones_and_sigma_labels_do_not_crowd(
     plt.close(fig)
 
 
+@pytest.mark.parametrize("name", ["sweep_error", "equal_budget"])
+def test_chi_1_has_its_own_panel_and_legends_sit_below_the_data(name):
+    from depthwidth.analysis import sigma_study
+
+    runs = _runs()
+    chi = sigma_study.chi_curve(list(runs["sigma_w"].unique()))
+    if name == "sweep_error":
+        fig = figures.sweep_error(runs, chi, ["shallow_w17"])
+    else:
+        fig = figures.equal_budget(runs, chi, ["shallow_w17", "d3_w8", "deep"], "shallow_w17")
+    fig.canvas.draw()
+    errors, chi_panel = fig.axes[0], fig.axes[1]
+    # chi_1 on a linear panel of its own above the errors, sharing their sigma axis; no twin axis
+    assert errors.get_yscale() == "log" and chi_panel.get_yscale() == "linear"
+    assert "chi_1" in chi_panel.get_ylabel() and "chi_1" not in errors.get_ylabel()
+    assert chi_panel.get_position().y0 >= errors.get_position().y1
+    assert chi_panel.get_shared_x_axes().joined(chi_panel, errors)
+    assert not any("chi_1" in line.get_label() for line in errors.lines)
+    # the legends below their panels, clear of the data
+    for ax in fig.axes:
+        if (legend := ax.get_legend()) is not None:
+            assert legend.get_window_extent().y1 <= ax.get_window_extent().y0, ax.get_title()
+    # the deep student's band: faint, with an outline
+    deep = [c for c in errors.collections if len(c.get_paths()) and np.allclose(c.get_facecolor()[0][:3], 0)]
+    assert deep and all(c.get_facecolor()[0][3] < 0.1 and c.get_linewidth()[0] > 0 for c in deep)
+    plt.close(fig)
+
+
+def _depth_deep_table(kinds=("first_init", "best_init")):
+    rows = []
+    for s in (0.4, 1.0, 2.0, 4.0):
+        for d in (2, 4, 6):
+            row = {"sigma_w": s, "teacher_depth": d, "n_seeds": 5, "inits": 3, "target_error": 1e-6}
+            for k in kinds:
+                row |= {
+                    f"{k}_test_error_median": 1e-5 * s * d,
+                    f"{k}_test_error_ci95_low": 1e-6 * s * d,
+                    f"{k}_test_error_ci95_high": 1e-4 * s * d,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_depth_deep_keys_each_meaning_once_and_separates_the_sigmas():
+    from matplotlib.colors import to_rgb
+
+    fig = figures.depth_deep(_depth_deep_table())
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts.count("first initialisation") == 1 and texts.count("best of 3 initialisations") == 1, texts
+    assert [t for t in texts if "sigma_w" in t] == [f"$\\sigma_w$ = {s:g}" for s in (0.4, 1.0, 2.0, 4.0)]
+    assert any("bootstrap 95% interval" in t for t in texts) and any("target error" in t for t in texts)
+    colours = [np.array(to_rgb(h.get_color())) for h in ax.get_legend().legend_handles[:4]]
+    gaps = [np.abs(a - b).sum() for i, a in enumerate(colours) for b in colours[i + 1 :]]
+    assert min(gaps) > 0.4, gaps  # 0.4 and 1 no longer two shades of one purple
+    plt.close(fig)
+
+    fig = figures.depth_deep(_depth_deep_table(("first_init", "best_init", "converged", "search")))
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "converged" in texts and "search" in texts
+    plt.close(fig)
+
+
 def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line():
     layers = np.arange(1, 6)
     table = pd.concat(
@@ -612,6 +694,33 @@ def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line()
         assert "^" not in ax.get_title()
     texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert any("\\sqrt{\\chi_1}" in t for t in texts) and any("3 nets" in t for t in texts), texts
+    plt.close(fig)
+
+    # over many decades (0.2**19 to 3**19): a label per decade or two, every one a power of ten
+    layers = np.arange(1, 20)
+    many = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "sigma_w": s,
+                    "layer": layers,
+                    "n_nets": 3,
+                    "chi_1": s**2,
+                    **{c: 10 * s**layers for c in ("length_geomean", "length_min", "length_max", "theory_length")},
+                    "theory_fixed_point_length": 10 * s**layers,
+                    "normalised_length_mean": 1 + 0.1 * layers,
+                    "theory_normalised_length": 1 + 0.1 * layers,
+                }
+            )
+            for s in (0.5, 1.6)
+        ]
+    )
+    fig = figures.trajectory_length(many)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and lo <= t.get_position()[1] <= hi]
+    assert 4 <= len(labels) <= 8 and all("10^" in t for t in labels), labels
     plt.close(fig)
 
 
@@ -655,6 +764,17 @@ def test_xkcd_style_renders_png_and_pdf_without_font_warnings(tmp_path, caplog):
     assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")
     assert Image.open(tmp_path / "x.png").size[0] > 500
     assert plt.rcParams["path.sketch"] is None  # the look ends with the block
+
+
+def test_a_missing_xkcd_font_is_said(monkeypatch, caplog):
+    monkeypatch.setattr(style, "XKCD_FONTS", ("No Such Font",))
+    message = style.missing_xkcd_font()
+    assert "No Such Font" in message and style.FALLBACK_FONT in message
+    with caplog.at_level(logging.WARNING, logger="depthwidth"):
+        assert style.xkcd_font() == style.FALLBACK_FONT
+    assert message in caplog.text
+    monkeypatch.setattr(style, "XKCD_FONTS", ("No Such Font", "DejaVu Sans"))
+    assert style.missing_xkcd_font() is None
 
 
 def test_pdfs_are_reproducible(tmp_path):
@@ -730,7 +850,7 @@ def test_every_caption_file_is_used_by_a_rule():
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
-def test_readme_figures_are_small_copies_and_the_rule_graph(finished_smoke, tmp_path):
+def test_readme_figures_are_legible_copies_and_the_rule_graph(finished_smoke, tmp_path):
     workdir = tmp_path / "run"
     shutil.copytree(finished_smoke.workdir, workdir, symlinks=True, ignore=shutil.ignore_patterns("locks"))
     run = SimpleNamespace(
@@ -743,7 +863,7 @@ def test_readme_figures_are_small_copies_and_the_rule_graph(finished_smoke, tmp_
             Image.open(workdir / "docs" / "figures" / f"{name}.png") as small,
             Image.open(workdir / "results" / "figures" / f"{name}.png") as full,
         ):
-            assert small.size[0] == min(800, full.size[0])
+            assert small.size[0] == min(1600, full.size[0])
             assert small.size[1] == pytest.approx(full.size[1] * small.size[0] / full.size[0], abs=1)
     svg = (workdir / "docs" / "rulegraph.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "figure_error_vs_width" in svg and "scaling_fit" in svg

@@ -5,7 +5,9 @@ in a browser (a blank page and a JavaScript error), never in the HTML. These tes
 of the smoke run and of the smoke study (the runs other tests make; no extra training), open it in
 Debian's ``chromium`` through Playwright (``executable_path``: no browser download), and visit the
 description, its links, every category, every result in it and every result's info panel, failing on
-any page error, console error or empty view.
+any page error, console error or empty view, on a figure squeezed by the labels beside it (narrower
+than ``MIN_FIGURE_WIDTH`` pixels at the test's viewport, or than the PNG itself if it is narrower), or
+on a Summary table whose errors sit to the right of the sizes.
 
 Chromium is needed: without it (or with ``DEPTHWIDTH_SKIP_BROWSER=1``) the tests skip and say why.
 CI installs it (``tests/browser/ci-install.sh``) and sets ``DEPTHWIDTH_REQUIRE_BROWSER=1``, which
@@ -27,6 +29,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SKIP_ENV = "DEPTHWIDTH_SKIP_BROWSER"
 REQUIRE_ENV = "DEPTHWIDTH_REQUIRE_BROWSER"  # CI sets it: there, no browser is a failure, not a skip
+VIEWPORT = {"width": 1500, "height": 950}
+# The narrowest a figure may be drawn at VIEWPORT: long labels in a category's table (its rows sit
+# beside the figure) once squeezed the study's figures to under 400 px.
+MIN_FIGURE_WIDTH = 600
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -89,7 +95,7 @@ class ReportBrowser:
             executable_path=chromium,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1500, "height": 950},
+            viewport=VIEWPORT,
         )
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.errors: list[str] = []
@@ -182,6 +188,8 @@ def visit_everything(browser: ReportBrowser, name: str) -> dict[str, str]:
                 path = browser.js("() => app.state.resultPath")
                 assert path in paths, f"{view}: row {i} shows {path}"
                 shown = _check_content(browser, mimes[path], f"{view} {path}")
+                if path.endswith("summary.html"):
+                    _check_summary_columns(page.frames[-1], f"{view} {path}")
                 browser.check(f"{view}-{_slug(Path(path).name)}")
                 assert shown
                 info_button.click()
@@ -200,6 +208,10 @@ def _check_content(browser: ReportBrowser, mime: str, what: str) -> bool:
         page.wait_for_function(f"() => ({shown})().some(i => i.naturalWidth > 0)", timeout=10_000)
         size = page.evaluate(f"() => ({shown})().map(i => [i.naturalWidth, i.naturalHeight])[0]")
         assert min(size) > 100, f"{what}: image {size}"
+        drawn = page.evaluate(f"() => ({shown})().map(i => i.getBoundingClientRect().width)[0]")
+        assert drawn >= min(MIN_FIGURE_WIDTH, size[0]) - 1, (
+            f"{what}: the figure is drawn {drawn:.0f} px wide (the PNG is {size[0]} px): squeezed by the labels"
+        )
         return True
     if mime == "text/html":
         page.wait_for_selector("iframe", timeout=10_000)
@@ -212,6 +224,17 @@ def _check_content(browser: ReportBrowser, mime: str, what: str) -> bool:
         )
         return True
     pytest.fail(f"{what}: {mime} is not shown by the report (only offered as a download)")
+
+
+def _check_summary_columns(frame, what: str) -> None:
+    """The Summary page shows the errors first: before the sizes (train_points_per_parameter), where
+    a reader sees them without scrolling to the right."""
+    columns = frame.eval_on_selector_all("table thead th", "els => els.map(e => e.textContent.trim())")
+    errors = [i for i, c in enumerate(columns) if c.endswith("_mse_over_var_ytest") and not c.startswith("fit_")]
+    assert errors and "train_points_per_parameter" in columns, f"{what}: columns {columns}"
+    assert max(errors) < columns.index("train_points_per_parameter"), f"{what}: columns {columns}"
+    assert columns[:2] == ["regime", "sigma_w"], f"{what}: columns {columns}"
+    assert "test_error_mse_over_var_ytest" in columns, f"{what}: columns {columns}"
 
 
 @pytest.fixture(scope="module")

@@ -134,6 +134,34 @@ def test_median_band_brackets_the_median():
     assert sigma_study.median_band([5.0]) == (5.0, 5.0, 5.0)
 
 
+def test_median_band_is_the_band_seaborn_draws():
+    """The numbers in the TSVs beside the figures are the bands lineplot draws (public API only), to 1e-12."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    rng = np.random.default_rng(3)
+    groups = {
+        1.0: [3e-4, 1e-11],  # two seeds, ten decades apart (the deep student's band)
+        2.0: [1.0, 2.0, 3.0, 4.0, 100.0],
+        3.0: list(10 ** rng.uniform(-8, -2, 7)),
+        4.0: [0.5, 0.5, 0.25],
+    }
+    runs = pd.DataFrame([{"x": x, "y": y} for x, ys in groups.items() for y in ys])
+    fig, ax = plt.subplots()
+    sns.lineplot(data=runs, x="x", y="y", ax=ax, **sigma_study.SEED_BANDS)
+    drawn = ax.collections[0].get_paths()[0].vertices
+    plt.close(fig)
+    for x, ys in groups.items():
+        med, lo, hi = sigma_study.median_band(ys)
+        at = drawn[drawn[:, 0] == x, 1]
+        assert med == pytest.approx(float(np.median(ys)), rel=1e-12)
+        assert lo == pytest.approx(at.min(), rel=1e-12, abs=0)
+        assert hi == pytest.approx(at.max(), rel=1e-12, abs=0)
+
+
 def test_bootstrap_width_interval_stays_finite_or_inf_never_nan():
     # seed 2's error rises with width: resamples of it alone predict an infinite width
     widths = [5, 15, 45] * 3

@@ -295,11 +295,19 @@ tr.fit td { background: #eef5fb; }
 
 
 def summary_html(table: pd.DataFrame, tsv_name: str, tsv_bytes: bytes) -> str:
-    """summary.tsv as a page of its own: the table (3 significant digits; the TSV holds them all), the
-    scaling-fit rows shaded, and a link that downloads the TSV itself (embedded, so that the page works
+    """summary.tsv as a page of its own: the table (3 significant digits; the TSV holds them all) with
+    the error columns first after the run's names, the scaling-fit rows shaded, and a link that downloads the TSV itself (embedded, so that the page works
     inside the report's single file)."""
     import base64
     import html
+
+    # The page shows the errors right after the run's names, before the sizes and the fits' columns
+    # (a reader looks for them first, and on a screen they would sit to the right of the page);
+    # summary.tsv keeps its own order.
+    names = ["regime", "sigma_w", "seed", "model", "student"]
+    errors = [c for c in table.columns if c.endswith("_mse_over_var_ytest") and not c.startswith("fit_")]
+    first = [c for c in names if c in table.columns] + errors
+    table = table[first + [c for c in table.columns if c not in first]]
 
     def cell(value: Any) -> str:
         if isinstance(value, float | np.floating):

@@ -53,19 +53,26 @@ SEED_BANDS = {"estimator": "median", "errorbar": ("ci", 95), "n_boot": 2000, "se
 def median_band(
     values: Sequence[float], n_boot: int = SEED_BANDS["n_boot"], seed: int = SEED_BANDS["seed"], level: float = 0.95
 ) -> tuple[float, float, float]:
-    """Median and bootstrap interval of the median of ``values`` (e.g. over teacher seeds), computed by
-    seaborn's estimator (``seaborn.lineplot(estimator="median", errorbar=("ci", 95), ...)``): each call
-    starts its generator from ``seed``, as lineplot does for each point, so the numbers are the drawn ones."""
-    from seaborn._statistics import EstimateAggregator  # what lineplot aggregates with (seaborn is pinned)
+    """Median and percentile-bootstrap interval of the median of ``values`` (e.g. over teacher seeds).
 
-    x = pd.DataFrame({"v": np.asarray(values, float)})
-    if x.empty:
+    The algorithm of ``seaborn.lineplot(estimator="median", errorbar=("ci", 95), n_boot=..., seed=...)``,
+    in numpy: each call starts a ``numpy.random.default_rng(seed)``, as lineplot does for each point,
+    draws ``n_boot`` resamples of the values one after another (``integers(0, n, n)`` each), takes
+    their medians (NaN-aware if a value is NaN) and the percentiles 2.5 and 97.5 of those; so the
+    numbers are the drawn ones (tests/test_study.py compares them with a lineplot's band).
+    """
+    v = np.asarray(values, float).ravel()
+    if v.size == 0:
         raise ValueError("median_band: no values")
-    if len(x) == 1:  # lineplot draws a single value without a band
-        v = float(x["v"].iloc[0])
-        return v, v, v
-    est = EstimateAggregator(SEED_BANDS["estimator"], ("ci", 100 * level), n_boot=n_boot, seed=seed)(x, "v")
-    return float(est["v"]), float(est["vmin"]), float(est["vmax"])
+    if v.size == 1:  # lineplot draws a single value without a band
+        return float(v[0]), float(v[0]), float(v[0])
+    median = np.nanmedian if np.isnan(v).any() else np.median
+    rng = np.random.default_rng(seed)
+    n = v.size
+    boots = np.array([median(v.take(rng.integers(0, n, n, dtype=np.intp))) for _ in range(int(n_boot))])
+    edge = (100 - 100 * level) / 2
+    lo, hi = np.nanpercentile(boots, (edge, 100 - edge))
+    return float(pd.Series(v).median()), float(lo), float(hi)
 
 
 def metric_rows(metrics: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

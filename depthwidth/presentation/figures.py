@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
@@ -45,17 +46,32 @@ def deep_loss(
     ``test_errors[regime]`` (one per seed, optional) are marked at the last step; ``sizes``, the
     students' layer sizes, puts their shape in the title.
     """
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    total = max(len(c) for runs in curves.values() for c in runs)
+    block = max(1, total // LOSS_BLOCKS)  # steps per drawn point
     for regime, runs in curves.items():
         colour = regime_colour(regime)
         for k, curve in enumerate(runs):
+            steps, median, top = _loss_blocks(np.asarray(curve, float), block)
+            # Adam's spikes: the largest error of each block as a light band above its median, so a
+            # spike reads as a peak rather than the line filling the band it oscillates in
+            ax.fill_between(
+                steps,
+                median,
+                top,
+                color=colour,
+                alpha=0.22,
+                lw=0,
+                label=f"{regime}, largest per {block:,} steps (Adam's spikes)" if k == 0 and block > 1 else None,
+            )
             ax.plot(
-                np.arange(1, len(curve) + 1),
-                curve,
+                steps,
+                median,
                 color=colour,
                 lw=0.9,
-                alpha=0.85,
-                label=f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None,
+                label=f"{regime}, training, median per {block:,} steps ({seeds_text(len(runs))})"
+                if k == 0 and block > 1
+                else (f"{regime}, training ({seeds_text(len(runs))})" if k == 0 else None),
             )
         if test_errors and regime in test_errors:
             ends = [len(c) for c in runs]
@@ -68,9 +84,9 @@ def deep_loss(
                 edgecolor="white",
                 lw=0.4,
                 zorder=3,
+                clip_on=False,
                 label=f"{regime}, test at end",
             )
-    total = max(len(c) for runs in curves.values() for c in runs)
     for boundary in range(phase_steps, total, phase_steps):
         ax.axvline(boundary, color="0.75", lw=0.6, ls=":", zorder=0)
     thousands = total >= 10_000  # 200000 as "200" thousand, not "2" and a "1e5" offset at the axis end
@@ -81,7 +97,7 @@ def deep_loss(
     steps = "Adam step (thousands)" if thousands else "Adam step"
     ax.set(
         yscale="log",
-        xlim=(0, total * 1.02),
+        xlim=(0, total * 1.04),
         xlabel=f"{steps}; dotted: learning rate ÷ {lr_decay:g}",
         ylabel=f"training error, {REL}",
         title="Deep student (the teacher's architecture)",
@@ -89,8 +105,26 @@ def deep_loss(
     if sizes is not None:
         hidden = sizes[1:-1]
         ax.set_title(f"Deep student: {len(hidden)} hidden layers × {max(hidden)}, {n_parameters(sizes)} parameters")
-    ax.legend(loc="upper right")
+    ax.margins(y=0.08)  # the end markers clear the axis
+    ax.legend(loc="upper right", fontsize=5.5)
     return fig
+
+
+# A loss curve is drawn as this many blocks of steps: the median of each, and its largest value.
+LOSS_BLOCKS = 400
+
+
+def _loss_blocks(curve: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per block of ``block`` steps: its last step (1-based), median and maximum; the last, shorter
+    block included, so the line ends at the curve's last step."""
+    if block <= 1:
+        steps = np.arange(1, len(curve) + 1)
+        return steps, curve, curve
+    starts = np.arange(0, len(curve), block)
+    ends = np.minimum(starts + block, len(curve))
+    median = np.array([np.median(curve[a:b]) for a, b in zip(starts, ends)])
+    top = np.maximum.reduceat(curve, starts)
+    return ends, median, top
 
 
 def error_vs_width(
@@ -122,18 +156,15 @@ def error_vs_width(
         w_edge = w_hi * MAX_EXTRAPOLATION
         w_end = min(predicted, w_edge) if reachable else w_hi * 100
         w_end = max(w_end, w_hi)
-        w_line = np.geomspace(w_lo / 1.3, w_end, 200)
         slope_txt = f"{fit['slope']:.2f}"
         if "slope_ci_low" in fit:
             slope_txt += f", 95% CI [{fit['slope_ci_low']:.2f}, {fit['slope_ci_high']:.2f}]"
-        ax.plot(
-            w_line,
-            np.exp(fit["intercept"]) * w_line ** fit["slope"],
-            color=NEUTRAL,
-            lw=0.9,
-            ls="--",
-            label=f"fit E ∝ Wᵐ, m = {slope_txt}",
-        )
+        a, m = np.exp(fit["intercept"]), fit["slope"]
+        w_fit = np.geomspace(w_lo / 1.3, w_hi * 1.3, 50)  # where students were measured
+        ax.plot(w_fit, a * w_fit**m, color=NEUTRAL, lw=0.9, label=f"fit E ∝ Wᵐ, m = {slope_txt}")
+        if w_end > w_hi * 1.3:
+            w_line = np.geomspace(w_hi * 1.3, w_end, 200)
+            ax.plot(w_line, a * w_line**m, color=NEUTRAL, lw=0.9, ls="--", label="fit, extrapolated")
         ax.axhline(target, color="0.6", lw=0.6, ls=":")
         ax.annotate(
             f"target E = {number(target)}",
@@ -152,7 +183,8 @@ def error_vs_width(
                 color="k",
                 s=45,
                 zorder=3,
-                label=f"target reached at W ≈ {number(predicted)}",
+                clip_on=False,
+                label=f"target reached at W ≈ {number(predicted)} (extrapolated)",
             )
         elif reachable:
             ax.annotate(
@@ -191,6 +223,8 @@ def error_vs_width(
         ax.legend(loc="upper right", fontsize=6)
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, hi * 30)  # head room for the legend above the data
+        x_lo, x_hi = ax.get_xlim()
+        ax.set_xlim(x_lo, max(x_hi, w_end * 3))  # the target's star clears the right edge
     fig.tight_layout()
     return fig
 
@@ -285,7 +319,7 @@ def expressivity_grid(
             ax = fig.add_subplot(n_rows, n_cols, r * n_cols + c + 1, projection="3d")
             _draw_curve(ax, projected[r, layer - 1])
             if r == 0:
-                ax.set_title(f"hidden layer {layer}", fontsize=8, pad=0)
+                ax.set_title(f"layer {layer}", fontsize=8, pad=0)
             if stretch is not None:
                 ax.text2D(
                     0.5,
@@ -371,24 +405,27 @@ def mean_field(table) -> plt.Figure:
     fig, (ax_q, ax_chi, ax_xi) = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.4))
     s = table["sigma_w"].to_numpy()
     ax_q.plot(s, table["q_star"], color=regime_colour(1))
-    ax_q.set(xlabel=r"weight scale $\sigma_w$", ylabel=r"$q^*$", title="Fixed point of the length map")
+    ax_q.set(xlabel=r"weight scale $\sigma_w$ ($\sigma_b$ = 0)", ylabel=r"$q^*$", title="Fixed point of the length map")
     ax_chi.plot(s, table["chi_1"], color=regime_colour(0))
     ax_chi.axhline(1.0, color="0.5", lw=0.7, ls="--")
     ax_chi.set(
-        xlabel=r"weight scale $\sigma_w$",
+        xlabel=r"weight scale $\sigma_w$ ($\sigma_b$ = 0)",
         ylabel=r"$\chi_1 = \sigma_w^2\,E[\phi'(\sqrt{q^*} z)^2]$",
         title=r"Order ($\chi_1 < 1$) to chaos ($\chi_1 > 1$)",
     )
     xi = table["depth_scale"].to_numpy(dtype=float)
     ax_xi.plot(s, np.where(np.isfinite(xi), xi, np.nan), color=regime_colour(2))
     ax_xi.set(
-        xlabel=r"weight scale $\sigma_w$",
+        xlabel=r"weight scale $\sigma_w$ ($\sigma_b$ = 0)",
         ylabel=r"depth scale $\xi_c$ (layers)",
         yscale="log",
         title=r"$\xi_c = -1 / \ln \chi_c$",
     )
     for ax in (ax_q, ax_chi, ax_xi):
         _mark_transition(ax)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=10, steps=[1, 2, 5, 10]))
+        ax.xaxis.set_minor_locator(ticker.AutoMinorLocator())
+    fig.suptitle(r"Mean-field theory of bias-free nets ($\sigma_b$ = 0)", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -405,7 +442,8 @@ def _depth_scale_map(ax, grid, critical, teachers: Mapping[str, float]):
     finite = xi.to_numpy(dtype=float)
     finite = np.where(np.isfinite(finite), finite, MAX_DEPTH_SCALE_COLOUR)
     norm = LogNorm(vmin=max(np.nanmin(finite), 0.1), vmax=MAX_DEPTH_SCALE_COLOUR)
-    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="nearest", rasterized=True)
+    # Gouraud shading: colours run smoothly between the grid's points instead of one block per point
+    mesh = ax.pcolormesh(xi.columns, xi.index, finite, norm=norm, cmap="viridis", shading="gouraud", rasterized=True)
     ax.plot(critical["sigma_w"], critical["sigma_b"], color="white", lw=1.4, label=r"$\chi_1 = 1$")
     top = float(grid["sigma_b"].max())
     ax.text(0.5 * (grid["sigma_w"].min() + 1.0), 0.5 * top, "ordered", color="white", ha="center", fontsize=7)
@@ -447,7 +485,17 @@ def phase_diagram(table, teachers: Mapping[str, float]) -> plt.Figure:
     sim = kinds["simulation"]
     mesh = _depth_scale_map(ax_map, kinds["grid"], kinds["critical"].sort_values("sigma_b"), teachers)
     ax_map.plot(sim["sigma_w"], sim["sigma_b"], "o", ms=4, mfc="none", mec="white", mew=0.9, label="simulated (right)")
-    ax_map.legend(loc="lower right", fontsize=6, labelcolor="white", facecolor="0.25", framealpha=0.6, frameon=True)
+    # below the map (inside, it would cover it); a dark key, as the lines and markers are white
+    ax_map.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncol=2,
+        fontsize=6,
+        labelcolor="white",
+        facecolor="0.3",
+        framealpha=1,
+        frameon=True,
+    )
     fig.colorbar(mesh, ax=ax_map, extend="max", pad=0.02).set_label(r"$\xi_c$ (layers)")
     chaotic = sim["chi_1"] > 1
     for mask, colour, label in (
@@ -519,8 +567,14 @@ def trajectory_length(table) -> plt.Figure:
     )
     for ax in (ax1, ax2):
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # layers are whole numbers
-        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        lo, hi = ax.get_ylim()
+        if hi / lo > 1e3:  # many decades: one label per decade or two, all as powers of ten
+            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, numticks=7))
+            ax.yaxis.set_major_formatter(ticker.LogFormatterSciNotation())
+            ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs=(1.0,), numticks=30))
+        else:  # a decade or two: 1, 2, 5, 10, ... as plain numbers
+            ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     kinds = [
         Line2D(
@@ -577,13 +631,48 @@ def _sigma_axis(ax, sigmas: Sequence[float]) -> None:
 
 
 def _chi_axis(ax, chi_curve) -> None:
-    """chi_1 against sigma on a twin axis, chi_1 = 1 marked."""
-    twin = ax.twinx()
-    twin.plot(chi_curve["sigma_w"], chi_curve["chi_1"], color="0.35", lw=0.8, ls="-.", label="$\\chi_1$ (theory)")
-    twin.axhline(1.0, color="0.35", lw=0.6, ls=":")
-    twin.set_ylabel("$\\chi_1$ (mean-field theory)", fontsize=7)
-    twin.legend(loc="lower right")
+    """chi_1 against sigma on its own small panel ``ax`` (above the errors, sharing their sigma axis),
+    chi_1 = 1 marked: on the errors' axis it would read as an error level."""
+    ax.plot(chi_curve["sigma_w"], chi_curve["chi_1"], color=NEUTRAL, lw=0.9)
+    ax.axhline(1.0, color="0.6", lw=0.6, ls=":")
+    ax.annotate(
+        "$\\chi_1$ = 1",
+        (0.01, 1.0),
+        xycoords=("axes fraction", "data"),
+        xytext=(0, 2),
+        textcoords="offset points",
+        fontsize=6,
+        color="0.4",
+        va="bottom",
+    )
+    ax.set_ylabel("$\\chi_1$\n(theory)", fontsize=7)
+    ax.tick_params(labelbottom=False, labelsize=6)
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=3))
     _mark_transition(ax)
+
+
+def _error_and_chi_axes(fig, spec):
+    """The errors' axis and, above it, a small chi_1 panel sharing its sigma axis (errors first in fig.axes)."""
+    inner = spec.subgridspec(2, 1, height_ratios=(1, 3.4), hspace=0.08)
+    ax = fig.add_subplot(inner[1])
+    return ax, fig.add_subplot(inner[0], sharex=ax)
+
+
+def _light_band(ax, colour) -> None:
+    """The band just drawn (the axis' last collection) faint with a thin outline: a wide band (the deep
+    student's, over many decades) then reads as an interval instead of covering the other students."""
+    band = ax.collections[-1]
+    rgb = matplotlib.colors.to_rgb(colour)
+    band.set_alpha(None)
+    band.set_facecolor((*rgb, 0.07))
+    band.set_edgecolor((*rgb, 0.45))
+    band.set_linewidth(0.5)
+    band.set_linestyle((0, (2, 2)))
+
+
+def _legend_below(ax, ncol: int, y: float = -0.2, fontsize: float = 6) -> None:
+    """The axis' legend under it (inside, it would cover the data)."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, y), ncol=ncol, fontsize=fontsize, title=None)
 
 
 def _student_label(student: str, width: int, depth: int) -> str:
@@ -602,7 +691,8 @@ def sweep_error(runs, chi_curve, shallow: Sequence[str]) -> plt.Figure:
     """Relative test error against teacher sigma: each shallow width, the deep student, the linear floor.
 
     ``runs``: one row per student, sigma and teacher seed (``study.sweep_runs``)."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.75, 3.2))
+    fig = plt.figure(figsize=(FULL_WIDTH * 0.75, 4.0), layout="constrained")
+    ax, ax_chi = _error_and_chi_axes(fig, fig.add_gridspec(1, 1)[0])
     colours = plt.cm.viridis(np.linspace(0.1, 0.85, max(len(shallow), 1)))
     for colour, student in zip(colours, shallow):
         g = runs[runs["student"] == student]
@@ -610,28 +700,31 @@ def sweep_error(runs, chi_curve, shallow: Sequence[str]) -> plt.Figure:
     for student, colour, ls in (("deep", "k", "-"), ("linear", "0.55", "--")):
         g = runs[runs["student"] == student]
         if len(g):
-            _band(ax, g, colour, _student_label(student, g["width"].iloc[0], g["depth"].iloc[0]), linestyle=ls)
+            label = _student_label(student, g["width"].iloc[0], g["depth"].iloc[0])
+            _band(ax, g, colour, label + (" (band: dashed outline)" if student == "deep" else ""), linestyle=ls)
+            if student == "deep":
+                _light_band(ax, colour)
     ax.set_yscale("log")
     _sigma_axis(ax, runs["sigma_w"].unique())
-    ax.set(
-        xlabel="teacher weight scale $\\sigma_w$",
-        ylabel=f"test {REL}",
-        title=f"Error against teacher $\\sigma_w$ ({_seeds_title(runs)})",
-    )
-    ax.legend(loc="upper left", fontsize=6)
-    _chi_axis(ax, chi_curve)
-    fig.tight_layout()
+    _mark_transition(ax)
+    ax.set(xlabel="teacher weight scale $\\sigma_w$", ylabel=f"test {REL}")
+    ax_chi.set_title(f"Error against teacher $\\sigma_w$ ({_seeds_title(runs)})")
+    _legend_below(ax, ncol=2, y=-0.17)
+    _chi_axis(ax_chi, chi_curve)
     return fig
 
 
 def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match: str | None, best=None) -> plt.Figure:
-    """(a) deep student against the shallow one of the same parameter count over sigma (and, dashed,
+    """(a) deep student against the shallow one of the same parameter count over sigma (and, dotted,
     the deep student's best initialisation where ``best`` has restarts);
     (b) error against depth at that budget, one line per sigma (median and bootstrap 95% interval over seeds).
 
     ``runs``: first initialisations, one row per student, sigma and teacher seed (``study.sweep_runs``);
     ``best``: ``results.best_of_restarts`` of the restarted students' runs."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.0))
+    fig = plt.figure(figsize=(FULL_WIDTH, 3.9), layout="constrained")
+    outer = fig.add_gridspec(1, 2)
+    ax1, ax1_chi = _error_and_chi_axes(fig, outer[0])
+    ax2 = fig.add_subplot(outer[1])
     for student, colour in (("deep", "k"), (shallow_match, regime_colour(1)), ("linear", "0.55")):
         g = runs[runs["student"] == student] if student else runs.iloc[:0]
         if len(g):
@@ -639,18 +732,19 @@ def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match:
             if student != "linear":
                 label += f", {g['n_parameters'].iloc[0]} weights"
             _band(ax1, g, colour, label, linestyle="--" if student == "linear" else "-")
+            if student == "deep":  # its band spans decades: faint, outlined
+                _light_band(ax1, colour)
     deep_best = best[best["student"] == "deep"] if best is not None and len(best) else runs.iloc[:0]
     if len(deep_best):
         _band(ax1, deep_best, "k", f"deep student, best of {int(deep_best['inits'].max())}", linestyle=":")
+        _light_band(ax1, "k")
     ax1.set_yscale("log")
     _sigma_axis(ax1, runs["sigma_w"].unique())
-    ax1.set(
-        xlabel="teacher weight scale $\\sigma_w$",
-        ylabel=f"test {REL}",
-        title="Deep vs shallow at an equal parameter budget",
-    )
-    ax1.legend(loc="upper left", fontsize=6)
-    _chi_axis(ax1, chi_curve)
+    _mark_transition(ax1)
+    ax1.set(xlabel="teacher weight scale $\\sigma_w$", ylabel=f"test {REL}")
+    ax1_chi.set_title("Deep vs shallow at an equal parameter budget")
+    _legend_below(ax1, ncol=1, y=-0.2)
+    _chi_axis(ax1_chi, chi_curve)
     at_budget = runs[runs["student"].isin(budget_students)]
     sigmas = sorted(at_budget["sigma_w"].unique())
     palette = dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.9, max(len(sigmas), 1)))))
@@ -674,14 +768,13 @@ def equal_budget(runs, chi_curve, budget_students: Sequence[str], shallow_match:
         ax2.set_xticks(
             g0["depth"], [f"{d}\nW={w}\n{p}" for d, w, p in zip(g0["depth"], g0["width"], g0["n_parameters"])]
         )
-        ax2.legend(fontsize=5, ncol=2, title=None)
+        _legend_below(ax2, ncol=4, y=-0.26, fontsize=5.5)
     ax2.set_yscale("log")
     ax2.set(
         xlabel="depth (layers incl. input) / width / weights",
-        ylabel=f"test {REL}",
+        ylabel=f"test {REL} (bars: 95% CI)",
         title="Depth at a fixed parameter budget",
     )
-    fig.tight_layout()
     return fig
 
 
@@ -779,9 +872,16 @@ def animation_page(gif_path: str | Path, html_path: str | Path, title: str) -> N
 # --- the teacher-depth study --------------------------------------------------------------------
 
 
+# A colour per teacher sigma_w, smallest first: distinct hues of the colour-blind-safe palette (a
+# sequential map makes neighbours such as 0.4 and 1 nearly the same colour); plasma beyond six.
+SIGMA_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+
+
 def _sigma_palette(sigmas: Sequence[float]) -> dict[float, Any]:
     sigmas = sorted(sigmas)
-    return dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.85, max(len(sigmas), 1)))))
+    if len(sigmas) <= len(SIGMA_COLOURS):
+        return dict(zip(sigmas, SIGMA_COLOURS))
+    return dict(zip(sigmas, plt.cm.plasma(np.linspace(0.05, 0.85, len(sigmas)))))
 
 
 DEPTH_LABEL = "teacher depth (layers incl. input)"
@@ -885,33 +985,58 @@ def depth_scaling(table) -> plt.Figure:
 
 
 def depth_deep(table) -> plt.Figure:
-    """The deep student's test error against teacher depth, per sigma_w: the median over seeds of the
-    first initialisation (solid) and of the best of several (dashed), bootstrap 95% error bars, and
-    the target error. ``table``: ``depth_study.deep_by_depth``."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.7, 3.0))
+    """The deep student's test error against teacher depth, per sigma_w (colour): the median over seeds
+    of the first initialisation (circles, solid), of the best of several (squares, dashed) and, where
+    the table has them, of the converged and searched students; bars: bootstrap 95% intervals of the
+    median; dotted: the target error. ``table``: ``depth_study.deep_by_depth``."""
+    from matplotlib.lines import Line2D
+
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.9, 3.3))
     palette = _sigma_palette(table["sigma_w"].unique())
     inits = int(table["inits"].max())
-    for sigma, g in table.groupby("sigma_w"):
-        kinds = [("first_init", "-", "first initialisation")]
-        if inits > 1:
-            kinds.append(("best_init", "--", f"best of {inits}"))
-        for kind, ls, what in kinds:
+    kinds = [("first_init", "-", "o", "first initialisation")]
+    if inits > 1:
+        kinds.append(("best_init", "--", "s", f"best of {inits} initialisations"))
+    for kind, ls, marker, what in (("converged", ":", "D", "converged"), ("search", "-.", "^", "search")):
+        if f"{kind}_test_error_median" in table:
+            kinds.append((kind, ls, marker, what))
+    n_series = len(palette) * len(kinds)
+    step = min(0.06, 0.6 / max(n_series, 1))  # side by side at each depth, so the bars do not hide each other
+    for j, (sigma, g) in enumerate(table.groupby("sigma_w")):
+        for i, (kind, ls, marker, _) in enumerate(kinds):
             med = g[f"{kind}_test_error_median"]
             ax.errorbar(
-                g["teacher_depth"] + (0.08 if kind == "best_init" else 0),
+                g["teacher_depth"] + (j * len(kinds) + i - (n_series - 1) / 2) * step,
                 med,
                 yerr=[med - g[f"{kind}_test_error_ci95_low"], g[f"{kind}_test_error_ci95_high"] - med],
                 color=palette[sigma],
                 ls=ls,
-                marker="o" if kind == "first_init" else "s",
+                marker=marker,
                 ms=3,
+                mfc=palette[sigma] if i == 0 else "none",
                 capsize=2,
                 lw=0.9,
-                label=f"$\\sigma_w$ = {sigma:g}, {what}",
+                elinewidth=0.7,
             )
-    ax.axhline(float(table["target_error"].iloc[0]), color=NEUTRAL, lw=0.6, ls=":")
-    ax.set(yscale="log", ylabel=f"test {REL}", title="Deep student (the teacher's own shape) against teacher depth")
+    target = float(table["target_error"].iloc[0])
+    ax.axhline(target, color=NEUTRAL, lw=0.6, ls=":")
+    seeds = int(table["n_seeds"].max())
+    ax.set(
+        yscale="log",
+        ylabel=f"test {REL}",
+        title=f"Deep student (the teacher's own shape) against teacher depth\n(median over {seeds_text(seeds)})",
+    )
     _depth_axis(ax, table["teacher_depth"])
-    ax.legend(fontsize=5, ncol=2)
+    # One entry per meaning: colour = sigma_w, marker and line = which initialisation, and the bars.
+    handles = [Line2D([], [], color=c, lw=2, label=f"$\\sigma_w$ = {s:g}") for s, c in palette.items()]
+    handles += [
+        Line2D([], [], color="0.3", ls=ls, marker=marker, ms=3, mfc="0.3" if i == 0 else "none", lw=0.9, label=what)
+        for i, (_, ls, marker, what) in enumerate(kinds)
+    ]
+    handles += [
+        Line2D([], [], color="0.3", marker="|", ms=7, ls="none", label="bars: bootstrap 95% interval of the median"),
+        Line2D([], [], color=NEUTRAL, lw=0.6, ls=":", label=f"target error {number(target)}"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6)
     fig.tight_layout()
     return fig

@@ -113,12 +113,21 @@ def xkcd_font() -> str:
     for name in XKCD_FONTS:
         if name in installed:
             return name
-    log.info(
-        "xkcd look: none of the fonts %s is installed, using %s (e.g. apt-get install fonts-humor-sans)",
-        ", ".join(XKCD_FONTS),
-        FALLBACK_FONT,
-    )
+    log.warning(missing_xkcd_font())
     return FALLBACK_FONT
+
+
+def missing_xkcd_font() -> str | None:
+    """What the xkcd look falls back to when none of its fonts is installed, else None. The workflow
+    says it on the console when it reads a config with ``figures: {xkcd: true}``; each figure job's
+    log says it again."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    if any(name in installed for name in XKCD_FONTS):
+        return None
+    return (
+        f"xkcd look: none of the fonts {', '.join(XKCD_FONTS)} is installed, using {FALLBACK_FONT}"
+        " (e.g. apt-get install fonts-humor-sans)"
+    )
 
 
 @contextlib.contextmanager

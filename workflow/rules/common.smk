@@ -31,6 +31,13 @@ try:
         logger.warning(f"config warning: {warning}")
 except ConfigError as err:
     raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
+# The xkcd look without its font falls back quietly inside each figure job (its log says so): say it
+# here, on the console, once. Only then is matplotlib imported while the workflow is read.
+if config["figures"]["xkcd"]:
+    from depthwidth.presentation.style import missing_xkcd_font
+
+    if missing := missing_xkcd_font():
+        logger.warning(f"figures: {missing}")
 
 
 onstart:
@@ -183,16 +190,31 @@ def figure_defined(name):
 
 def figure_labels(figure, regimes, widths=None):
     """Labels of a figure in the report's table of results."""
-    labels = {"figure": figure, "regime": ", ".join(regimes) or "none"}
+    labels = {"figure": figure, "regime": regimes_text(regimes)}
     if widths is not None:
         labels["width"] = widths
     return labels
 
 
+def regimes_text(regimes):
+    """Regimes as the report's table names them, short so that the figures keep their width: the
+    tutorial's by name, a sweep's by their σ_w ("σ_w = 0.5, 1, 2"; a range beyond four values),
+    not by their internal names (depth5_sigma0.50, ...)."""
+    named = [r for r in regimes if r in NAMED_REGIMES or r not in REGIMES]
+    sigmas = sorted({float(REGIMES[r]["sigma"]) for r in regimes if r not in named})
+    if len(sigmas) > 4:
+        named.append(f"σ_w = {sigmas[0]:g} to {sigmas[-1]:g} ({len(sigmas)} values)")
+    elif sigmas:
+        named.append("σ_w = " + ", ".join(f"{s:g}" for s in sigmas))
+    return ", ".join(named) or "none"
+
+
 def budget_widths_text():
     """The equal-budget students' widths, with their depths (layers counting the input), for the report."""
     sizes = [plan.student_sizes(s, {**TEACHER, "depth": TARGETS.sigma_depth}) for s in BUDGET_STUDENTS]
-    return ", ".join(f"{max(s[1:-1])} (depth {len(s) - 1})" for s in sizes) or "none"
+    if not sizes:
+        return "none"
+    return f"{', '.join(str(max(s[1:-1])) for s in sizes)} (depths {', '.join(str(len(s) - 1) for s in sizes)})"
 
 
 def shallow_widths_text(regimes):

@@ -165,7 +165,7 @@ rule figure_expressivity:
 
 
 rule readme_figures:
-    """Small copies of the figures, and the rule graph, for the README: `snakemake readme_figures` after a full run."""
+    """Copies of the figures, and the rule graph, for the README: `snakemake readme_figures` after a full run."""
     input:
         figures=[paths.figure(n, "png") for n in TARGETS.tutorial_figures()],
         animation=paths.figure("expressivity", "gif"),
@@ -179,7 +179,8 @@ rule readme_figures:
     conda:
         "../../envs/depthwidth.yaml"
     params:
-        max_width=800,
+        # the figures' own width (up to ~1400 px at 200 dpi): scaled to 800 px, their 7 pt text was ~7 px high
+        max_width=1600,
         snakefile=workflow.main_snakefile,
         configfiles=[str(f) for f in workflow.overwrite_configfiles],
     script:

@@ -17,7 +17,7 @@ rule mean_field:
             caption=f"{CAPTIONS}/mean_field.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: mean-field theory",
+                "mean-field theory",
                 [f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}"],
             ),
         ),
@@ -79,7 +79,7 @@ rule figure_trajectory_length:
             caption=f"{CAPTIONS}/trajectory_length.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: circle length against depth",
+                "circle length against depth",
                 ["σ_w = " + ", ".join(f"{s:g}" for s in EXPRESSIVITY["length_sigmas"])],
                 str(EXPRESSIVITY["width"]),
             ),
@@ -140,7 +140,7 @@ rule figure_sweep_error:
             paths.figure("sweep_error", "png"),
             caption=f"{CAPTIONS}/sweep_error.rst",
             category="Transition",
-            labels=figure_labels("order to chaos: error against sigma", list(SIGMA_REGIMES), SWEEP_WIDTHS),
+            labels=figure_labels("error against sigma", list(SIGMA_REGIMES), SWEEP_WIDTHS),
         ),
         pdf=paths.figure("sweep_error", "pdf"),
         tsv=paths.figure("sweep_error", "tsv"),
@@ -173,9 +173,7 @@ rule figure_equal_budget:
             paths.figure("equal_budget", "png"),
             caption=f"{CAPTIONS}/equal_budget.rst",
             category="Transition",
-            labels=figure_labels(
-                "order to chaos: depth at an equal budget", list(SIGMA_REGIMES), budget_widths_text()
-            ),
+            labels=figure_labels("depth at an equal budget", list(SIGMA_REGIMES), budget_widths_text()),
         ),
         pdf=paths.figure("equal_budget", "pdf"),
         tsv=paths.figure("equal_budget", "tsv"),
@@ -206,9 +204,7 @@ rule figure_sweep_scaling:
             paths.figure("sweep_scaling", "png"),
             caption=f"{CAPTIONS}/sweep_scaling.rst",
             category="Transition",
-            labels=figure_labels(
-                "order to chaos: scaling fits against sigma", TARGETS.fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS
-            ),
+            labels=figure_labels("scaling fits against sigma", TARGETS.fitted_regimes(SIGMA_REGIMES), SWEEP_WIDTHS),
         ),
         pdf=paths.figure("sweep_scaling", "pdf"),
         tsv=paths.figure("sweep_scaling", "tsv"),
@@ -237,7 +233,7 @@ rule phase_diagram:
             caption=f"{CAPTIONS}/phase_diagram.rst",
             category="Transition",
             labels=figure_labels(
-                "order to chaos: phase diagram",
+                "phase diagram",
                 [
                     f"σ_w {config['theory']['sigma_min']:g}–{config['theory']['sigma_max']:g}, "
                     f"σ_b 0–{config['theory']['sigma_b_max']:g}"
