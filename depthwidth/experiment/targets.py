@@ -1,4 +1,4 @@
-"""The files a config makes, by kind: what the rules ask for as inputs and the named targets.
+"""The files a config makes, by kind: what the rules ask for as inputs.
 
 Torch-free, from the config alone (through :mod:`plan` and :mod:`paths`), so that Snakemake,
 the tests and the benchmark list the same files. ``workflow/rules/common.smk`` holds one
@@ -12,22 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from depthwidth.experiment import paths, plan
-
-# Why a figure may be missing from a config's results, for the message naming it as a target.
-FIGURE_NEEDS = {
-    "deep_loss": "a named regime with deep_student: true",
-    "error_vs_width": "a named regime with at least two shallow_widths",
-    "mean_field": "nonlinearity: tanh",
-    "phase_diagram": "nonlinearity: tanh",
-    "trajectory_length": "nonlinearity: tanh",
-    "sweep_error": "a `sweep` section with sigmas (e.g. --configfile configs/study.yaml)",
-    "equal_budget": "a `sweep` section with sigmas and budget_depths (configs/study.yaml)",
-    "sweep_scaling": "a `sweep` section with sigmas and at least two shallow_widths (configs/study.yaml)",
-    "study": "nonlinearity: tanh, or a `sweep` section with sigmas (configs/study.yaml)",
-    "depth_error": "a `sweep` section with sigmas and two or more teacher_depths (configs/depth.yaml)",
-    "depth_scaling": "a `sweep` with two or more teacher_depths and at least two shallow_widths (configs/depth.yaml)",
-    "depth_deep": "a `sweep` with two or more teacher_depths and deep_student: true (configs/depth.yaml)",
-}
 
 Regimes = Mapping[str, Mapping[str, Any]] | list[str]
 
@@ -134,57 +118,6 @@ class Targets:
 
     def scaling_fits(self, regimes: Regimes | None = None) -> list[str]:
         return [paths.scaling_fit(r) for r in self.fitted_regimes(regimes)]
-
-    # --- figures and the named targets ---
-
-    def tutorial_figures(self) -> list[str]:
-        names = ["predictions", "expressivity"]
-        if self.deep_regimes(self.named):
-            names.append("deep_loss")
-        if self.fitted_regimes(self.named):
-            names.append("error_vs_width")
-        return names
-
-    def study_figures(self) -> list[str]:
-        """Figures of the study: the cheap theory ones always (tanh), the sweep's when it lists sigmas."""
-        names = ["mean_field", "phase_diagram", "trajectory_length"] if self.config["nonlinearity"] == "tanh" else []
-        if self.sweep:
-            names.append("sweep_error")
-            if self.budget_students:
-                names.append("equal_budget")
-            if self.fitted_regimes(self.sigma_regimes):
-                names.append("sweep_scaling")
-        if len(self.sweep_depths) > 1:
-            names.append("depth_error")
-            if self.fitted_regimes(self.sweep):
-                names.append("depth_scaling")
-            if self.config["sweep"]["deep_student"]:
-                names.append("depth_deep")
-        return names
-
-    def tutorial_outputs(self) -> list[str]:
-        """The tutorial's figures, the animation and the summary table (``snakemake tutorial``)."""
-        return [
-            paths.summary("tsv"),
-            paths.summary("html"),
-            paths.figure("expressivity", "gif"),
-            paths.figure("expressivity_animation", "html"),
-        ] + [paths.figure(n, ext) for n in self.tutorial_figures() for ext in ("png", "pdf")]
-
-    def study_outputs(self) -> list[str]:
-        """The order-to-chaos figures and their tables (``snakemake study``)."""
-        return [paths.figure(n, ext) for n in self.study_figures() for ext in ("png", "pdf", "tsv")]
-
-    def all_outputs(self) -> list[str]:
-        return self.tutorial_outputs() + self.study_outputs()
-
-    def undefined(self, name: str) -> str:
-        """Why ``name`` (a figure or target) is not a result of this config, and what it makes."""
-        return (
-            f"{name} is not a result of this config: it needs {FIGURE_NEEDS[name]}.\nThis config makes: "
-            + ", ".join(["summary", *self.tutorial_figures(), *self.study_figures()])
-            + " (targets: all, tutorial, study, figures)."
-        )
 
     # --- what a successful run deletes ---
 

@@ -3,4 +3,5 @@
 - ``style``: one look for every figure: palette, sizes, fonts, saving PNG and PDF.
 - ``figures``: every figure, as functions from plain arrays to a matplotlib figure.
 - ``captions``: the numbers the report's captions quote.
+- ``catalog``: every figure declared once (inputs, report entry, parameters, caption numbers); the named targets.
 """

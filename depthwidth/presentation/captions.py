@@ -57,12 +57,12 @@ def when_made(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*paths: str | Sequence[str]) -> Any:
         flat = [p for arg in paths for p in ([arg] if isinstance(arg, (str, Path)) else arg)]
-        return _read_if_made(flat, func, *paths)
+        return read_if_made(flat, func, *paths)
 
     return wrapper
 
 
-def _read_if_made(paths: Sequence[str | Path], func: Callable[..., Any], *args: Any) -> Any:
+def read_if_made(paths: Sequence[str | Path], func: Callable[..., Any], *args: Any) -> Any:
     """``func(*args)`` once every path exists; None before, or when a file cannot be read."""
     if not all(Path(p).exists() for p in paths):
         return None
@@ -228,7 +228,7 @@ def when_table_made(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(func)
     def wrapper(table_path: str, *args: Any) -> Any:
-        return _read_if_made([table_path], func, table_path, *args)
+        return read_if_made([table_path], func, table_path, *args)
 
     return wrapper
 

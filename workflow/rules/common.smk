@@ -14,6 +14,7 @@ from depthwidth.experiment import paths, plan, resources
 from depthwidth.experiment.config import ConfigError, check_device, validate as validate_config
 from depthwidth.experiment.targets import Targets
 from depthwidth.jobs import sources
+from depthwidth.presentation import catalog
 
 # Before any job, every check in one order (depthwidth.experiment.config.validate, which the tests
 # call too) on the config files' strict reading (the Snakefile's FILE_CONFIG): --config values
@@ -167,7 +168,7 @@ def defined_outputs(name, files):
 
     def inputs(wildcards):
         if not files:
-            raise WorkflowError(TARGETS.undefined(name))
+            raise WorkflowError(catalog.undefined(TARGETS, name))
         return files
 
     return inputs
@@ -178,44 +179,8 @@ def figure_defined(name):
     (asked for by rule name, e.g. `snakemake figure_sweep_error` without a sweep)."""
 
     def inputs(wildcards):
-        if name not in TARGETS.tutorial_figures() + TARGETS.study_figures():
-            raise WorkflowError(TARGETS.undefined(name))
+        if name not in catalog.tutorial_figures(TARGETS) + catalog.study_figures(TARGETS):
+            raise WorkflowError(catalog.undefined(TARGETS, name))
         return []
 
     return inputs
-
-
-# --- the report's labels ---
-
-
-def figure_labels(figure, regimes, widths=None):
-    """Labels of a figure in the report's table of results."""
-    labels = {"figure": figure, "regime": regimes_text(regimes)}
-    if widths is not None:
-        labels["width"] = widths
-    return labels
-
-
-def regimes_text(regimes):
-    """Regimes as the report's table names them, short so that the figures keep their width: the
-    tutorial's by name, a sweep's by their σ_w ("σ_w = 0.5, 1, 2"; a range beyond four values),
-    not by their internal names (depth5_sigma0.50, ...)."""
-    named = [r for r in regimes if r in NAMED_REGIMES or r not in REGIMES]
-    sigmas = sorted({float(REGIMES[r]["sigma"]) for r in regimes if r not in named})
-    if len(sigmas) > 4:
-        named.append(f"σ_w = {sigmas[0]:g} to {sigmas[-1]:g} ({len(sigmas)} values)")
-    elif sigmas:
-        named.append("σ_w = " + ", ".join(f"{s:g}" for s in sigmas))
-    return ", ".join(named) or "none"
-
-
-def budget_widths_text():
-    """The equal-budget students' widths, with their depths (layers counting the input), for the report."""
-    sizes = [plan.student_sizes(s, {**TEACHER, "depth": TARGETS.sigma_depth}) for s in BUDGET_STUDENTS]
-    if not sizes:
-        return "none"
-    return f"{', '.join(str(max(s[1:-1])) for s in sizes)} (depths {', '.join(str(len(s) - 1) for s in sizes)})"
-
-
-def shallow_widths_text(regimes):
-    return "; ".join(", ".join(map(str, REGIMES[r]["shallow_widths"])) for r in regimes) or "none"

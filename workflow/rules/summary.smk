@@ -90,7 +90,7 @@ rule summary:
             paths.summary("html"),
             caption="../report/summary.rst",
             category="Summary",
-            labels={"figure": "summary table", "regime": regimes_text(REGIMES)},
+            labels={"figure": "summary table", "regime": catalog.regimes_text(TARGETS, REGIMES)},
         ),
     log:
         paths.log("summary"),
