@@ -89,6 +89,8 @@ def _companion_files(module: Path) -> set[Path]:
 
 
 def code_inputs(script: str | os.PathLike, package_dir: str | os.PathLike, start: str | os.PathLike = ".") -> list[str]:
-    """``script_sources`` as paths relative to ``start`` (the working directory), so that a clone
-    moved with its results, whose paths all move together, stays up to date."""
-    return [os.path.relpath(path, start) for path in script_sources(script, package_dir)]
+    """The script itself and its ``script_sources``, as paths relative to ``start`` (the working
+    directory), so that a clone moved with its results, whose paths all move together, stays up to
+    date. As inputs their content counts, not their times: a fresh clone, whose files are all new,
+    reruns nothing (the default profile leaves out Snakemake's trigger on a script's time)."""
+    return [os.path.relpath(path, start) for path in [Path(script), *script_sources(script, package_dir)]]

@@ -26,22 +26,7 @@ from depthwidth.analysis.results import load_metrics, median_by_regime
 from depthwidth.analysis.scaling import width_for_error
 from depthwidth.experiment import paths
 from depthwidth.jobs.artifacts import ArtifactError, read_json
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def number(x: float | None, digits: int = 2) -> str:
-    """``x`` to ``digits`` significant digits; powers of ten as ``3.1×10⁻⁷`` outside [10⁻³, 10⁴)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    x = float(x)
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    if x == 0 or 1e-3 <= abs(x) < 1e4:
-        return f"{float(f'{x:.{digits}g}'):g}"  # 2.3e+02 -> 230: no exponent in this range
-    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
-    power = f"10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-    return power if mantissa in ("1", "1." + "0" * (digits - 1)) else f"{mantissa}×{power}"
+from depthwidth.presentation.numbers import number
 
 
 def _float(value: Any) -> float:

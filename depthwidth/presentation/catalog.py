@@ -21,7 +21,7 @@ from depthwidth.experiment import paths, plan
 from depthwidth.experiment.targets import Targets
 from depthwidth.presentation import captions
 
-Inputs = dict[str, list[str]]
+Inputs = dict[str, str | list[str]]  # a name, and one file or a list
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ STUDY = [
         title="circle length against depth",
         needs="nonlinearity: tanh",
         made=_tanh,
-        inputs=lambda t: {"lengths": [paths.expressivity("length_vs_depth.tsv")]},
+        inputs=lambda t: {"lengths": paths.expressivity("length_vs_depth.tsv")},
         params=lambda t: {"width": t.config["expressivity"]["width"], "nonlinearity": t.config["nonlinearity"]},
         caption=lambda t, input, output: captions.trajectory_length(output.tsv),
         regimes=lambda t: ["σ_w = " + ", ".join(f"{s:g}" for s in t.config["expressivity"]["length_sigmas"])],

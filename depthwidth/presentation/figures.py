@@ -21,7 +21,7 @@ from depthwidth.analysis.sigma_study import SEED_BANDS
 from depthwidth.experiment import paths
 from depthwidth.experiment.sizes import n_parameters
 from depthwidth.jobs.artifacts import atomic_path
-from depthwidth.presentation.captions import number
+from depthwidth.presentation.numbers import number
 from depthwidth.presentation.style import COLUMN_WIDTH, FULL_WIDTH, NEUTRAL, regime_colour
 
 REL = r"MSE / Var($y_\mathrm{test}$)"

@@ -46,8 +46,11 @@ for fig in catalog.FIGURES:
             caption_numbers(fig),
             **fig.params(TARGETS),
             xkcd=config["figures"]["xkcd"],
+            # the script's name as a parameter: Snakemake reads the `script:` path when the job
+            # runs, after this loop has moved on, so it must not name `fig`
+            script=f"{fig.rule}.py",
         script:
-            f"../../scripts/{fig.rule}.py"
+            "../../scripts/{params.script}"
 
 
 rule figure_expressivity:
