@@ -241,6 +241,11 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
                     f" of depth-{depth} teachers" if depth != teacher["depth"] else ""
                 )
                 check_budget(key, student_sizes(name, {**teacher, "depth": depth}), what)
+    if config["data"].get("standardise_targets") and n_train < 2:
+        raise ConfigError(
+            f"config key 'data.n_train': {n_train} training point with data.standardise_targets: true, whose "
+            "targets' standard deviation (the divisor) is 0; use 2 or more points, or standardise_targets: false"
+        )
     theory = config.get("theory") or {}
     if "sigma_min" in theory and "sigma_max" in theory and theory["sigma_min"] >= theory["sigma_max"]:
         raise ConfigError(
