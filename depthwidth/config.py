@@ -188,6 +188,8 @@ def near_miss_regimes(names: Iterable[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+# the smallest learning rate of any phase (the schema's minimum of shallow.lr and deep.lr, why there)
+MIN_LR = 1e-30
 # sigma_w of a simulated point: chi_1 = sigma_w^2 is 1e-6 there, far into the ordered phase
 SIMULATION_SIGMA_W_MIN = 1e-3
 
@@ -241,6 +243,32 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
                     f" of depth-{depth} teachers" if depth != teacher["depth"] else ""
                 )
                 check_budget(key, student_sizes(name, {**teacher, "depth": depth}), what)
+    deep = config["deep"]
+    last = math.log10(deep["lr"]) - (deep["phases"] - 1) * math.log10(deep["lr_decay"])
+    if last < math.log10(MIN_LR):
+        raise ConfigError(
+            f"config key 'deep.lr_decay': {deep['lr_decay']:g} over deep.phases={deep['phases']} takes the last "
+            f"phase's learning rate deep.lr / lr_decay^(phases - 1) to 1e{last:.0f}, below {MIN_LR:g} (where Adam "
+            "moves no weight; the deep.lr key's bound); lower lr_decay or phases"
+        )
+    if config.get("engine") == "native":
+        from .native import MAX_LAYERS
+        from .plan import regimes as all_regimes
+
+        deepest = max(
+            [spec["teacher_depth"] for spec in all_regimes(config).values()]
+            + list((config.get("sweep") or {}).get("budget_depths") or [])
+        )
+        if deepest > MAX_LAYERS:  # the deep student has depth weight layers
+            raise ConfigError(
+                f"config key 'engine': native trains nets of at most {MAX_LAYERS} weight layers, and the deep "
+                f"students of depth-{deepest} teachers have {deepest}; engine: auto (torch for those) or torch"
+            )
+    if (config.get("polish") or {}).get("enabled") and config["nonlinearity"] == "relu":
+        raise ConfigError(
+            "config key 'polish.enabled': true with nonlinearity: relu, whose kinks make the residual non-smooth "
+            "for Levenberg-Marquardt (depthwidth.levmar supports tanh and linear); set polish.enabled: false"
+        )
     if config["data"].get("standardise_targets") and n_train < 2:
         raise ConfigError(
             f"config key 'data.n_train': {n_train} training point with data.standardise_targets: true, whose "
@@ -337,6 +365,22 @@ def check_sizes(config: Mapping[str, Any]) -> None:
             MAX_ARRAY,
             "one layer's activity over the training points, 80 GB in float64",
         )
+    if (config.get("polish") or {}).get("enabled"):
+        # Levenberg-Marquardt holds the Jacobian (n_train x P) and J^T J (P x P) of each student
+        for name, spec in plan_regimes.items():
+            shape = {**teacher, "depth": spec["teacher_depth"]}
+            for student in regime_students(spec):
+                params = n_parameters(student_sizes(student, shape))
+                held = max(params * params, n_train * params)
+                if held > MAX_ARRAY:
+                    raise _too_large(
+                        "polish.enabled",
+                        f"the polish of {name}'s {student} ({params} weights): its Jacobian (data.n_train x P) "
+                        "or J^T J (P x P)",
+                        held,
+                        MAX_ARRAY,
+                        "80 GB in float64; polish: {enabled: false} for students this large",
+                    )
     ex = config["expressivity"]
     shown = len(ex["regimes"]) * (ex["depth"] - 1) * ex["points"] * ex["width"]
     if shown > MAX_TRAJECTORIES:
