@@ -536,7 +536,9 @@ def check_compile_cache(config: Mapping[str, Any]) -> None:
             "(the compiled-graph cache is a folder; set compile_cache to one, or compile: false)"
         )
     try:  # a real file, not os.access: root passes os.access on read-only and virtual file systems
-        tempfile.TemporaryFile(dir=probe).close()
+        handle, name = tempfile.mkstemp(dir=probe, prefix=".compile_cache_check")
+        os.close(handle)
+        os.unlink(name)
     except OSError as err:
         what = "is" if probe == folder else "would be made in"
         raise ConfigError(
