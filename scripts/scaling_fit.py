@@ -15,9 +15,11 @@ with runtime.job(snakemake) as log:
     polished = [read_json(path, ("train_relative_error", "test_relative_error")) for path in snakemake.input["polish"]]
     metrics = [load_metrics(path) for path in snakemake.input["metrics"]]
     fit = fit_students(metrics, snakemake.params.target_error, polished or None)
-    log.info("slope %.4f, intercept %.4f, predicted width %.4g", fit["slope"], fit["intercept"], fit["predicted_width"])
+    log.info("slope %.4f, intercept %.4f, predicted width %s", fit["slope"], fit["intercept"], fit["predicted_width"])
+    if "predicted_width_note" in fit:
+        log.warning("predicted width: %s", fit["predicted_width_note"])
     for kind, line in fit.get("fits", {}).items():
         log.info(
-            "%s: slope %.4f, R^2 %.3f, predicted width %.4g", kind, line["slope"], line["r2"], line["predicted_width"]
+            "%s: slope %.4f, R^2 %.3f, predicted width %s", kind, line["slope"], line["r2"], line["predicted_width"]
         )
     write_json(snakemake.output["fit"], {"regime": snakemake.wildcards.regime, **fit})

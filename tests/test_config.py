@@ -215,7 +215,7 @@ def test_cases_cover_every_schema_key():
     assert len(by_kind["misspelt key"]) == len(KEYS) - 1  # all but the regime's own name (it is free)
     # 79 keys today; a new key adds its cases by itself, and this count reminds to look at them.
     assert len(KEYS) == 79
-    assert len(CASES) == 324
+    assert len(CASES) == 326
 
 
 def test_every_number_has_a_maximum():
@@ -256,7 +256,7 @@ def test_messages_are_one_line_per_key_and_readable():
     with pytest.raises(ConfigError) as err:
         check_schema(bad, SCHEMA)
     assert str(err.value).splitlines() == [
-        "config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0",
+        "config key 'regimes.chaotic.sigma': -1 is less than the minimum of 1e-06",
         "config key 'shalow': unknown key; did you mean 'shallow'?",
     ]
 
@@ -516,7 +516,7 @@ def test_cross_key_rules(name):
 CLI_CASES = {
     "out of range, nested": (
         {"regimes": {"chaotic": {"sigma": -1}}},
-        "config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0",
+        "config key 'regimes.chaotic.sigma': -1 is less than the minimum of 1e-06",
     ),
     "wrong type": ({"seeds": "7"}, "config key 'seeds': '7' is not of type 'array'"),
     "empty list": ({"expressivity": {"regimes": []}}, "config key 'expressivity.regimes': [] should be non-empty"),

@@ -89,6 +89,8 @@ def width_by_depth(fits: Sequence[Mapping[str, Any]], specs: Mapping[str, Mappin
                 # a polished run's fit of the converged training errors: the capacity
                 **{
                     f"converged_train_{k}": float(fit["fits"]["converged_train"][k])
+                    if fit["fits"]["converged_train"].get(k) is not None
+                    else np.nan  # null: no finite width
                     for k in ("slope", "predicted_width")
                     if "fits" in fit
                 },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,6 +29,22 @@ def width_for_error(slope: float, intercept: float, target: float) -> float:
         return float("inf")
     with np.errstate(over="ignore"):
         return float(np.exp((np.log(target) - intercept) / slope))
+
+
+def predicted_width(slope: float, intercept: float, target: float) -> tuple[float | None, str | None]:
+    """(width, note): the width at which the line reaches ``target``, as :func:`width_for_error`, except
+    that a line falling too slowly to reach it below the largest float gives ``None`` and a note
+    naming ``scaling.target_error`` (JSON ``null``, not an infinity that reads as "never");
+    a line that does not fall gives ``inf`` with a note saying so."""
+    width = width_for_error(slope, intercept, target)
+    if math.isfinite(width):
+        return width, None
+    if slope >= 0:
+        return width, f"the fitted error does not fall with width (slope {slope:.3g}): no width reaches it"
+    return None, (
+        f"the fitted line (slope {slope:.3g}) reaches scaling.target_error={target:g} only beyond the largest "
+        "float: no finite width; a larger scaling.target_error or widths where the error falls faster"
+    )
 
 
 def bootstrap_fit(
@@ -85,11 +102,14 @@ def fit_students(metrics: Sequence[dict], target: float, polished: Sequence[dict
     out = {
         **fit,
         "target_error": target,
-        "predicted_width": width_for_error(fit["slope"], fit["intercept"], target),
+        "predicted_width": None,
         "widths": widths,
         "test_relative_errors": errors,
         "seeds": seeds,
     }
+    out["predicted_width"], note = predicted_width(fit["slope"], fit["intercept"], target)
+    if note:
+        out["predicted_width_note"] = note
     if len(set(seeds)) > 1:
         out.update(bootstrap_fit(widths, errors, seeds, target))
     if polished is not None:
@@ -98,8 +118,10 @@ def fit_students(metrics: Sequence[dict], target: float, polished: Sequence[dict
         for kind, (source, split) in FITS.items():
             values = [r[f"{split}_relative_error"] for r in sources[source]]
             line = fit_power_law(widths, np.maximum(values, FLOOR))
-            width = width_for_error(line["slope"], line["intercept"], target)
+            width, note = predicted_width(line["slope"], line["intercept"], target)
             out["fits"][kind] = {**line, "predicted_width": width, "relative_errors": values}
+            if note:
+                out["fits"][kind]["predicted_width_note"] = note
     return out
 
 

@@ -152,7 +152,7 @@ def fit_rows(
                 "n_seeds": len(set(fit["seeds"])),
                 **{k: float(fit[k]) if fit.get(k) is not None else np.nan for k in keys},
                 **{
-                    f"{kind}_{k}": float(line[k])
+                    f"{kind}_{k}": float(line[k]) if line.get(k) is not None else np.nan  # null: no finite width
                     for kind, line in fit.get("fits", {}).items()
                     if kind != "adam_test"
                     for k in ("slope", "r2", "predicted_width")

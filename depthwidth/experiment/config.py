@@ -8,7 +8,7 @@ when the Snakefile is parsed (and the tests call the same way):
 
 - :func:`check_schema` validates the config against ``workflow/schemas/config.schema.yaml``
   (types, ranges, unknown or misspelt keys) and reports every problem as
-  ``config key 'regimes.chaotic.sigma': -1 is less than or equal to the minimum of 0``;
+  ``config key 'regimes.chaotic.sigma': -1 is less than the minimum of 1e-06``;
   Snakemake's own ``validate`` then fills in the defaults.
 - :func:`check_config` relates keys to each other, which a JSON schema cannot express:
   widths strictly increasing, more training points per parameter than the floor, the
@@ -26,6 +26,7 @@ import functools
 import math
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,12 @@ def near_miss_regimes(names: Iterable[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+# the smallest learning rate of any phase (the schema's minimum of shallow.lr and deep.lr, why there)
+MIN_LR = 1e-30
+# sigma_w of a simulated point: chi_1 = sigma_w^2 is 1e-6 there, far into the ordered phase
+SIMULATION_SIGMA_W_MIN = 1e-3
+
+
 def check_config(config: Mapping[str, Any]) -> list[str]:
     """Raise :class:`ConfigError` for the first cross-key rule the (schema-valid, defaults filled)
     config breaks; return warnings (regime names that look misspelt)."""
@@ -236,6 +243,37 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
                     f" of depth-{depth} teachers" if depth != teacher["depth"] else ""
                 )
                 check_budget(key, student_sizes(name, {**teacher, "depth": depth}), what)
+    deep = config["deep"]
+    last = math.log10(deep["lr"]) - (deep["phases"] - 1) * math.log10(deep["lr_decay"])
+    if last < math.log10(MIN_LR):
+        raise ConfigError(
+            f"config key 'deep.lr_decay': {deep['lr_decay']:g} over deep.phases={deep['phases']} takes the last "
+            f"phase's learning rate deep.lr / lr_decay^(phases - 1) to 1e{last:.0f}, below {MIN_LR:g} (where Adam "
+            "moves no weight; the deep.lr key's bound); lower lr_decay or phases"
+        )
+    if config.get("engine") == "native":
+        from .native import MAX_LAYERS
+        from .plan import regimes as all_regimes
+
+        deepest = max(
+            [spec["teacher_depth"] for spec in all_regimes(config).values()]
+            + list((config.get("sweep") or {}).get("budget_depths") or [])
+        )
+        if deepest > MAX_LAYERS:  # the deep student has depth weight layers
+            raise ConfigError(
+                f"config key 'engine': native trains nets of at most {MAX_LAYERS} weight layers, and the deep "
+                f"students of depth-{deepest} teachers have {deepest}; engine: auto (torch for those) or torch"
+            )
+    if (config.get("polish") or {}).get("enabled") and config["nonlinearity"] == "relu":
+        raise ConfigError(
+            "config key 'polish.enabled': true with nonlinearity: relu, whose kinks make the residual non-smooth "
+            "for Levenberg-Marquardt (depthwidth.levmar supports tanh and linear); set polish.enabled: false"
+        )
+    if config["data"].get("standardise_targets") and n_train < 2:
+        raise ConfigError(
+            f"config key 'data.n_train': {n_train} training point with data.standardise_targets: true, whose "
+            "targets' standard deviation (the divisor) is 0; use 2 or more points, or standardise_targets: false"
+        )
     theory = config.get("theory") or {}
     if "sigma_min" in theory and "sigma_max" in theory and theory["sigma_min"] >= theory["sigma_max"]:
         raise ConfigError(
@@ -243,6 +281,13 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             f"{theory['sigma_max']}; the grid runs from sigma_min up to sigma_max"
         )
     simulation = theory.get("simulation") or {}
+    for i, (sigma_w, _) in enumerate(simulation.get("points", [])):
+        if sigma_w < SIMULATION_SIGMA_W_MIN:
+            raise ConfigError(
+                f"config key 'theory.simulation.points[{i}][0]': sigma_w={sigma_w} is below "
+                f"{SIMULATION_SIGMA_W_MIN:g} (a net of weight scale 0 has no fixed point q*, and a perturbation "
+                "through it vanishes); each point is [sigma_w, sigma_b] with sigma_w >= 0.001"
+            )
     if simulation and not simulation["burn_in"] <= simulation["layers"] - 2:
         raise ConfigError(
             f"config key 'theory.simulation.burn_in': {simulation['burn_in']} leaves fewer than two of "
@@ -254,6 +299,9 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             f"config key 'expressivity.regimes': {unknown} not among the configured regimes {sorted(regimes)}"
             + _did_you_mean(unknown[0], regimes)
         )
+    check_sizes(config)
+    check_scales(config)
+    check_compile_cache(config)
     return [
         f"config keys 'regimes.{a}' and 'regimes.{b}': two regimes whose names are a letter or two apart "
         f"(a misspelling? did you mean one of them?); both are trained, each under its own name"
@@ -261,27 +309,243 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
     ]
 
 
-class CliLoader(yaml.SafeLoader):
-    """YAML with the 1.2 core schema's scalars: ``true``/``false`` are booleans but ``on``/``yes``
-    stay words, and ``1e-3`` is a number (PyYAML's 1.1 rules need a dot: ``1.0e-3``)."""
+# --- bounds between keys: sizes, scales, folders --------------------------------------------------
+#
+# Each key has a bound of its own in the schema (with its reason there); these bound what keys
+# allocate together, checked before anything of that size is allocated or looped over.
+
+# Values in one array that a job holds at once (a layer's activity over the training points, the
+# data's inputs, one layer of the circle): 10^10 float64s are 80 GB, an H100's memory and a large
+# node's; anything larger could only fail with an out-of-memory error far into a run.
+MAX_ARRAY = 10**10
+# Values the expressivity .npz keeps (every layer of every shown net, float32 on disk): 10^9 is 4 GB
+# of file and 8 GB of float64 while drawn.
+MAX_TRAJECTORIES = 10**9
+# Students trained (regimes x seeds x students x restarts): each is a folder of files and a dozen
+# paths that Snakemake plans in memory; 10^6 is ~10^7 files, a cluster's largest campaign.
+MAX_STUDENTS = 10**6
 
 
-CliLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-CliLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-CliLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+def _too_large(key: str, what: str, count: int, bound: int, because: str) -> ConfigError:
+    return ConfigError(f"config key '{key}': {what} is {count:.3g} values, above the bound {bound:.0e} ({because})")
+
+
+def check_sizes(config: Mapping[str, Any]) -> None:
+    """Refuse products of sizes that no job could hold (see :data:`MAX_ARRAY` and the others)."""
+    from .plan import regimes as all_regimes
+    from .plan import restart_students
+
+    teacher, data = config["teacher"], config["data"]
+    n_train, n_test = data["n_train"], data["n_test"]
+    inputs = (n_train + n_test) * teacher["n_in"]
+    if inputs > MAX_ARRAY:
+        raise _too_large(
+            "data.n_train",
+            "(data.n_train + data.n_test) x teacher.n_in, the inputs",
+            inputs,
+            MAX_ARRAY,
+            "80 GB in float64, a large GPU's or node's memory",
+        )
+    plan_regimes = all_regimes(config)
+    widest = max(
+        [teacher["width"]]
+        + [max(spec["shallow_widths"]) for spec in plan_regimes.values() if spec["shallow_widths"]]
+        + [
+            max(student_sizes(n, teacher)[1:-1])
+            for spec in plan_regimes.values()
+            for n in spec.get("budget_students", [])
+        ]
+    )
+    layer = max(n_train, n_test) * widest
+    if layer > MAX_ARRAY:
+        raise _too_large(
+            "data.n_train",
+            f"data.n_train x the widest student's hidden layer ({widest})",
+            layer,
+            MAX_ARRAY,
+            "one layer's activity over the training points, 80 GB in float64",
+        )
+    if (config.get("polish") or {}).get("enabled"):
+        # Levenberg-Marquardt holds the Jacobian (n_train x P) and J^T J (P x P) of each student
+        for name, spec in plan_regimes.items():
+            shape = {**teacher, "depth": spec["teacher_depth"]}
+            for student in regime_students(spec):
+                params = n_parameters(student_sizes(student, shape))
+                held = max(params * params, n_train * params)
+                if held > MAX_ARRAY:
+                    raise _too_large(
+                        "polish.enabled",
+                        f"the polish of {name}'s {student} ({params} weights): its Jacobian (data.n_train x P) "
+                        "or J^T J (P x P)",
+                        held,
+                        MAX_ARRAY,
+                        "80 GB in float64; polish: {enabled: false} for students this large",
+                    )
+    ex = config["expressivity"]
+    shown = len(ex["regimes"]) * (ex["depth"] - 1) * ex["points"] * ex["width"]
+    if shown > MAX_TRAJECTORIES:
+        raise _too_large(
+            "expressivity.points",
+            "len(expressivity.regimes) x (expressivity.depth - 1) x "
+            "expressivity.points x expressivity.width, the trajectories kept",
+            shown,
+            MAX_TRAJECTORIES,
+            "the expressivity .npz keeps every layer: 4 GB of float32",
+        )
+    for key, points in (("expressivity.points", ex["points"]), ("expressivity.length_points", ex["length_points"])):
+        if points * ex["width"] > MAX_ARRAY:
+            raise _too_large(
+                key,
+                f"{key} x expressivity.width, one layer of the circle",
+                points * ex["width"],
+                MAX_ARRAY,
+                "80 GB in float64",
+            )
+    sim = (config.get("theory") or {}).get("simulation") or {}
+    if sim and 2 * sim["inputs"] * sim["width"] + sim["width"] ** 2 > MAX_ARRAY:
+        raise _too_large(
+            "theory.simulation.width",
+            "a layer's weights and its inputs' activity",
+            2 * sim["inputs"] * sim["width"] + sim["width"] ** 2,
+            MAX_ARRAY,
+            "80 GB in float64",
+        )
+    seeds = len(config["seeds"])
+    restarts = config.get("restarts") or {}
+    extra = max(0, restarts.get("count", 1) - 1)
+    students = 0
+    for spec in plan_regimes.values():
+        students += seeds * (len(regime_students(spec)) + extra * len(restart_students(config, spec) if extra else []))
+    if students > MAX_STUDENTS:
+        raise _too_large(
+            "seeds",
+            "the students trained (seeds x regimes x students x restarts.count)",
+            students,
+            MAX_STUDENTS,
+            "each is a folder of files and paths Snakemake plans in memory",
+        )
+
+
+# A random net's activity is checked through the mean-field length map q -> sigma^2 E[phi(sqrt(q) z)^2]
+# (exact for relu, q sigma^2 / 2, and linear, q sigma^2; tanh by quadrature). Its logarithm is
+# followed, so depths of 10^4 neither overflow nor underflow the check itself.
+def _log_length_map(log_q: float, sigma: float, phi: str) -> float:
+    log_s2 = 2 * math.log(sigma)
+    if phi == "linear":
+        return log_s2 + log_q
+    if phi == "relu":
+        return log_s2 + log_q - math.log(2)
+    if log_q < math.log(1e-8):  # tanh(u)^2 = u^2 (1 - O(u^2)): the map is q sigma^2 to 1e-8
+        return log_s2 + log_q
+    import numpy as np
+
+    from .theory import normal_mean
+
+    return log_s2 + math.log(normal_mean(lambda u: np.tanh(u) ** 2, math.exp(0.5 * log_q)))
+
+
+def log_variances(sigma: float, log_q1: float, layers: int, phi: str) -> tuple[float, float, float]:
+    """(log q of the last, the least and the largest of ``layers`` layers) of a bias-free random net
+    whose first layer has variance ``exp(log_q1)`` and every later one the length map's."""
+    log_q = low = high = log_q1
+    for done in range(1, layers):
+        nxt = _log_length_map(log_q, sigma, phi)
+        left = layers - 1 - done
+        # geometric from here (linear, relu, tanh's small-q regime) or at tanh's fixed point: jump to the end
+        if phi != "tanh" or nxt < math.log(1e-8) and sigma <= 1 or abs(nxt - log_q) < 1e-12:
+            step = nxt - log_q
+            end = nxt + step * left
+            return end, min(low, nxt, end), max(high, nxt, end)
+        log_q = nxt
+        low, high = min(low, log_q), max(high, log_q)
+    return log_q, low, high
+
+
+# Targets must stand this far above their dtype's resolution (mean field), the teacher job's own
+# floor (depthwidth.teacher.check_teacher_data: std > eps) with room for a draw several times below
+# the mean-field scale; configs/depth.yaml's deepest quasi-linear teachers (depth 10, sigma 0.4,
+# float32) stand ~750 eps above it and must pass.
+TARGET_MARGIN = 10.0
+# Activities' squares must stay normal float64s with room for sums over 10^7 points and a
+# trapezoid's weights: |log q| below log(1e250).
+LOG_Q_RANGE = math.log(1e250)
+
+
+def check_scales(config: Mapping[str, Any]) -> None:
+    """Refuse weight scales whose nets' activity under- or overflows (finite-output checks).
+
+    The teachers' targets (every named and sweep regime, at its teacher depth) must have a
+    mean-field standard deviation TARGET_MARGIN above the dtype's resolution and their squares,
+    summed over the training points, finite in it; the random nets of the expressivity pictures
+    and length measurement must keep activities whose squares are normal float64 numbers.
+    """
+    from .plan import regimes as all_regimes
+
+    phi = config["nonlinearity"]
+    eps = 2.0**-23 if config["dtype"] == "float32" else 2.0**-52
+    largest = 3.4028234663852886e38 if config["dtype"] == "float32" else 1.7976931348623157e308
+    n_train = config["data"]["n_train"]
+    for name, spec in all_regimes(config).items():
+        sigma, depth = spec["sigma"], spec["teacher_depth"]
+        key = f"regimes.{name}.sigma" if name in config["regimes"] else "sweep.sigmas"
+        # hidden layer 1 has variance sigma^2 (inputs N(0, I)); depth - 1 maps on to the readout y
+        log_y, _, high = log_variances(sigma, 2 * math.log(sigma), depth, phi)
+        std = math.exp(0.5 * log_y)
+        if std < TARGET_MARGIN * eps:
+            raise ConfigError(
+                f"config key '{key}': {sigma:g} gives depth-{depth} {phi} teachers targets of standard deviation "
+                f"~{std:.2g} (mean field), not {TARGET_MARGIN:g} times above {config['dtype']}'s resolution "
+                f"{eps:.2g}: their errors would be rounding noise; raise the sigma (or dtype: float64)"
+            )
+        if high + math.log(n_train * TARGET_MARGIN) > math.log(largest):
+            raise ConfigError(
+                f"config key '{key}': {sigma:g} gives depth-{depth} {phi} teachers activities of variance "
+                f"~e^{high:.0f} (mean field), whose squared errors over data.n_train={n_train} points overflow "
+                f"{config['dtype']}; lower the sigma (or teacher.depth)"
+            )
+    ex = config["expressivity"]
+    shown = [(f"regimes.{r}.sigma", config["regimes"][r]["sigma"]) for r in ex["regimes"] if r in config["regimes"]]
+    measured = [("expressivity.length_sigmas", s) for s in ex["length_sigmas"]]
+    for key, sigma in shown + measured:
+        # the circle: |x| = 1 in 2 inputs, so the first layer's variance is sigma^2 / 2
+        _, low, high = log_variances(sigma, 2 * math.log(sigma) - math.log(2), ex["depth"] - 1, phi)
+        if low < -LOG_Q_RANGE or high > LOG_Q_RANGE:
+            which = "underflow" if low < -LOG_Q_RANGE else "overflow"
+            raise ConfigError(
+                f"config key '{key}': {sigma:g} through expressivity.depth={ex['depth']} layers of {phi} nets "
+                f"takes the circle's activity to variance ~e^{(low if which == 'underflow' else high):.0f} "
+                f"(mean field), an {which} of float64's range (1e±250 kept for its lengths); "
+                f"{'raise' if which == 'underflow' else 'lower'} the sigma or lower expressivity.depth"
+            )
+
+
+def check_compile_cache(config: Mapping[str, Any]) -> None:
+    """Refuse a ``compile_cache`` folder that cannot be made or written (where compiling may happen),
+    before any job: Inductor would otherwise fail inside a student's job, naming neither key."""
+    if config.get("compile") is False:
+        return
+    folder = Path(os.path.expanduser(str(config["compile_cache"])))
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(
+            f"config key 'compile_cache': {config['compile_cache']!r} cannot be a folder: {probe} is a file "
+            "(the compiled-graph cache is a folder; set compile_cache to one, or compile: false)"
+        )
+    try:  # a real file, not os.access: root passes os.access on read-only and virtual file systems
+        handle, name = tempfile.mkstemp(dir=probe, prefix=".compile_cache_check")
+        os.close(handle)
+        os.unlink(name)
+    except OSError as err:
+        what = "is" if probe == folder else "would be made in"
+        raise ConfigError(
+            f"config key 'compile_cache': {config['compile_cache']!r} {what} {probe}, which is not writable "
+            f"({err.strerror or err}; the compiled-graph cache is written by every job): set compile_cache to a "
+            "writable folder, or compile: false"
+        ) from None
 
 
 def coerce_cli(config: dict[str, Any], args: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -306,6 +570,9 @@ def coerce_cli(config: dict[str, Any], args: Iterable[str], schema: Mapping[str,
             parsed = yaml.load(raw, Loader=CliLoader)  # noqa: S506 - a safe loader
         except yaml.YAMLError:
             continue
+        except ConfigError as err:  # "<unicode string>:1: ..." -> the argument as typed
+            detail = str(err).split(": ", 1)[-1]
+            raise ConfigError(f"--config {arg}: config key '{key}': {detail}") from None
         config[key] = _overlay(config[key], parsed, _subschema(schema, key))
     return config
 
@@ -448,6 +715,31 @@ for _kind in _YAML11_ONLY:
         f"tag:yaml.org,2002:{_kind}", lambda loader, node, kind=_kind: loader.construct_scalar_checked(node, kind)
     )
 _StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
+
+
+class CliLoader(_StrictLoader):
+    """YAML with the 1.2 core schema's scalars: ``true``/``false`` are booleans but ``on``/``yes``
+    stay words, and ``1e-3`` is a number (PyYAML's 1.1 rules need a dot: ``1.0e-3``); as strict as
+    a config file's reading otherwise (:class:`_StrictLoader`: repeated keys and YAML 1.1's ``010``
+    or ``1:30`` are refused)."""
+
+
+CliLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+CliLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+CliLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
 
 
 def read_file(path: str | os.PathLike) -> dict[str, Any]:

@@ -329,9 +329,18 @@ class Batch:
         return paths.batch_key(where, self.student, self.members[0].restart)
 
 
-def member(config: Mapping[str, Any], regime: str, seed: int, student: str, restart: int = 0) -> Member:
-    spec = regimes(config)[regime]
-    teacher = regime_teacher(config, regime)
+def member(
+    config: Mapping[str, Any],
+    regime: str,
+    seed: int,
+    student: str,
+    restart: int = 0,
+    all_regimes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Member:
+    """``all_regimes``: :func:`regimes` of the config where the caller has it (a batch of many
+    members would otherwise rebuild every sweep regime for each of them)."""
+    spec = (all_regimes or regimes(config))[regime]
+    teacher = {**config["teacher"], "depth": spec["teacher_depth"]}
     preceding = ()
     if config["student_seeding"] == "tutorial" and not restart:
         preceding = tuple((tuple(sizes), init) for sizes, init in preceding_students(spec, student, teacher))
@@ -345,10 +354,12 @@ def batch(
     regime_names: Sequence[str],
     restart: int = 0,
     sweep: bool = False,
+    all_regimes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Batch:
     """The batch training ``student`` for every seed of each of ``regime_names`` (regime-major) from
     its ``restart``-th initialisation; ``sweep``: the batch is a sweep_student job's."""
-    members = tuple(member(config, r, s, student, restart) for r in regime_names for s in config["seeds"])
+    every = all_regimes or regimes(config)
+    members = tuple(member(config, r, s, student, restart, every) for r in regime_names for s in config["seeds"])
     return Batch(student, members, sweep)
 
 
@@ -385,13 +396,14 @@ def copied_regimes(config: Mapping[str, Any]) -> dict[str, str]:
 
 def _trains_within(config: Mapping[str, Any], name: str, source: str) -> bool:
     """Whether every member regime ``name`` trains is one of ``source``'s, but for the regime's name."""
-    spec, other = regimes(config)[name], regimes(config)[source]
+    every = regimes(config)
+    spec, other = every[name], every[source]
     students, restarts = regime_students(spec), restart_students(config, spec)
     if not set(students) <= set(regime_students(other)) or not set(restarts) <= set(restart_students(config, other)):
         return False
     wanted = [(s, 0) for s in students] + [(s, k) for s in restarts for k in restart_indices(config)]
     return all(
-        replace(member(config, name, seed, s, k), regime=source) == member(config, source, seed, s, k)
+        replace(member(config, name, seed, s, k, every), regime=source) == member(config, source, seed, s, k, every)
         for s, k in wanted
         for seed in config["seeds"]
     )
@@ -412,16 +424,23 @@ def batches(config: Mapping[str, Any]) -> list[Batch]:
     """Every batch the workflow trains, one job each (each restart in a batch of its own)."""
     out = []
     restarts = restart_indices(config)
+    every = regimes(config)
     for r in batched_regimes(config):
-        spec = regimes(config)[r]
-        out += [batch(config, student, [r]) for student in regime_students(spec)]
-        out += [batch(config, student, [r], k) for student in restart_students(config, spec) for k in restarts]
+        spec = every[r]
+        out += [batch(config, student, [r], all_regimes=every) for student in regime_students(spec)]
+        out += [
+            batch(config, student, [r], k, all_regimes=every)
+            for student in restart_students(config, spec)
+            for k in restarts
+        ]
     if batches_by_sweep(config):
         for depth in sweep_teacher_depths(config):
             group = list(sweep_regimes(config, depth))
-            spec = sweep_regimes(config)[group[0]]
-            out += [batch(config, student, group, sweep=True) for student in regime_students(spec)]
+            spec = every[group[0]]
+            out += [batch(config, student, group, sweep=True, all_regimes=every) for student in regime_students(spec)]
             out += [
-                batch(config, student, group, k, True) for student in restart_students(config, spec) for k in restarts
+                batch(config, student, group, k, True, every)
+                for student in restart_students(config, spec)
+                for k in restarts
             ]
     return out

@@ -151,7 +151,10 @@ def error_vs_width(
         )
         ax.scatter(widths * 1.06, pts["test"], marker="o", color=colour, s=14, label=f"test ({seeds_text(seeds)})")
 
-        target, predicted = float(fit["target_error"]), float(fit["predicted_width"])
+        target, predicted = (
+            float(fit["target_error"]),
+            float(fit["predicted_width"] if fit["predicted_width"] is not None else "nan"),
+        )
         reachable = np.isfinite(predicted) and predicted > 0
         w_edge = w_hi * MAX_EXTRAPOLATION
         w_end = min(predicted, w_edge) if reachable else w_hi * 100

@@ -72,6 +72,12 @@ def perturbation_growth(
         z_next, d_next = both[:inputs], both[inputs:] - both[:inputs]
         norm = np.linalg.norm(d_next, axis=1)
         ratios.append(np.mean((norm / size) ** 2))
+        # a perturbation that vanished (every unit saturated, its change below rounding) measured a
+        # growth of 0 and cannot be rescaled: it restarts from a fresh direction
+        dead = ~(norm > 0)
+        if dead.any():
+            d_next[dead] = rng.standard_normal((int(dead.sum()), width))
+            norm[dead] = np.linalg.norm(d_next[dead], axis=1)
         z, d = z_next, d_next * (size / norm[:, None])
     return np.array(ratios[burn_in:])
 

@@ -638,6 +638,14 @@ def train_batch(
     total = sum(p.steps for p in schedule)
     work = total * X.shape[1] * _hidden_units(shapes) * k
     backend = _Backend(opts, dev)
+    if backend.native is not None and len(shapes) > native.MAX_LAYERS:
+        if opts.engine == "native":
+            raise ValueError(
+                f"engine native: the native loop trains nets of at most {native.MAX_LAYERS} weight layers, these "
+                f"have {len(shapes)}; config key engine: auto or torch"
+            )
+        backend.note(f"native training loop: {len(shapes)} weight layers, above its {native.MAX_LAYERS}; torch engine")
+        backend.native = None
     if backend.native is not None:  # it trains its students one after the other: one pass holds them all
         size = min(group or k, k)
     else:

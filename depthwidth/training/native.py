@@ -66,6 +66,8 @@ ACTIVATIONS = {"linear": 0, "tanh": 1, "relu": 2}
 # deep 168 / 164 / 171 us at 128 / 256 / 512, width 135 1166 / 1209 / 1231 us. It depends on the
 # dtype alone, never on the CPU, since float32 results depend on it through the order of summation.
 TILE_ROW_BYTES = 1024
+# Weight matrices a net may have at most (train.c's MAX_LAYERS): deeper nets train with torch.
+MAX_LAYERS = 64
 
 
 class Unavailable(RuntimeError):
