@@ -7,10 +7,10 @@ The package, in layers (each imports only its own layer and those below; tests/t
   cluster requests.
 - ``jobs`` (0): what a workflow job needs: files written atomically and checked, its log, threads
   and progress, its code inputs; the run's closing message and report labels.
-- ``model`` (1): bias-free MLPs and the teacher with its data.
+- ``theory`` (0): what the mean-field theory predicts, and the phase diagram (numpy only).
+- ``model`` (1): bias-free MLPs, the teacher with its data, a circle through deep random nets.
 - ``training`` (2): full-batch Adam for batches of students (native C loop or torch), checkpoints,
   Levenberg-Marquardt and the converged students.
-- ``theory`` (2): the mean-field theory, the phase diagram, a circle through deep random nets.
 - ``analysis`` (3): tables read back from the results: runs, scaling fits, the two studies' tables.
 - ``presentation`` (4): every figure, the captions' numbers, one style.
 """

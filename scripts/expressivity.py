@@ -1,12 +1,12 @@
 """Push the unit circle through deep random nets and record every hidden layer.
 
-Writes: ``trajectories`` (.npz, see ``depthwidth.theory.expressivity.expressivity``) and ``lengths``
+Writes: ``trajectories`` (.npz, see ``depthwidth.model.expressivity.expressivity``) and ``lengths``
 (TSV: the curve's length and normalised length per regime and layer).
 """
 
 from depthwidth.jobs import runtime
 from depthwidth.jobs.artifacts import write_npz, write_tsv
-from depthwidth.theory.expressivity import expressivity, length_table
+from depthwidth.model.expressivity import expressivity, length_table
 
 with runtime.job(snakemake) as log:
     p = snakemake.params

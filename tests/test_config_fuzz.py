@@ -450,7 +450,7 @@ EXTREME_CASES = extreme_cases()
 
 def plan_outcome(config_overlay: dict, cli: str | None) -> tuple[str, str]:
     """refusal(), then for an accepted config the plan that common.smk builds from it."""
-    from depthwidth import plan
+    from depthwidth.experiment import plan
 
     config = copy.deepcopy(BASE)
     args = []
@@ -558,7 +558,7 @@ def test_cli_values_are_read_strictly():
 
 
 def test_an_unreachable_target_is_a_null_width_with_a_reason():
-    from depthwidth.scaling import fit_students, predicted_width
+    from depthwidth.analysis.scaling import fit_students, predicted_width
 
     assert predicted_width(-1.0, 0.0, 1e-6)[0] == pytest.approx(1e6)
     width, note = predicted_width(-1e-14, 0.0, 1e-30)

@@ -20,9 +20,9 @@ PACKAGE = REPO / "depthwidth"
 LAYERS = {
     "experiment": 0,  # what the experiment is and where its files go (no torch)
     "jobs": 0,  # what a job needs: checked files, its log and threads, its code inputs
-    "model": 1,  # the nets and the teacher
+    "theory": 0,  # the mean-field theory and the phase diagram (numpy only)
+    "model": 1,  # the nets, the teacher, a circle through random nets
     "training": 2,  # Adam (native and torch), checkpoints, Levenberg-Marquardt
-    "theory": 2,  # mean field, the phase diagram, expressivity
     "analysis": 3,  # tables read back from the results
     "presentation": 4,  # figures, captions, style
 }
@@ -78,6 +78,28 @@ def test_the_package_has_no_import_cycles():
         if module not in done:
             visit(module, [module])
     assert cycles == []
+
+
+def test_every_package_import_names_a_module_that_exists():
+    """A relative import left behind by a move (``from .native import X`` in another folder) would
+    name no file: the walk would skip it, and the import would fail only when its line runs."""
+    broken = []
+    for path in modules():
+        package = path.relative_to(REPO).parent.parts
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            parts = (
+                (node.module or "").split(".")
+                if node.level == 0
+                else [*package[: len(package) - node.level + 1], *filter(None, (node.module or "").split("."))]
+            )
+            if parts[0] != "depthwidth":
+                continue
+            target = REPO.joinpath(*parts)
+            if not (target.with_suffix(".py").is_file() or (target / "__init__.py").is_file()):
+                broken.append(f"{name(path)}:{node.lineno}: {'.' * node.level}{node.module}")
+    assert broken == []
 
 
 def test_the_walk_sees_function_level_and_relative_imports(tmp_path):

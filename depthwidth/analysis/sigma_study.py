@@ -173,8 +173,8 @@ def circle_length_table(
     ``nets`` bias-free nets of the expressivity shape per sigma, drawn like teachers one after
     another from one generator seeded ``seed`` (sigma-major). One row per sigma, net and layer.
     """
+    from depthwidth.model.expressivity import hidden_layers, normalised_length, trajectory_length, unit_circle
     from depthwidth.model.nets import generator, make_teacher
-    from depthwidth.theory.expressivity import hidden_layers, normalised_length, trajectory_length, unit_circle
 
     circle = unit_circle(points)
     g = generator(seed)

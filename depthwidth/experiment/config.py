@@ -252,8 +252,8 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             "moves no weight; the deep.lr key's bound); lower lr_decay or phases"
         )
     if config.get("engine") == "native":
-        from .native import MAX_LAYERS
-        from .plan import regimes as all_regimes
+        from depthwidth.experiment.plan import regimes as all_regimes
+        from depthwidth.experiment.sizes import NATIVE_MAX_LAYERS as MAX_LAYERS
 
         deepest = max(
             [spec["teacher_depth"] for spec in all_regimes(config).values()]
@@ -332,8 +332,8 @@ def _too_large(key: str, what: str, count: int, bound: int, because: str) -> Con
 
 def check_sizes(config: Mapping[str, Any]) -> None:
     """Refuse products of sizes that no job could hold (see :data:`MAX_ARRAY` and the others)."""
-    from .plan import regimes as all_regimes
-    from .plan import restart_students
+    from depthwidth.experiment.plan import regimes as all_regimes
+    from depthwidth.experiment.plan import restart_students
 
     teacher, data = config["teacher"], config["data"]
     n_train, n_test = data["n_train"], data["n_test"]
@@ -439,7 +439,7 @@ def _log_length_map(log_q: float, sigma: float, phi: str) -> float:
         return log_s2 + log_q
     import numpy as np
 
-    from .theory import normal_mean
+    from depthwidth.theory.meanfield import normal_mean
 
     return log_s2 + math.log(normal_mean(lambda u: np.tanh(u) ** 2, math.exp(0.5 * log_q)))
 
@@ -479,7 +479,7 @@ def check_scales(config: Mapping[str, Any]) -> None:
     summed over the training points, finite in it; the random nets of the expressivity pictures
     and length measurement must keep activities whose squares are normal float64 numbers.
     """
-    from .plan import regimes as all_regimes
+    from depthwidth.experiment.plan import regimes as all_regimes
 
     phi = config["nonlinearity"]
     eps = 2.0**-23 if config["dtype"] == "float32" else 2.0**-52

@@ -22,3 +22,8 @@ def shallow_sizes(n_in: int, width: int, n_out: int = 1) -> list[int]:
 
 def n_parameters(sizes: Sequence[int]) -> int:
     return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+# Weight matrices a net may have at most in the native training loop (MAX_LAYERS of
+# depthwidth/training/native/train.c): deeper nets train with torch, and `engine: native` refuses them.
+NATIVE_MAX_LAYERS = 64

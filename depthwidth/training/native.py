@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from depthwidth.experiment.sizes import NATIVE_MAX_LAYERS
+
 log = logging.getLogger("depthwidth")
 
 ABI = 1
@@ -67,7 +69,7 @@ ACTIVATIONS = {"linear": 0, "tanh": 1, "relu": 2}
 # dtype alone, never on the CPU, since float32 results depend on it through the order of summation.
 TILE_ROW_BYTES = 1024
 # Weight matrices a net may have at most (train.c's MAX_LAYERS): deeper nets train with torch.
-MAX_LAYERS = 64
+MAX_LAYERS = NATIVE_MAX_LAYERS
 
 
 class Unavailable(RuntimeError):
