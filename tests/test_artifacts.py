@@ -693,3 +693,36 @@ def test_a_damaged_file_stops_a_plain_run_naming_it(name, smoke_clone):
     assert proc.returncode != 0 and "1 damaged finished file(s), named above; nothing was run" in output, output
     assert f"results/{name}: " in output and "--forcerun <file>" in output
     assert _science(smoke_clone.results) == before  # nothing ran (logs/ holds the summary's marker)
+
+
+def _cut_short(path: Path) -> None:
+    data, stat = path.read_bytes(), path.stat()
+    path.write_bytes(data[: len(data) // 2])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+# Final outputs have no checksum of their own: a table must have a header and whole rows, a PNG,
+# PDF or GIF its end marker, a page its closing tag.
+CUT_SHORT = [
+    "summary.tsv",
+    "summary.html",
+    "figures/mean_field.tsv",
+    "figures/error_vs_width.png",
+    "figures/deep_loss.pdf",
+]
+
+
+@pytest.mark.parametrize("name", CUT_SHORT)
+def test_a_final_output_cut_short_stops_a_plain_run_naming_it(name, smoke_clone):
+    path = smoke_clone.results / name
+    if path.suffix == ".tsv":  # a last row cut in the middle: fewer columns than the header
+        data = path.read_text().rstrip("\n").split("\n")
+        stat = path.stat()
+        path.write_text("\n".join([*data[:-1], data[-1].rsplit("\t", 2)[0]]) + "\n")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    else:
+        _cut_short(path)
+    proc = smoke_clone.snakemake(cores=1, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "1 damaged finished file(s), named above; nothing was run" in output, output
+    assert f"results/{name}: " in output

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from depthwidth.theory.meanfield import expressivity
+from depthwidth.model import expressivity
 
 
 @pytest.fixture(scope="module")

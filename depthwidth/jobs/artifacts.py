@@ -266,10 +266,16 @@ def write_tsv(path: str | os.PathLike, frame) -> None:
         frame.to_csv(tmp, sep="\t", index=False, float_format="%.10g")
 
 
+# What a whole file of each kind ends with (a truncated one does not).
+_ENDS = {".png": (b"\x89PNG", b"IEND\xaeB`\x82"), ".gif": (b"GIF8", b";"), ".pdf": (b"%PDF", b"%%EOF")}
+
+
 def damage(path: str | os.PathLike) -> str | None:
     """Why the finished file ``path`` cannot be used, or None: a ``.pt`` against its sidecar's
-    SHA-256, an ``.npz`` against its zip checksums, a ``.json`` for being a JSON object. Reads
-    the bytes but needs no torch, so the main process can check every stored file before a run."""
+    SHA-256, an ``.npz`` against its zip checksums, a ``.json`` for being a JSON object, a table
+    (``.tsv``) for a header and a row, a PNG, GIF or PDF for being whole, an ``.html`` page for its
+    end. Reads the bytes but needs no torch, so the main process can check every stored file before
+    a run."""
     path = Path(path)
     try:
         if path.suffix == ".pt" and sidecar_path(path).exists():
@@ -281,6 +287,17 @@ def damage(path: str | os.PathLike) -> str | None:
                 return f"{bad} inside it fails its checksum"
         elif path.suffix == ".json":
             read_json(path)
+        elif path.suffix == ".tsv":
+            lines = path.read_text().splitlines()
+            if len(lines) < 2 or any(line.count("\t") != lines[0].count("\t") for line in lines):
+                return "not a table: no rows, or rows of another length than its header"
+        elif path.suffix in _ENDS:
+            head, tail = _ENDS[path.suffix]
+            data = path.read_bytes()
+            if not data.startswith(head) or not data.rstrip().endswith(tail):
+                return f"not a whole {path.suffix[1:].upper()} file (truncated or overwritten)"
+        elif path.suffix == ".html" and "</html>" not in path.read_text(errors="replace")[-200:].lower():
+            return "not a whole HTML page (truncated or overwritten)"
     except ArtifactError as err:
         return str(err).removeprefix(f"{path}: ")
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError) as err:

@@ -38,11 +38,12 @@ if workflow.is_main_process:
         # new content, not just a new mtime: Snakemake 9 ignores a newer input whose checksum it recorded
         Path(UPSTREAM_MARKER).parent.mkdir(parents=True, exist_ok=True)
         Path(UPSTREAM_MARKER).write_text(f"{time.time_ns()}: gone\n" + "\n".join(_missing) + "\n")
-    # A file damaged after it was written (its checksum no longer matches) would be used, or
-    # kept, by a plain run: named here, and the run refused before any job (common.smk's onstart;
-    # the DAG is not known while the workflow is read) unless it forces reruns (--forcerun of the
-    # file is one repair).
-    DAMAGED = damaged(SUMMARY_UPSTREAM)
+    # A file damaged after it was written (its checksum no longer matches; a table, figure or page
+    # cut short) would be used, or kept, by a plain run: named here, and the run refused before any
+    # job (common.smk's onstart; the DAG is not known while the workflow is read) unless it forces
+    # reruns (--forcerun of the file is one repair, deleting it another). The final outputs too:
+    # a plain run that said "Nothing to be done" over a damaged figure would hide it.
+    DAMAGED = damaged(SUMMARY_UPSTREAM + catalog.all_outputs(TARGETS))
     if DAMAGED:
         logger.warning(
             f"{len(DAMAGED)} finished file(s) are damaged:\n  "
