@@ -674,55 +674,40 @@ def _flip_a_byte(path: Path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # damage that keeps the mtime
 
 
+def _cut_short(path: Path) -> None:
+    """A truncated file, its mtime kept; a table loses the end of its last row (fewer columns)."""
+    stat = path.stat()
+    if path.suffix == ".tsv":
+        rows = path.read_text().rstrip("\n").split("\n")
+        path.write_text("\n".join([*rows[:-1], rows[-1].rsplit("\t", 2)[0]]) + "\n")
+    else:
+        path.write_bytes(path.read_bytes()[: stat.st_size // 2])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+# Files with a checksum (weights against their sidecar, .npz archives) and JSON get a flipped
+# byte; final outputs, which have none, are cut short: a table must have whole rows, a PNG, PDF or
+# GIF its end marker, a page its closing tag.
 DAMAGED = [
-    "chaotic/seed7/teacher.pt",
-    "chaotic/seed7/data.npz",
-    "chaotic/seed-1/deep/student.pt",
-    "chaotic/seed-1/shallow_w5/loss.npz",
-    "chaotic/seed7/deep/metrics.json",
+    ("chaotic/seed7/teacher.pt", _flip_a_byte),
+    ("chaotic/seed7/data.npz", _flip_a_byte),
+    ("chaotic/seed-1/deep/student.pt", _flip_a_byte),
+    ("chaotic/seed-1/shallow_w5/loss.npz", _flip_a_byte),
+    ("chaotic/seed7/deep/metrics.json", _flip_a_byte),
+    ("summary.tsv", _cut_short),
+    ("summary.html", _cut_short),
+    ("figures/mean_field.tsv", _cut_short),
+    ("figures/error_vs_width.png", _cut_short),
+    ("figures/deep_loss.pdf", _cut_short),
 ]
 
 
-@pytest.mark.parametrize("name", DAMAGED)
-def test_a_damaged_file_stops_a_plain_run_naming_it(name, smoke_clone):
-    path = smoke_clone.results / name
-    _flip_a_byte(path)
+@pytest.mark.parametrize("name, fault", DAMAGED, ids=[name for name, _ in DAMAGED])
+def test_a_damaged_file_stops_a_plain_run_naming_it(name, fault, smoke_clone):
+    fault(smoke_clone.results / name)
     before = _science(smoke_clone.results)
     proc = smoke_clone.snakemake(cores=1, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "1 damaged finished file(s), named above; nothing was run" in output, output
     assert f"results/{name}: " in output and "--forcerun <file>" in output
     assert _science(smoke_clone.results) == before  # nothing ran (logs/ holds the summary's marker)
-
-
-def _cut_short(path: Path) -> None:
-    data, stat = path.read_bytes(), path.stat()
-    path.write_bytes(data[: len(data) // 2])
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-
-
-# Final outputs have no checksum of their own: a table must have a header and whole rows, a PNG,
-# PDF or GIF its end marker, a page its closing tag.
-CUT_SHORT = [
-    "summary.tsv",
-    "summary.html",
-    "figures/mean_field.tsv",
-    "figures/error_vs_width.png",
-    "figures/deep_loss.pdf",
-]
-
-
-@pytest.mark.parametrize("name", CUT_SHORT)
-def test_a_final_output_cut_short_stops_a_plain_run_naming_it(name, smoke_clone):
-    path = smoke_clone.results / name
-    if path.suffix == ".tsv":  # a last row cut in the middle: fewer columns than the header
-        data = path.read_text().rstrip("\n").split("\n")
-        stat = path.stat()
-        path.write_text("\n".join([*data[:-1], data[-1].rsplit("\t", 2)[0]]) + "\n")
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    else:
-        _cut_short(path)
-    proc = smoke_clone.snakemake(cores=1, check=False)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and "1 damaged finished file(s), named above; nothing was run" in output, output
-    assert f"results/{name}: " in output

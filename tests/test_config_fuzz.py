@@ -234,8 +234,9 @@ def generate() -> list[Case]:
 CASES = generate()
 
 
-def refusal(config_overlay: dict | None, cli: str | None) -> tuple[str, str]:
-    """('refused', message) or ('accepted', '') or ('traceback', repr) for one way of giving a case."""
+def validated(config_overlay: dict | None, cli: str | None) -> tuple[str, str, dict]:
+    """('refused', message) or ('accepted', '') or ('traceback', repr) for one way of giving a case,
+    with the config as validated."""
     config = copy.deepcopy(BASE)
     args = []
     if cli is None:
@@ -246,10 +247,15 @@ def refusal(config_overlay: dict | None, cli: str | None) -> tuple[str, str]:
     try:
         validate(config, cli_args=args)
     except ConfigError as err:
-        return "refused", str(err)
+        return "refused", str(err), config
     except Exception as err:  # noqa: BLE001 - any other exception is what this test exists to find
-        return "traceback", f"{type(err).__name__}: {err}"
-    return "accepted", ""
+        return "traceback", f"{type(err).__name__}: {err}", config
+    return "accepted", "", config
+
+
+def refusal(config_overlay: dict | None, cli: str | None) -> tuple[str, str]:
+    """('refused', message) or ('accepted', '') or ('traceback', repr) for one way of giving a case."""
+    return validated(config_overlay, cli)[:2]
 
 
 def names_key(message: str, key: str) -> bool:
@@ -449,26 +455,20 @@ EXTREME_CASES = extreme_cases()
 
 
 def plan_outcome(config_overlay: dict, cli: str | None) -> tuple[str, str]:
-    """refusal(), then for an accepted config the plan that common.smk builds from it."""
+    """refusal(), then for an accepted config what common.smk builds from it: the plan, the files
+    it makes and the named targets."""
     from depthwidth.experiment import plan
+    from depthwidth.experiment.targets import Targets
+    from depthwidth.presentation import catalog
 
-    config = copy.deepcopy(BASE)
-    args = []
-    if cli is None:
-        config = merged(config, config_overlay)
-    else:
-        args = [cli]
-        config = cli_config(config, args)
-    try:
-        validate(config, cli_args=args)
-    except ConfigError as err:
-        return "refused", str(err)
-    except Exception as err:  # noqa: BLE001 - any other exception is what this test exists to find
-        return "traceback", f"{type(err).__name__}: {err}"
+    verdict, message, config = validated(config_overlay, cli)
+    if verdict != "accepted":
+        return verdict, message
     try:
         plan.regimes(config)
         plan.batches(config)
         plan.copied_regimes(config)
+        catalog.all_outputs(Targets(config))
     except Exception as err:  # noqa: BLE001
         return "traceback", f"while planning: {type(err).__name__}: {err}"
     return "accepted", ""

@@ -35,8 +35,9 @@ def test_two_clean_runs_are_byte_identical(smoke_run, tmp_path):
     assert sorted(second) == sorted(first)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
-    # 10 students x 4 files, 4 teachers x 3 files, 1 fit, 3 expressivity tables, the summary (TSV and HTML)
-    assert len(first) == 10 * 4 + 4 * 3 + 1 + 3 + 2
+    # 10 students x 4 files, 4 teachers x 3 files, 1 fit, 3 expressivity tables, the summary (TSV and
+    # HTML), and the store of finished students: 10 entries of the 4 files and entry.json
+    assert len(first) == 10 * 4 + 4 * 3 + 1 + 3 + 2 + 10 * 5
 
 
 def test_metrics_hold_no_wall_times(smoke_run):

@@ -842,10 +842,16 @@ def test_format_duration():
 
 
 def test_every_caption_file_is_used_by_a_rule():
+    """Each caption is a catalog figure's (workflow/report/<name>.rst) or named in a rule, and each
+    catalog figure has its caption."""
+    from depthwidth.presentation import catalog
+
     rules = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    figures = {f.name for f in catalog.FIGURES}
     for rst in REPORT_DIR.glob("*.rst"):
         if rst.name != "workflow.rst":
-            assert f"/{rst.name}" in rules or f"{rst.stem}.rst" in rules, f"{rst.name} is not any result's caption"
+            assert rst.stem in figures or f"/{rst.name}" in rules, f"{rst.name} is not any result's caption"
+    assert {f"{name}.rst" for name in figures} <= {p.name for p in REPORT_DIR.glob("*.rst")}
     assert 'report: "report/workflow.rst"' in (REPO / "workflow" / "Snakefile").read_text()
 
 

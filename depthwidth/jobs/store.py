@@ -81,6 +81,11 @@ def refresh() -> bool:
     return os.environ.get(ENV, "") == "refresh"
 
 
+def refresh_for_jobs() -> None:
+    """Make the jobs this process starts from now on train past the store (and replace its entries)."""
+    os.environ[ENV] = "refresh"
+
+
 def _copy(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` atomically (a temporary file beside it, then renamed)."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,6 @@
 # What Snakemake needs to plan: the config validated, the files it makes (depthwidth.experiment.
 # targets), wildcard constraints, and the input functions that read a job's wildcards. The rules of
 # the experiment live in the package (plan, paths, resources), not here.
-import os
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -13,8 +12,8 @@ import depthwidth
 from depthwidth.experiment import paths, plan, resources
 from depthwidth.experiment.config import ConfigError, check_device, validate as validate_config
 from depthwidth.experiment.targets import Targets
-from depthwidth.jobs import sources
-from depthwidth.presentation import catalog
+from depthwidth.jobs import sources, store
+from depthwidth.presentation import captions, catalog
 
 # Before any job, every check in one order (depthwidth.experiment.config.validate, which the tests
 # call too) on the config files' strict reading (the Snakefile's FILE_CONFIG): --config values
@@ -53,7 +52,7 @@ onstart:
     # A forced rerun (--forcerun, -R, --forceall) trains past the store of finished students and
     # replaces its entries (depthwidth.jobs.store); the jobs, started after this, inherit it.
     if workflow.dag_settings.forceall or workflow.dag_settings.forcerun:
-        os.environ["DEPTHWIDTH_STORE"] = "refresh"
+        store.refresh_for_jobs()
     # damaged finished files (summary.smk's DAMAGED, named when the workflow was read)
     if DAMAGED and not (workflow.dag_settings.forceall or workflow.dag_settings.forcerun):
         raise WorkflowError(f"{len(DAMAGED)} damaged finished file(s), named above; nothing was run")
@@ -184,3 +183,23 @@ def figure_defined(name):
         return []
 
     return inputs
+
+
+# --- a catalog figure's rule (workflow/rules/figures.smk) ---
+
+CAPTIONS = "../report"
+
+
+def figure_outputs(fig):
+    """A catalog figure's files, its PNG in the report."""
+    files = fig.outputs()
+    labels = catalog.labels(TARGETS, fig.title, fig.regimes(TARGETS), fig.width(TARGETS))
+    files["png"] = report(files["png"], caption=f"{CAPTIONS}/{fig.name}.rst", category=fig.category, labels=labels)
+    return files
+
+
+def caption_numbers(fig):
+    """The caption's numbers (workflow/report/*.rst read them as params[0]), once the figure's files
+    exist (None before: the report reads them): positional, so that the report's "Job parameters"
+    lists only the script's own parameters."""
+    return lambda wildcards, input, output: captions.read_if_made(list(output), fig.caption, TARGETS, input, output)

@@ -4,22 +4,6 @@ from depthwidth.presentation import captions, catalog
 # inputs, its files results/figures/<name>.{png,pdf[,tsv]}, its place and labels in the report
 # (PNG only; caption workflow/report/<name>.rst quoting the numbers `params[0]` reads), its
 # script scripts/<rule>.py and that script's parameters. Figure (d) has a rule of its own below.
-CAPTIONS = "../report"
-
-
-def figure_outputs(fig):
-    """A catalog figure's files, its PNG in the report."""
-    files = fig.outputs()
-    labels = catalog.labels(TARGETS, fig.title, fig.regimes(TARGETS), fig.width(TARGETS))
-    files["png"] = report(files["png"], caption=f"{CAPTIONS}/{fig.name}.rst", category=fig.category, labels=labels)
-    return files
-
-
-def caption_numbers(fig):
-    """The caption's numbers (workflow/report/*.rst read them as params[0]), once the figure's files
-    exist (None before: the report reads them): positional, so that the report's "Job parameters"
-    lists only the script's own parameters."""
-    return lambda wildcards, input, output: captions.read_if_made(list(output), fig.caption, TARGETS, input, output)
 
 
 for fig in catalog.FIGURES:
