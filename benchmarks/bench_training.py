@@ -276,7 +276,7 @@ def _tutorial_job(job: tuple) -> tuple[str, float, float, np.ndarray, float]:
     _, data = teacher.draw_teacher_and_data(sizes_teacher, spec["sigma"], seed, n_train, n_test, dtype)
     if cfg["data"]["standardise_targets"]:
         data = teacher.standardise_targets(data)
-    stream = {"sizes": sizes_teacher, "sigma": spec["sigma"], "n_train": n_train, "n_test": n_test}
+    stream = plan.teacher_stream(cfg, regime)
     preceding = plan.member(cfg, regime, seed, name).preceding
     g = students.student_generator(cfg["student_seeding"], seed, name, stream, preceding)
     sizes = plan.student_sizes(name, cfg["teacher"])
@@ -373,7 +373,6 @@ def workflow(args) -> int:
 
 def _study_members(student: str, k: int) -> tuple[dict, list[plan.Member]]:
     config = configuration.load(*STUDY_FILES)
-    plan.check_sweep(config)
     members = plan.batch(config, student, list(plan.sweep_regimes(config, config["teacher"]["depth"]))).members
     if len(members) < k:
         raise SystemExit(f"configs/study.yaml has {len(members)} teachers for {student}, fewer than {k}")

@@ -84,18 +84,26 @@ def test_sweep_regimes_are_named_by_sigma_and_carry_the_budget_students():
     "change, message",
     [
         ({"sigmas": [1.0, 1.001]}, "repeated regime names"),
-        ({"shallow_widths": [15, 5]}, "sweep.shallow_widths: must be strictly increasing"),
-        ({"shallow_widths": [5, 1000]}, "student shallow_w1000 has 6000 parameters"),
+        ({"shallow_widths": [15, 5]}, "'sweep.shallow_widths': must be strictly increasing"),
     ],
 )
 def test_check_sweep_rejects_bad_sweeps(change, message):
     with pytest.raises(ConfigError, match=message):
-        plan.check_sweep(sweep_config(**change))
+        config_module.check_sweep(sweep_config(**change))
 
 
 def test_check_sweep_needs_tanh():
     with pytest.raises(ConfigError, match="nonlinearity is 'relu'"):
-        plan.check_sweep({**sweep_config(), "nonlinearity": "relu"})
+        config_module.check_sweep({**sweep_config(), "nonlinearity": "relu"})
+
+
+def test_a_sweep_student_short_of_data_is_refused_with_every_other():
+    config = config_module.read_files([ROOT / "config.yaml", ROOT / "configs" / "study.yaml"])
+    config["sweep"]["shallow_widths"] = [5, 1000]
+    with pytest.raises(
+        ConfigError, match="'sweep.shallow_widths': the sweep student shallow_w1000 has 6000 parameters"
+    ):
+        config_module.validate(config)
 
 
 def test_linear_fit_recovers_a_linear_teacher_and_is_relative():

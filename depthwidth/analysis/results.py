@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from depthwidth.experiment import paths
+from depthwidth.experiment.sizes import hidden_width
 from depthwidth.jobs.artifacts import ArtifactError, read_dataset, read_json, read_npz, read_weights, verify_weights
 
 # What every student's metrics.json must hold (students.train_student writes more).
@@ -115,7 +116,7 @@ def student_rows(metrics_paths: Sequence[str]) -> pd.DataFrame:
                 "seed": m["seed"],
                 "model": "deep" if m["name"] == "deep" else ("shallow" if len(sizes) == 3 else "multilayer"),
                 "student": m["name"],
-                "width": max(sizes[1:-1]),
+                "width": hidden_width(sizes),
                 "depth": len(sizes) - 1,
                 "restart": int(m.get("restart", 0)),
                 **{

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from depthwidth.experiment.sizes import hidden_width
+
 
 def fit_power_law(widths: Sequence[float], errors: Sequence[float]) -> dict[str, float]:
     """Least squares of ln E on ln W (every (width, error) pair, e.g. several seeds per width).
@@ -88,14 +90,14 @@ def bootstrap_fit(
 
 
 def fit_students(metrics: Sequence[dict], target: float, polished: Sequence[dict] | None = None) -> dict:
-    """The scaling fit of students' relative test errors against their widths (``sizes[1]``).
+    """The scaling fit of students' relative test errors against their widths (``sizes.hidden_width``).
 
     Bootstrap intervals (resampling seeds) are added when the students span several seeds. With
     ``polished`` (each student's polish record, in the same order), ``fits`` adds the fit of every
     error the workflow distinguishes (:data:`FITS`): Adam's training and test errors, and the
     converged (polished) ones; the top level stays the fit of Adam's test errors.
     """
-    widths = [m["sizes"][1] for m in metrics]
+    widths = [hidden_width(m["sizes"]) for m in metrics]
     errors = [m["test_relative_error"] for m in metrics]
     seeds = [m["seed"] for m in metrics]
     fit = fit_power_law(widths, errors)

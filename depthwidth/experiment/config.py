@@ -27,7 +27,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,14 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from depthwidth.experiment.errors import ConfigError
-from depthwidth.experiment.plan import check_sweep, regime_students, student_sizes, sweep_regimes, sweep_teacher_depths
-from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
+from depthwidth.experiment.plan import (
+    regime_students,
+    student_sizes,
+    sweep_regimes,
+    sweep_teacher_depths,
+    teacher_sizes,
+)
+from depthwidth.experiment.sizes import hidden_width, n_parameters, shallow_sizes
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -188,6 +194,32 @@ def near_miss_regimes(names: Iterable[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def check_increasing(key: str, widths: Sequence[int]) -> None:
+    """Widths of a scaling fit: sorted, no repeats (one student per width)."""
+    if list(widths) != sorted(set(widths)):
+        raise ConfigError(f"config key '{key}': must be strictly increasing (sorted, no repeats), got {widths}")
+
+
+def check_sweep(config: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` for a sweep whose regimes would clash or whose figures cannot be
+    drawn (its students' data budget is checked with every other student's, in :func:`check_config`)."""
+    sweep = config.get("sweep") or {}
+    sigmas = sweep.get("sigmas", [])
+    if not sigmas:
+        return
+    names = [f"{s:.2f}" for s in sigmas]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"sweep.sigmas: {sigmas} give repeated regime names (sigmas are named to 2 decimals)")
+    clash = set(sweep_regimes(config)) & set(config["regimes"])
+    if clash:
+        raise ConfigError(f"sweep.sigmas: regime names {sorted(clash)} are already in regimes")
+    check_increasing("sweep.shallow_widths", sweep["shallow_widths"])
+    if config["nonlinearity"] != "tanh":
+        raise ConfigError(
+            f"sweep: its figures use the tanh mean-field theory, but nonlinearity is {config['nonlinearity']!r}"
+        )
+
+
 # the smallest learning rate of any phase (the schema's minimum of shallow.lr and deep.lr, why there)
 MIN_LR = 1e-30
 # sigma_w of a simulated point: chi_1 = sigma_w^2 is 1e-6 there, far into the ordered phase
@@ -209,18 +241,13 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
 
     for name, regime in regimes.items():
         widths = regime["shallow_widths"]
-        if list(widths) != sorted(set(widths)):
-            raise ConfigError(
-                f"config key 'regimes.{name}.shallow_widths': must be strictly increasing "
-                f"(sorted, no repeats), got {widths}"
-            )
+        check_increasing(f"regimes.{name}.shallow_widths", widths)
         for width in widths:
             check_budget(
                 f"regimes.{name}.shallow_widths", shallow_sizes(teacher["n_in"], width), f"the width-{width} student"
             )
         if regime["deep_student"]:
-            sizes = deep_sizes(teacher["n_in"], teacher["width"], teacher["depth"])
-            check_budget(f"regimes.{name}.deep_student", sizes, "the deep student")
+            check_budget(f"regimes.{name}.deep_student", teacher_sizes(teacher), "the deep student")
     sweep = config.get("sweep") or {}
     deep_trainers = [f"regimes.{n}" for n, r in regimes.items() if r["deep_student"]]
     if sweep.get("sigmas") and sweep.get("deep_student"):
@@ -233,6 +260,7 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             "deep_student: false"
         )
     if sweep.get("sigmas"):
+        check_sweep(config)
         for depth in sweep_teacher_depths(config):
             spec = next(iter(sweep_regimes(config, depth).values()))
             for name in regime_students(spec):
@@ -351,7 +379,7 @@ def check_sizes(config: Mapping[str, Any]) -> None:
         [teacher["width"]]
         + [max(spec["shallow_widths"]) for spec in plan_regimes.values() if spec["shallow_widths"]]
         + [
-            max(student_sizes(n, teacher)[1:-1])
+            hidden_width(student_sizes(n, teacher))
             for spec in plan_regimes.values()
             for n in spec.get("budget_students", [])
         ]
@@ -650,7 +678,6 @@ def validate(
 
     fill_defaults(config, str(schema_path))  # Snakemake's own validation, which fills in the defaults
     warnings = check_config(config)
-    check_sweep(config)
     if check_cuda:
         check_device(config)
     return warnings

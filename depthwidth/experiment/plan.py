@@ -37,7 +37,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from depthwidth.experiment import paths
-from depthwidth.experiment.errors import ConfigError
 from depthwidth.experiment.paths import STUDENT_PATTERN  # noqa: F401  (the rules' wildcard constraint)
 from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
 
@@ -199,39 +198,6 @@ def regime_students(spec: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check_sweep(config: Mapping[str, Any]) -> None:
-    """Raise :class:`ConfigError` for a sweep that would clash or starve a student of data."""
-    sweep = config.get("sweep") or {}
-    sigmas = sweep.get("sigmas", [])
-    if not sigmas:
-        return
-    names = [f"{s:.2f}" for s in sigmas]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"sweep.sigmas: {sigmas} give repeated regime names (sigmas are named to 2 decimals)")
-    clash = set(sweep_regimes(config)) & set(config["regimes"])
-    if clash:
-        raise ConfigError(f"sweep.sigmas: regime names {sorted(clash)} are already in regimes")
-    widths = sweep["shallow_widths"]
-    if list(widths) != sorted(set(widths)):
-        raise ConfigError(f"sweep.shallow_widths: must be strictly increasing, got {widths}")
-    if config["nonlinearity"] != "tanh":
-        raise ConfigError(
-            f"sweep: its figures use the tanh mean-field theory, but nonlinearity is {config['nonlinearity']!r}"
-        )
-    n_train, floor = config["data"]["n_train"], config["min_points_per_parameter"]
-    for depth in sweep_teacher_depths(config):
-        spec = next(iter(sweep_regimes(config, depth).values()))
-        teacher = {**config["teacher"], "depth": depth}
-        for name in regime_students(spec):
-            params = n_parameters(student_sizes(name, teacher))
-            if n_train / params <= floor:
-                at = f" (teacher depth {depth})" if len(sweep_teacher_depths(config)) > 1 else ""
-                raise ConfigError(
-                    f"sweep: student {name}{at} has {params} parameters, so data.n_train={n_train} gives "
-                    f"{n_train / params:.2f} training points per parameter, below min_points_per_parameter={floor}"
-                )
-
-
 # --- restarts -----------------------------------------------------------------------------------
 
 
@@ -267,14 +233,15 @@ def preceding_students(spec: Mapping[str, Any], name: str, teacher: Mapping[str,
     return [(student_sizes(other, teacher), spec["student_init"]) for other in before]
 
 
+def stream(sizes: Sequence[int], sigma: float, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What replays a teacher's random stream (``students.student_generator``'s ``teacher``): its
+    layer sizes and sigma_w, and the ``n_train`` and ``n_test`` points of ``data`` drawn from it."""
+    return {"sizes": list(sizes), "sigma": sigma, "n_train": data["n_train"], "n_test": data["n_test"]}
+
+
 def teacher_stream(config: Mapping[str, Any], regime: str) -> dict[str, Any]:
-    """What replays a teacher's random stream (``students.student_generator``'s ``teacher``)."""
-    return {
-        "sizes": teacher_sizes(regime_teacher(config, regime)),
-        "sigma": regimes(config)[regime]["sigma"],
-        "n_train": config["data"]["n_train"],
-        "n_test": config["data"]["n_test"],
-    }
+    """:func:`stream` of a regime's teachers."""
+    return stream(teacher_sizes(regime_teacher(config, regime)), regimes(config)[regime]["sigma"], config["data"])
 
 
 # --- batches ------------------------------------------------------------------------------------

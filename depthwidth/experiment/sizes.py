@@ -20,6 +20,11 @@ def shallow_sizes(n_in: int, width: int, n_out: int = 1) -> list[int]:
     return [n_in, width, n_out]
 
 
+def hidden_width(sizes: Sequence[int]) -> int:
+    """A net's width W: its widest hidden layer (the one hidden layer of a shallow net)."""
+    return max(sizes[1:-1])
+
+
 def n_parameters(sizes: Sequence[int]) -> int:
     return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 

@@ -25,6 +25,7 @@ import pandas as pd
 from depthwidth.analysis.results import load_metrics, median_by_regime
 from depthwidth.analysis.scaling import width_for_error
 from depthwidth.experiment import paths
+from depthwidth.experiment.sizes import hidden_width
 from depthwidth.jobs.artifacts import ArtifactError, read_json
 from depthwidth.presentation.numbers import number
 
@@ -155,7 +156,7 @@ def predictions(metrics_paths: Sequence[str]) -> list[dict[str, Any]]:
     return [
         {
             "regime": m["regime"],
-            "width": m["sizes"][1],
+            "width": hidden_width(m["sizes"]),
             "n_parameters": m["n_parameters"],
             "test": number(m["test_relative_error"]),
             "train": number(m["train_relative_error"]),

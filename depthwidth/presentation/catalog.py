@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depthwidth.experiment import paths, plan
+from depthwidth.experiment.sizes import hidden_width
 from depthwidth.experiment.targets import Targets
 from depthwidth.presentation import captions
 
@@ -90,7 +91,7 @@ def _budget_widths(t: Targets) -> str:
     sizes = [plan.student_sizes(s, teacher) for s in t.budget_students]
     if not sizes:
         return "none"
-    return f"{', '.join(str(max(s[1:-1])) for s in sizes)} (depths {', '.join(str(len(s) - 1) for s in sizes)})"
+    return f"{', '.join(str(hidden_width(s)) for s in sizes)} (depths {', '.join(str(len(s) - 1) for s in sizes)})"
 
 
 def _named_sigmas(t: Targets) -> dict[str, float]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from depthwidth.experiment.plan import Phase, schedule_section
+from depthwidth.experiment.plan import Phase, schedule_section, stream
 from depthwidth.experiment.sizes import n_parameters
 from depthwidth.jobs import artifacts
 from depthwidth.model.nets import derived_seed, forward, generator, make_student
@@ -78,8 +78,8 @@ def initial_weights(
     if seed is not None:
         g = generator(seed)
     else:
-        stream = {"sizes": list(member["teacher_sizes"]), "sigma": member["sigma"], **data}
-        g = student_generator(seeding, member["seed"], name, stream, member["preceding"])
+        teacher = stream(member["teacher_sizes"], member["sigma"], data)
+        g = student_generator(seeding, member["seed"], name, teacher, member["preceding"])
     return make_student(sizes, member["init"], member["sigma"], g)
 
 
