@@ -664,9 +664,9 @@ def test_depth_deep_keys_each_meaning_once_and_separates_the_sigmas():
     plt.close(fig)
 
 
-def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line():
-    layers = np.arange(1, 6)
-    table = pd.concat(
+def _lengths(sigmas, layers) -> pd.DataFrame:
+    """A circle-length table as trajectory_lengths writes it: length 10 * sigma_w**layer."""
+    return pd.concat(
         [
             pd.DataFrame(
                 {
@@ -683,10 +683,13 @@ def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line()
                     "theory_normalised_length": 1 + 0.1 * layers,
                 }
             )
-            for s in (0.5, 1.5)
+            for s in sigmas
         ]
     )
-    fig = figures.trajectory_length(table)
+
+
+def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line():
+    fig = figures.trajectory_length(_lengths((0.5, 1.5), np.arange(1, 6)))
     fig.canvas.draw()
     for ax in fig.axes:
         ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
@@ -697,24 +700,7 @@ def test_trajectory_length_has_whole_layers_and_a_legend_for_each_kind_of_line()
     plt.close(fig)
 
     # over many decades (0.2**19 to 3**19): a label per decade or two, every one a power of ten
-    layers = np.arange(1, 20)
-    many = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "sigma_w": s,
-                    "layer": layers,
-                    "n_nets": 3,
-                    "chi_1": s**2,
-                    **{c: 10 * s**layers for c in ("length_geomean", "length_min", "length_max", "theory_length")},
-                    "theory_fixed_point_length": 10 * s**layers,
-                    "normalised_length_mean": 1 + 0.1 * layers,
-                    "theory_normalised_length": 1 + 0.1 * layers,
-                }
-            )
-            for s in (0.5, 1.6)
-        ]
-    )
+    many = _lengths((0.5, 1.6), np.arange(1, 20))
     fig = figures.trajectory_length(many)
     fig.canvas.draw()
     ax = fig.axes[0]
