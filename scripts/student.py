@@ -96,7 +96,7 @@ with runtime.job(snakemake) as log:
     common = {
         **{k: getattr(p, k) for k in ("sizes", "schedule", "seeding", "data", "dtype", "device", "nonlinearity")},
         **{"student": name, "engine": p.engine, "compile": p.compile, "cpu": store.cpu_kind()},
-        "code": store.code_digest([*snakemake.input.code, __file__]),
+        "code": store.code_digest(snakemake.input.code),  # the script and every module it imports
     }
     fields = [
         {**common, "member": m, "data_sha256": artifacts.file_sha256(d)}

@@ -59,6 +59,8 @@ class Requests:
         self.config = config
         self.itemsize = {"float32": 4, "float64": 8}[config["dtype"]]
         self.n_rows = config["data"]["n_train"] + config["data"]["n_test"]
+        self.regimes, self.sweep = plan.regimes(config), plan.sweep_regimes(config)
+        self.batched = plan.batches_by_sweep(config)
 
     def _arrays_mb(self, n_rows: int, sizes, extra_bytes: int = 0) -> int:
         """MB for a forward and backward pass of ``n_rows`` points through ``sizes``, plus extra."""
@@ -85,8 +87,8 @@ class Requests:
 
     def teacher_priority(self, wildcards) -> int:
         """A teacher goes before the students waiting for it, and so before every job that is not training."""
-        spec = plan.regimes(self.config)[wildcards.regime]
-        if plan.batches_by_sweep(self.config) and wildcards.regime in plan.sweep_regimes(self.config):
+        spec = self.regimes[wildcards.regime]
+        if self.batched and wildcards.regime in self.sweep:
             job = dict(depth=str(spec["teacher_depth"]))
         else:
             job = dict(regime=wildcards.regime)

@@ -49,17 +49,16 @@ ENV = "DEPTHWIDTH_STORE"
 @functools.cache
 def cpu_kind() -> str:
     """The CPU's model name and instruction-set flags (what the native loop is built for)."""
-    model, flags = platform.processor() or platform.machine(), ""
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key.strip() == "model name" and model in ("", platform.machine(), platform.processor()):
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = hashlib.sha256(" ".join(sorted(value.split())).encode()).hexdigest()[:16]
+            fields.setdefault(key.strip(), value.strip())  # the first processor's
     except OSError:
         pass
-    return f"{platform.machine()} {model} {flags}".strip()
+    model = fields.get("model name") or platform.processor()
+    flags = hashlib.sha256(" ".join(sorted(fields.get("flags", "").split())).encode()).hexdigest()[:16]
+    return f"{platform.machine()} {model} {flags if 'flags' in fields else ''}".strip()
 
 
 def code_digest(files: Iterable[str | os.PathLike]) -> str:

@@ -31,7 +31,6 @@ class Figure:
 
     name: str
     rule: str  # also its script: scripts/<rule>.py
-    group: str  # the named target it belongs to: "tutorial" or "study"
     category: str  # the report's category
     title: str  # its label in the report's table
     needs: str  # what a config needs to make it (said when it is asked for and not made)
@@ -124,7 +123,6 @@ TUTORIAL = [
     Figure(
         name="predictions",
         rule="figure_predictions",
-        group="tutorial",
         category="Tutorial",
         title="(c) predictions",
         needs="nothing",
@@ -143,7 +141,6 @@ TUTORIAL = [
     Figure(
         name="deep_loss",
         rule="figure_deep_loss",
-        group="tutorial",
         category="Tutorial",
         title="(a) deep student's training",
         needs="a named regime with deep_student: true",
@@ -161,7 +158,6 @@ TUTORIAL = [
     Figure(
         name="error_vs_width",
         rule="figure_error_vs_width",
-        group="tutorial",
         category="Tutorial",
         title="(b) error against width",
         needs="a named regime with at least two shallow_widths",
@@ -183,7 +179,6 @@ STUDY = [
     Figure(
         name="mean_field",
         rule="mean_field",
-        group="study",
         category="Transition",
         title="mean-field theory",
         needs="nonlinearity: tanh",
@@ -197,7 +192,6 @@ STUDY = [
     Figure(
         name="phase_diagram",
         rule="phase_diagram",
-        group="study",
         category="Transition",
         title="phase diagram",
         needs="nonlinearity: tanh",
@@ -219,7 +213,6 @@ STUDY = [
     Figure(
         name="trajectory_length",
         rule="figure_trajectory_length",
-        group="study",
         category="Transition",
         title="circle length against depth",
         needs="nonlinearity: tanh",
@@ -233,7 +226,6 @@ STUDY = [
     Figure(
         name="sweep_error",
         rule="figure_sweep_error",
-        group="study",
         category="Transition",
         title="error against sigma",
         needs="a `sweep` section with sigmas (e.g. --configfile configs/study.yaml)",
@@ -250,7 +242,6 @@ STUDY = [
     Figure(
         name="equal_budget",
         rule="figure_equal_budget",
-        group="study",
         category="Transition",
         title="depth at an equal budget",
         needs="a `sweep` section with sigmas and budget_depths (configs/study.yaml)",
@@ -268,7 +259,6 @@ STUDY = [
     Figure(
         name="sweep_scaling",
         rule="figure_sweep_scaling",
-        group="study",
         category="Transition",
         title="scaling fits against sigma",
         needs="a `sweep` section with sigmas and at least two shallow_widths (configs/study.yaml)",
@@ -282,7 +272,6 @@ STUDY = [
     Figure(
         name="depth_error",
         rule="figure_depth_error",
-        group="study",
         category="Teacher depth",
         title="teacher depth: shallow error",
         needs="a `sweep` section with sigmas and two or more teacher_depths (configs/depth.yaml)",
@@ -299,7 +288,6 @@ STUDY = [
     Figure(
         name="depth_scaling",
         rule="figure_depth_scaling",
-        group="study",
         category="Teacher depth",
         title="teacher depth: width needed",
         needs="a `sweep` with two or more teacher_depths and at least two shallow_widths (configs/depth.yaml)",
@@ -315,7 +303,6 @@ STUDY = [
     Figure(
         name="depth_deep",
         rule="figure_depth_deep",
-        group="study",
         category="Teacher depth",
         title="teacher depth: deep student",
         needs="a `sweep` with two or more teacher_depths and deep_student: true (configs/depth.yaml)",

@@ -61,9 +61,7 @@ onstart:
 # The files this config makes, its regimes (named, and those the `sweep` section generates) and
 # seeds, and what each job asks a cluster for.
 TARGETS = Targets(config)
-NAMED_REGIMES, SWEEP_REGIMES, REGIMES = TARGETS.named, TARGETS.sweep, TARGETS.regimes
-SIGMA_REGIMES, BUDGET_STUDENTS = TARGETS.sigma_regimes, TARGETS.budget_students
-SEEDS, TEACHER, RESTARTS = config["seeds"], config["teacher"], TARGETS.restarts
+REGIMES, SEEDS, RESTARTS = TARGETS.regimes, config["seeds"], TARGETS.restarts
 SWEEP_BATCHED = plan.batches_by_sweep(config)
 SWEEP_DEPTHS, SWEEP_STUDENTS = TARGETS.sweep_depths, plan.sweep_students(config)
 # every student some regime trains from restarts (the restart rules' wildcard constraint)
