@@ -153,13 +153,14 @@ def study_run(tmp_path_factory) -> Path:
     env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     env.pop("SNAKEMAKE_PROFILE", None)
     run = subprocess.run(
-        snakemake_command(REPO, "--configfile", "smoke_study.yaml", "--quiet"),
+        snakemake_command(REPO, "--configfile", "smoke_study.yaml"),
         cwd=work,
         env=env,
         capture_output=True,
         text=True,
     )
     assert run.returncode == 0, run.stderr[-4000:]
+    (work / "console.txt").write_text(run.stdout + run.stderr)  # what a user's terminal showed
     return work
 
 

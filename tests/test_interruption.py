@@ -155,7 +155,7 @@ def assert_nothing_half_made(run: Run) -> None:
 
 def rerun_and_compare(run: Run, uninterrupted: dict[str, bytes]) -> str:
     proc = run.snakemake(TARGET, cores=1)  # the profile's rerun-incomplete picks the job up again
-    assert "rule student" in proc.stdout + proc.stderr
+    assert "(Rule: student)" in proc.stdout + proc.stderr  # "Finished jobid: <n> (Rule: student)"
     got = result_files(run)
     assert sorted(got) == sorted(uninterrupted)
     assert [name for name in got if got[name] != uninterrupted[name]] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -486,3 +487,19 @@ def test_a_copied_regimes_converged_results_are_its_sweep_regimes(study_run):
     logs = results / "logs" / "chaotic"
     assert "copied from" in (logs / "deep.polish.log").read_text()
     assert "copied from" in (logs / "deep.search.log").read_text()
+
+
+def test_the_console_prints_a_short_line_per_job_not_its_files(study_run):
+    """Each job shows its rule's message (what it makes, and its log), not its input and output
+    lists or its reason (the default profile's ``quiet: [reason]``): a few short lines per job."""
+    console = (study_run / "console.txt").read_text()
+    lines = console.splitlines()
+    jobs = int(re.search(r"^total\s+(\d+)$", console, re.M)[1])
+    assert max(map(len, lines)) <= 200, max(lines, key=len)[:300]
+    assert len(lines) <= 60 + 10 * jobs, len(lines)
+    assert "Job" in console and not re.search(r"^\s+(input|output|reason):|^Reason:", console, re.M)
+    messages = re.findall(r"^Job \d+: (.*)$", console, re.M)
+    assert len(messages) == jobs
+    assert "train the deep students of depth5_sigma2.00, every seed: results/logs/depth5_sigma2.00/deep.log" in messages
+    assert "copy the deep students of chaotic from its sweep regime: results/logs/chaotic/deep.log" in messages
+    assert "figure sweep_error: results/logs/figures/sweep_error.log" in messages

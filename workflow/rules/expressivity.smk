@@ -3,6 +3,8 @@ EXPRESSIVITY = config["expressivity"]
 
 rule expressivity:
     """A circle pushed through deep random nets of each listed regime's sigma."""
+    message:
+        "a circle through deep random nets: {log}"
     input:
         code=code("expressivity.py"),
     output:

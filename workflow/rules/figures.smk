@@ -11,6 +11,8 @@ for fig in catalog.FIGURES:
     rule:
         name:
             fig.rule
+        message:
+            f"figure {fig.name}: {{log}}"
         input:
             **fig.inputs(TARGETS),
             defined=figure_defined(fig.name),
@@ -39,6 +41,8 @@ for fig in catalog.FIGURES:
 
 rule figure_expressivity:
     """(d) The circle through the chaotic and quasi-linear nets: a grid of layers and an animation."""
+    message:
+        "figure expressivity: {log}"
     input:
         trajectories=paths.expressivity("trajectories.npz"),
         lengths=paths.expressivity("lengths.tsv"),
@@ -86,6 +90,8 @@ rule figure_expressivity:
 
 rule readme_figures:
     """Copies of the figures, and the rule graph, for the README: `snakemake readme_figures` after a full run."""
+    message:
+        "the README's figures: {log}"
     input:
         figures=[paths.figure(n, "png") for n in catalog.tutorial_figures(TARGETS)],
         animation=paths.figure("expressivity", "gif"),

@@ -5,6 +5,8 @@
 
 rule polish:
     """Polish a regime's student, every seed, from Adam's final weights (Levenberg-Marquardt, float64)."""
+    message:
+        "polish the {wildcards.student} students of {wildcards.regime} (Levenberg-Marquardt): {log}"
     input:
         weights=every_seed("student.pt", "{student}"),
         sidecars=every_seed("student.pt.json", "{student}"),
@@ -36,6 +38,8 @@ rule polish:
 rule search:
     """Whether the teacher's architecture fits each teacher of a regime: fresh starts, each an Adam
     warm-up and Levenberg-Marquardt, until one reaches polish.search_tolerance."""
+    message:
+        "search fresh starts of the deep students of {wildcards.regime}: {log}"
     input:
         data=every_seed("data.npz"),
         teacher=every_seed("teacher.pt"),
@@ -69,6 +73,8 @@ if COPIED:
 
     rule copy_polish:
         """Copy a named regime's polished student, every seed, from the sweep regime it copies."""
+        message:
+            "copy the polished {wildcards.student} students of {wildcards.regime}: {log}"
         input:
             data=every_seed("data.npz"),
             source_data=copied_data,
@@ -93,6 +99,8 @@ if COPIED:
 
     rule copy_search:
         """Copy a named regime's search records, every seed, from the sweep regime it copies."""
+        message:
+            "copy the deep search of {wildcards.regime}: {log}"
         input:
             data=every_seed("data.npz"),
             source_data=copied_data,

@@ -1,5 +1,7 @@
 rule scaling_fit:
     """Least squares of ln(test error) on ln(width) over a regime's shallow students and seeds."""
+    message:
+        "scaling fit of {wildcards.regime}: {log}"
     input:
         metrics=lambda wildcards: TARGETS.student_files("metrics.json", [wildcards.regime], shallow=True),
         polish=lambda wildcards: (

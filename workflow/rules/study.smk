@@ -5,6 +5,8 @@
 
 rule trajectory_lengths:
     """The circle's length in every hidden layer of several random nets per sigma (expressivity shape)."""
+    message:
+        "the circle's length through random nets: {log}"
     input:
         code=code("trajectory_lengths.py"),
     output:
@@ -31,6 +33,8 @@ rule trajectory_lengths:
 
 rule linear_fit:
     """The best bias-free linear map of each of a regime's teachers' training data, evaluated on its test data."""
+    message:
+        "linear reference of {wildcards.regime}: {log}"
     input:
         data=every_seed("data.npz"),
         code=code("linear_fit.py"),

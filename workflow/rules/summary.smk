@@ -61,6 +61,8 @@ else:
 
 rule summary_upstream_present:
     """A marker: rewritten, it makes the summary, and every missing file it is made from, be remade."""
+    message:
+        "mark the summary's inputs present"
     output:
         touch(UPSTREAM_MARKER),
     localrule: True
@@ -70,6 +72,8 @@ rule summary_upstream_present:
 
 rule summary:
     """Every student's errors and every scaling fit in one table (TSV, and HTML for the report)."""
+    message:
+        "the summary table: {log}"
     input:
         metrics=TARGETS.student_files("metrics.json"),
         restarts=TARGETS.restart_files("metrics.json"),

@@ -1,5 +1,7 @@
 rule teacher:
     """Random deep teachers of the regime's sigma, one per seed, and the data each labels."""
+    message:
+        "teachers and data of {wildcards.regime}, every seed: {log}"
     input:
         code=code("teacher.py"),
     output:
