@@ -3,8 +3,6 @@ EXPRESSIVITY = config["expressivity"]
 
 rule expressivity:
     """A circle pushed through deep random nets of each listed regime's sigma."""
-    message:
-        "a circle through deep random nets: {log}"
     input:
         code=code("expressivity.py"),
     output:
@@ -26,5 +24,7 @@ rule expressivity:
         points=EXPRESSIVITY["points"],
         seed=EXPRESSIVITY["seed"],
         nonlinearity=config["nonlinearity"],
+    message:
+        "a circle through deep random nets: {log}"
     script:
         "../../scripts/expressivity.py"

@@ -11,8 +11,6 @@ for fig in catalog.FIGURES:
     rule:
         name:
             fig.rule
-        message:
-            f"figure {fig.name}: {{log}}"
         input:
             **fig.inputs(TARGETS),
             defined=figure_defined(fig.name),
@@ -35,14 +33,14 @@ for fig in catalog.FIGURES:
             # the script's name as a parameter: Snakemake reads the `script:` path when the job
             # runs, after this loop has moved on, so it must not name `fig`
             script=f"{fig.rule}.py",
+        message:
+            f"figure {fig.name}: {{log}}"
         script:
             "../../scripts/{params.script}"
 
 
 rule figure_expressivity:
     """(d) The circle through the chaotic and quasi-linear nets: a grid of layers and an animation."""
-    message:
-        "figure expressivity: {log}"
     input:
         trajectories=paths.expressivity("trajectories.npz"),
         lengths=paths.expressivity("lengths.tsv"),
@@ -84,14 +82,14 @@ rule figure_expressivity:
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, input: captions.expressivity(input.lengths),
         xkcd=config["figures"]["xkcd"],
+    message:
+        "figure expressivity: {log}"
     script:
         "../../scripts/figure_expressivity.py"
 
 
 rule readme_figures:
     """Copies of the figures, and the rule graph, for the README: `snakemake readme_figures` after a full run."""
-    message:
-        "the README's figures: {log}"
     input:
         figures=[paths.figure(n, "png") for n in catalog.tutorial_figures(TARGETS)],
         animation=paths.figure("expressivity", "gif"),
@@ -109,5 +107,7 @@ rule readme_figures:
         max_width=1600,
         snakefile=workflow.main_snakefile,
         configfiles=[str(f) for f in workflow.overwrite_configfiles],
+    message:
+        "the README's figures: {log}"
     script:
         "../../scripts/readme_figures.py"

@@ -5,8 +5,6 @@
 
 rule polish:
     """Polish a regime's student, every seed, from Adam's final weights (Levenberg-Marquardt, float64)."""
-    message:
-        "polish the {wildcards.student} students of {wildcards.regime} (Levenberg-Marquardt): {log}"
     input:
         weights=every_seed("student.pt", "{student}"),
         sidecars=every_seed("student.pt.json", "{student}"),
@@ -31,6 +29,8 @@ rule polish:
     params:
         polish=config["polish"],
         nonlinearity=config["nonlinearity"],
+    message:
+        "polish the {wildcards.student} students of {wildcards.regime} (Levenberg-Marquardt): {log}"
     script:
         "../../scripts/polish.py"
 
@@ -38,8 +38,6 @@ rule polish:
 rule search:
     """Whether the teacher's architecture fits each teacher of a regime: fresh starts, each an Adam
     warm-up and Levenberg-Marquardt, until one reaches polish.search_tolerance."""
-    message:
-        "search fresh starts of the deep students of {wildcards.regime}: {log}"
     input:
         data=every_seed("data.npz"),
         teacher=every_seed("teacher.pt"),
@@ -63,6 +61,8 @@ rule search:
         sizes=lambda wildcards: plan.teacher_sizes(plan.regime_teacher(config, wildcards.regime)),
         lr=config["deep"]["lr"],
         journal=lambda wildcards: paths.search_journal(wildcards.regime),
+    message:
+        "search fresh starts of the deep students of {wildcards.regime}: {log}"
     script:
         "../../scripts/search.py"
 
@@ -73,8 +73,6 @@ if COPIED:
 
     rule copy_polish:
         """Copy a named regime's polished student, every seed, from the sweep regime it copies."""
-        message:
-            "copy the polished {wildcards.student} students of {wildcards.regime}: {log}"
         input:
             data=every_seed("data.npz"),
             source_data=copied_data,
@@ -94,13 +92,13 @@ if COPIED:
         conda:
             "../../envs/depthwidth.yaml"
         threads: 1
+        message:
+            "copy the polished {wildcards.student} students of {wildcards.regime}: {log}"
         script:
             "../../scripts/copy_converged.py"
 
     rule copy_search:
         """Copy a named regime's search records, every seed, from the sweep regime it copies."""
-        message:
-            "copy the deep search of {wildcards.regime}: {log}"
         input:
             data=every_seed("data.npz"),
             source_data=copied_data,
@@ -116,5 +114,7 @@ if COPIED:
         conda:
             "../../envs/depthwidth.yaml"
         threads: 1
+        message:
+            "copy the deep search of {wildcards.regime}: {log}"
         script:
             "../../scripts/copy_converged.py"

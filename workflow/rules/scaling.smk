@@ -1,7 +1,5 @@
 rule scaling_fit:
     """Least squares of ln(test error) on ln(width) over a regime's shallow students and seeds."""
-    message:
-        "scaling fit of {wildcards.regime}: {log}"
     input:
         metrics=lambda wildcards: TARGETS.student_files("metrics.json", [wildcards.regime], shallow=True),
         polish=lambda wildcards: (
@@ -23,5 +21,7 @@ rule scaling_fit:
         runtime=5,
     params:
         target_error=config["scaling"]["target_error"],
+    message:
+        "scaling fit of {wildcards.regime}: {log}"
     script:
         "../../scripts/scaling_fit.py"

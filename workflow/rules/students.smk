@@ -11,8 +11,6 @@ os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", "4294967296")
 rule student:
     """Train a batch of students of one architecture (shallow_w<width>, deep, d<depth>_w<width>),
     one per seed of a regime, each on its own teacher's data, with full-batch Adam."""
-    message:
-        "train the {wildcards.student} students of {wildcards.regime}, every seed: {log}"
     input:
         data=batch_data,
         code=code("student.py"),
@@ -48,6 +46,8 @@ rule student:
         compile_cache=config["compile_cache"],
         checkpoint=lambda wildcards: paths.checkpoint(student_batch(wildcards).key),
         checkpoint_every=config["checkpoint_every"],
+    message:
+        "train the {wildcards.student} students of {wildcards.regime}, every seed: {log}"
     script:
         "../../scripts/student.py"
 
@@ -57,8 +57,6 @@ if RESTARTS:
     # restarts.count > 1: each restart k of a restart student is a batch of its own (the same
     # teachers, the k-th initialisation), so adding restarts retrains nothing
     use rule student as student_restarts with:
-        message:
-            "train the {wildcards.student} students of {wildcards.regime}, restart {wildcards.restart}, every seed: {log}"
         output:
             weights=batch_files("student.pt", ["{regime}"], restart=True),
             sidecar=batch_files("student.pt.json", ["{regime}"], restart=True),
@@ -72,6 +70,8 @@ if RESTARTS:
             regime=one_of(plan.batched_regimes(config)),
             student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
+        message:
+            "train the {wildcards.student} students of {wildcards.regime}, restart {wildcards.restart}, every seed: {log}"
 
 
 if COPIED:
@@ -79,8 +79,6 @@ if COPIED:
     rule copy_student:
         """Copy a named regime's student, for every seed, from the sweep regime that trains the same
         one (depthwidth.experiment.plan.copied_regimes), after checking that both regimes' data are the same."""
-        message:
-            "copy the {wildcards.student} students of {wildcards.regime} from its sweep regime: {log}"
         input:
             data=batch_data,
             source_data=copied_data,
@@ -102,6 +100,8 @@ if COPIED:
         conda:
             "../../envs/depthwidth.yaml"
         threads: 1
+        message:
+            "copy the {wildcards.student} students of {wildcards.regime} from its sweep regime: {log}"
         script:
             "../../scripts/copy_student.py"
 
@@ -109,8 +109,6 @@ if COPIED:
 if COPIED and RESTARTS:
 
     use rule copy_student as copy_student_restarts with:
-        message:
-            "copy the {wildcards.student} students of {wildcards.regime}, restart {wildcards.restart}, from its sweep regime: {log}"
         input:
             data=batch_data,
             source_data=copied_data,
@@ -130,14 +128,14 @@ if COPIED and RESTARTS:
             regime=one_of(COPIED),
             student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
+        message:
+            "copy the {wildcards.student} students of {wildcards.regime}, restart {wildcards.restart}, from its sweep regime: {log}"
 
 
 if SWEEP_BATCHED:
 
     # batch: sweep -- one job trains a student for every sweep regime of a teacher depth and every seed
     use rule student as sweep_student with:
-        message:
-            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}: {log}"
         output:
             weights=batch_files("student.pt", sweep_patterns()),
             sidecar=batch_files("student.pt.json", sweep_patterns()),
@@ -150,13 +148,13 @@ if SWEEP_BATCHED:
         wildcard_constraints:
             depth="|".join(map(str, SWEEP_DEPTHS)),
             student=one_of(SWEEP_STUDENTS),
+        message:
+            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}: {log}"
 
 
 if SWEEP_BATCHED and RESTARTS:
 
     use rule student_restarts as sweep_student_restarts with:
-        message:
-            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}, restart {wildcards.restart}: {log}"
         output:
             weights=batch_files("student.pt", sweep_patterns(), restart=True),
             sidecar=batch_files("student.pt.json", sweep_patterns(), restart=True),
@@ -170,3 +168,5 @@ if SWEEP_BATCHED and RESTARTS:
             depth="|".join(map(str, SWEEP_DEPTHS)),
             student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
+        message:
+            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}, restart {wildcards.restart}: {log}"

@@ -5,8 +5,6 @@
 
 rule trajectory_lengths:
     """The circle's length in every hidden layer of several random nets per sigma (expressivity shape)."""
-    message:
-        "the circle's length through random nets: {log}"
     input:
         code=code("trajectory_lengths.py"),
     output:
@@ -27,14 +25,14 @@ rule trajectory_lengths:
         nets=EXPRESSIVITY["length_nets"],
         seed=EXPRESSIVITY["seed"],
         nonlinearity=config["nonlinearity"],
+    message:
+        "the circle's length through random nets: {log}"
     script:
         "../../scripts/trajectory_lengths.py"
 
 
 rule linear_fit:
     """The best bias-free linear map of each of a regime's teachers' training data, evaluated on its test data."""
-    message:
-        "linear reference of {wildcards.regime}: {log}"
     input:
         data=every_seed("data.npz"),
         code=code("linear_fit.py"),
@@ -52,5 +50,7 @@ rule linear_fit:
         seeds=SEEDS,
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
         teacher_depth=lambda wildcards: REGIMES[wildcards.regime]["teacher_depth"],
+    message:
+        "linear reference of {wildcards.regime}: {log}"
     script:
         "../../scripts/linear_fit.py"

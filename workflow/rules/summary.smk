@@ -61,19 +61,17 @@ else:
 
 rule summary_upstream_present:
     """A marker: rewritten, it makes the summary, and every missing file it is made from, be remade."""
-    message:
-        "mark the summary's inputs present"
     output:
         touch(UPSTREAM_MARKER),
     localrule: True
     conda:
         "../../envs/depthwidth.yaml"
+    message:
+        "mark the summary's inputs present"
 
 
 rule summary:
     """Every student's errors and every scaling fit in one table (TSV, and HTML for the report)."""
-    message:
-        "the summary table: {log}"
     input:
         metrics=TARGETS.student_files("metrics.json"),
         restarts=TARGETS.restart_files("metrics.json"),
@@ -111,5 +109,7 @@ rule summary:
         # the report's "Job parameters" lists only the parameters below
         lambda wildcards, output: captions.summary(output.table),
         sigmas={r: spec["sigma"] for r, spec in REGIMES.items()},
+    message:
+        "the summary table: {log}"
     script:
         "../../scripts/summary.py"

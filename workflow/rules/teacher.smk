@@ -1,7 +1,5 @@
 rule teacher:
     """Random deep teachers of the regime's sigma, one per seed, and the data each labels."""
-    message:
-        "teachers and data of {wildcards.regime}, every seed: {log}"
     input:
         code=code("teacher.py"),
     output:
@@ -28,5 +26,7 @@ rule teacher:
         standardise_targets=config["data"]["standardise_targets"],
         dtype=config["dtype"],
         nonlinearity=config["nonlinearity"],
+    message:
+        "teachers and data of {wildcards.regime}, every seed: {log}"
     script:
         "../../scripts/teacher.py"
