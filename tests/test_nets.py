@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from depthwidth.experiment import plan
-from depthwidth.experiment.sizes import deep_sizes, n_parameters, shallow_sizes
+from depthwidth.experiment.sizes import deep_sizes, hidden_width, n_parameters, shallow_sizes
 from depthwidth.model import nets
 from depthwidth.model.teacher import draw_teacher_and_data
 
@@ -26,6 +26,12 @@ def test_parameter_counts_match_the_tutorial():
     assert n_parameters(deep_sizes(10, 3, 2)) == 33  # the tutorial's get_num_params(10, 3, 2)
     assert n_parameters(deep_sizes(5, 5, 5)) == 105
     assert [n_parameters(shallow_sizes(5, w)) for w in (5, 15, 45, 135)] == [30, 90, 270, 810]
+
+
+def test_a_nets_width_is_its_widest_hidden_layer_and_zero_for_a_linear_map():
+    assert hidden_width(shallow_sizes(5, 45)) == 45
+    assert hidden_width([5, 8, 3, 1]) == 8
+    assert hidden_width([5, 1]) == 0  # the linear reference of the sweep's tables
 
 
 def test_first_weight_is_the_tutorials_checkpoint():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from depthwidth.analysis.results import load_metrics
-from depthwidth.experiment.sizes import deep_sizes
+from depthwidth.experiment.sizes import deep_sizes, hidden_width
 from depthwidth.model.teacher import test_variance
 
 # --- the linear reference -----------------------------------------------------------------------
@@ -90,7 +90,7 @@ def metric_rows(metrics: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                 "teacher_depth": int(m["teacher_depth"]),
                 "restart": int(m.get("restart", 0)),
                 "depth": len(sizes) - 1,
-                "width": max(sizes[1:-1], default=0),
+                "width": hidden_width(sizes),
                 "n_parameters": int(m["n_parameters"]),
                 "train_relative_error": m["train_relative_error"],
                 "test_relative_error": m["test_relative_error"],

@@ -21,8 +21,9 @@ def shallow_sizes(n_in: int, width: int, n_out: int = 1) -> list[int]:
 
 
 def hidden_width(sizes: Sequence[int]) -> int:
-    """A net's width W: its widest hidden layer (the one hidden layer of a shallow net)."""
-    return max(sizes[1:-1])
+    """A net's width W: its widest hidden layer (the one hidden layer of a shallow net); 0 for a
+    linear map (no hidden layer: the linear reference)."""
+    return max(sizes[1:-1], default=0)
 
 
 def n_parameters(sizes: Sequence[int]) -> int:
