@@ -76,10 +76,39 @@ cluster_module = _load_cluster_module()
 
 
 # -- running snakemake ---------------------------------------------------------------------------
+# Snakemake with a filter on its logger that keeps every job-info event's rule and resources (the
+# events a logger plugin receives) and prints them last, as JSON: the console shows each job's
+# `message:` in place of its resources.
+WITH_JOB_RESOURCES = """
+import json, logging, sys
+from snakemake.cli import main
+from snakemake_interface_logger_plugins.common import LogEvent
+
+jobs = []
+
+def keep(record):
+    if getattr(record, "event", None) == LogEvent.JOB_INFO:
+        jobs.append((record.rule_name, {k: str(v) for k, v in record.resources.items() if not k.startswith("_")}))
+    return True
+
+logging.getLogger("snakemake.logging").addFilter(keep)
+try:
+    main(sys.argv[1:])
+finally:
+    print("JOB RESOURCES " + json.dumps(jobs))
+"""
+
+
 def snakemake(
-    workdir: Path, *args: str, timeout: float, path: str | None = None, configfile: Path = SMOKE
+    workdir: Path,
+    *args: str,
+    timeout: float,
+    path: str | None = None,
+    configfile: Path = SMOKE,
+    job_resources: bool = False,
 ) -> tuple[int, str]:
     """Run the workflow in ``workdir``; return its exit status and output (also in workdir/snakemake.out).
+    With ``job_resources`` the output ends with every job's resources (:func:`job_resources`).
 
     On timeout it is interrupted with SIGINT, which the Slurm plugin answers by cancelling its jobs
     (it ignores SIGTERM), and the test fails.
@@ -88,7 +117,8 @@ def snakemake(
     if path is not None:
         env["PATH"] = path
     out_path = workdir / "snakemake.out"
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile", str(configfile), *args]
+    program = ["-c", WITH_JOB_RESOURCES] if job_resources else ["-m", "snakemake"]
+    cmd = [sys.executable, *program, "-s", str(REPO / "Snakefile"), "--configfile", str(configfile), *args]
     with open(out_path, "w") as out:
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -221,7 +251,9 @@ def test_dry_run_needs_no_slurm(profile, tmp_path):
     path = path_without_slurm(tmp_path)
     assert all(shutil.which(c, path=path) is None for c in SLURM_COMMANDS)
     work = workdir_with_smoke(tmp_path / "work")
-    rc, out = snakemake(work, "--profile", str(REPO / "profiles" / profile), "-n", timeout=120, path=path)
+    rc, out = snakemake(
+        work, "--profile", str(REPO / "profiles" / profile), "-n", timeout=120, path=path, job_resources=True
+    )
     assert rc == 0, out[-3000:]
     # The job table of the dry run: every rule with its job count.
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.MULTILINE))
@@ -248,16 +280,23 @@ def test_dry_run_needs_no_slurm(profile, tmp_path):
     assert gpu_rules == ({"student"} if profile == "slurm-gpu" else set()), asked  # no sweep in the smoke config
 
 
-def job_resources(dry_run_output: str) -> list[tuple[str, dict[str, str]]]:
-    """(rule, {resource: value}) of every job a dry run lists."""
-    jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", dry_run_output, re.MULTILINE)
-    return [(rule, dict(kv.split("=", 1) for kv in text.split(", "))) for rule, text in jobs]
+def job_resources(output: str) -> list[tuple[str, dict[str, str]]]:
+    """(rule, {resource: value}) of every job of a run with ``job_resources=True``."""
+    jobs = json.loads(re.search(r"^JOB RESOURCES (.*)$", output, re.MULTILINE)[1])
+    assert jobs, output[-3000:]
+    return [(rule, resources) for rule, resources in jobs]
 
 
 def test_requests_follow_the_tutorial_config(tmp_path):
     """The requests the README quotes for config.yaml: ~0.5 GB each, 22 and 30 min for the longest students."""
     rc, out = snakemake(
-        tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "-n", timeout=120, configfile=REPO / "config.yaml"
+        tmp_path,
+        "--profile",
+        str(REPO / "profiles" / "slurm"),
+        "-n",
+        timeout=120,
+        configfile=REPO / "config.yaml",
+        job_resources=True,
     )
     assert rc == 0, out[-3000:]
     asked = {}
