@@ -91,6 +91,13 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
+def pending_files(summary_output: str) -> list[str]:
+    """The files a run would (re)make: ``snakemake --summary``'s rows whose plan is "update pending".
+    (The console names each job by its message, not its files.)"""
+    rows = [line.split("\t") for line in summary_output.splitlines() if line.count("\t") >= 5]
+    return [row[0] for row in rows if row[0] != "output_file" and row[-1] == "update pending"]
+
+
 def merged(base: dict, overlay: dict) -> dict:
     """Snakemake's --configfile merge: mappings merge key by key, anything else replaces."""
     out = copy.deepcopy(base)

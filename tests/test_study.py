@@ -500,6 +500,8 @@ def test_the_console_prints_a_short_line_per_job_not_its_files(study_run):
     assert "Job" in console and not re.search(r"^\s+(input|output|reason):|^Reason:", console, re.M)
     messages = re.findall(r"^Job \d+: (.*)$", console, re.M)
     assert len(messages) == jobs
-    assert "train the deep students of depth5_sigma2.00, every seed: results/logs/depth5_sigma2.00/deep.log" in messages
+    # a job that a cluster would run says what it asks (the smoke study's requests: tests/test_slurm.py)
+    trained = r"train the deep students of depth5_sigma2\.00, every seed \(asks \d+ MB, \d+ min\): "
+    assert [m for m in messages if re.fullmatch(trained + r"results/logs/depth5_sigma2\.00/deep\.log", m)], messages
     assert "copy the deep students of chaotic from its sweep regime: results/logs/chaotic/deep.log" in messages
     assert "figure sweep_error: results/logs/figures/sweep_error.log" in messages

@@ -1,7 +1,6 @@
 """The whole workflow on tests/smoke.yaml: every rule runs, every output is checked."""
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import clone_workdir, job_counts, run_snakemake
+from conftest import clone_workdir, job_counts, pending_files, run_snakemake
 
 from depthwidth.jobs import artifacts
 
@@ -137,9 +136,10 @@ def test_changing_one_width_reruns_only_what_depends_on_it(smoke_clone):
     changed = write_config(smoke_clone.workdir.parent / "changed.yaml", config)
     proc = run_snakemake(smoke_clone.repo, smoke_clone.workdir, "-n", "--configfile", str(changed))
     # tutorial seeding: the width-45 student draws its initial weights after the width-20 one
-    outputs = re.findall(r"^\s+output: (\S+)", proc.stdout, re.M)
-    assert "results/chaotic/seed-1/shallow_w45/student.pt," in outputs
-    assert not [o for o in outputs if "shallow_w5/" in o or "deep/" in o or "teacher" in o]
+    summary = run_snakemake(smoke_clone.repo, smoke_clone.workdir, "--summary", "--configfile", str(changed))
+    pending = pending_files(summary.stdout)
+    assert "results/chaotic/seed-1/shallow_w45/student.pt" in pending
+    assert not [f for f in pending if "shallow_w5/" in f or "deep/" in f or "teacher" in f]
     counts = job_counts(proc.stdout)
     assert counts == {
         "student": 2,  # one job per width (20 and 45), each for both seeds
@@ -156,8 +156,10 @@ def test_adding_restarts_trains_the_restarts_alone(smoke_clone):
     config["restarts"] = {"count": 3, "students": "deep"}
     changed = write_config(smoke_clone.workdir.parent / "restarts.yaml", config)
     proc = run_snakemake(smoke_clone.repo, smoke_clone.workdir, "-n", "--configfile", str(changed))
-    outputs = re.findall(r"^\s+output: (\S+)", proc.stdout, re.M)
-    assert "results/chaotic/seed-1/deep/restart1/student.pt," in outputs
+    summary = run_snakemake(smoke_clone.repo, smoke_clone.workdir, "--summary", "--configfile", str(changed))
+    pending = pending_files(summary.stdout)
+    assert "results/chaotic/seed-1/deep/restart1/student.pt" in pending
+    assert not [f for f in pending if "restart" not in f and f.startswith("results/chaotic/")], pending
     # the first initialisations keep their files: restarts are batches of their own
     # one job per restart (1 and 2), each for both seeds
     assert job_counts(proc.stdout) == {"student_restarts": 2, "summary": 1, "all": 1}, proc.stdout

@@ -25,6 +25,6 @@ rule expressivity:
         seed=EXPRESSIVITY["seed"],
         nonlinearity=config["nonlinearity"],
     message:
-        "a circle through deep random nets: {log}"
+        "a circle through deep random nets (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/expressivity.py"

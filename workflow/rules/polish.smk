@@ -30,7 +30,7 @@ rule polish:
         polish=config["polish"],
         nonlinearity=config["nonlinearity"],
     message:
-        "polish the {wildcards.student} students of {wildcards.regime} (Levenberg-Marquardt): {log}"
+        "polish the {wildcards.student} students of {wildcards.regime} by Levenberg-Marquardt (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/polish.py"
 
@@ -62,7 +62,7 @@ rule search:
         lr=config["deep"]["lr"],
         journal=lambda wildcards: paths.search_journal(wildcards.regime),
     message:
-        "search fresh starts of the deep students of {wildcards.regime}: {log}"
+        "search fresh starts of the deep students of {wildcards.regime} (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/search.py"
 

@@ -47,7 +47,7 @@ rule student:
         checkpoint=lambda wildcards: paths.checkpoint(student_batch(wildcards).key),
         checkpoint_every=config["checkpoint_every"],
     message:
-        "train the {wildcards.student} students of {wildcards.regime}, every seed: {log}"
+        "train the {wildcards.student} students of {wildcards.regime}, every seed (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/student.py"
 
@@ -71,7 +71,7 @@ if RESTARTS:
             student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
         message:
-            "train the {wildcards.student} students of {wildcards.regime}, restart {wildcards.restart}, every seed: {log}"
+            "train the {wildcards.student} students of {wildcards.regime}, restart {wildcards.restart}, every seed (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
 
 
 if COPIED:
@@ -149,7 +149,7 @@ if SWEEP_BATCHED:
             depth="|".join(map(str, SWEEP_DEPTHS)),
             student=one_of(SWEEP_STUDENTS),
         message:
-            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}: {log}"
+            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth} (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
 
 
 if SWEEP_BATCHED and RESTARTS:
@@ -169,4 +169,4 @@ if SWEEP_BATCHED and RESTARTS:
             student=one_of(RESTART_STUDENTS) or "no-restarts",
             restart="|".join(map(str, RESTARTS)),
         message:
-            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}, restart {wildcards.restart}: {log}"
+            "train the {wildcards.student} students of every sweep regime of teacher depth {wildcards.depth}, restart {wildcards.restart} (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"

@@ -26,7 +26,7 @@ rule trajectory_lengths:
         seed=EXPRESSIVITY["seed"],
         nonlinearity=config["nonlinearity"],
     message:
-        "the circle's length through random nets: {log}"
+        "the circle's length through random nets (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/trajectory_lengths.py"
 
@@ -51,6 +51,6 @@ rule linear_fit:
         sigma=lambda wildcards: REGIMES[wildcards.regime]["sigma"],
         teacher_depth=lambda wildcards: REGIMES[wildcards.regime]["teacher_depth"],
     message:
-        "linear reference of {wildcards.regime}: {log}"
+        "linear reference of {wildcards.regime} (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/linear_fit.py"

@@ -27,6 +27,6 @@ rule teacher:
         dtype=config["dtype"],
         nonlinearity=config["nonlinearity"],
     message:
-        "teachers and data of {wildcards.regime}, every seed: {log}"
+        "teachers and data of {wildcards.regime}, every seed (asks {resources.mem_mb} MB, {resources.runtime} min): {log}"
     script:
         "../../scripts/teacher.py"
