@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from depthwidth.experiment import paths
-from depthwidth.jobs.artifacts import file_sha256
+from depthwidth.jobs.artifacts import atomic_path, file_sha256
 
 ENTRY_FILES = {"weights": "student.pt", "sidecar": "student.pt.json", "metrics": "metrics.json", "loss": "loss.npz"}
 ENV = "DEPTHWIDTH_STORE"
@@ -86,11 +86,9 @@ def refresh_for_jobs() -> None:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` atomically (a temporary file beside it, then renamed)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    """Copy ``source`` to ``target`` atomically (``artifacts.atomic_path``)."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def _entry_files_ok(entry: Path) -> bool:
