@@ -333,9 +333,16 @@ def study_figures(t: Targets) -> list[str]:
     return [f.name for f in STUDY if f.made(t)]
 
 
+def _figure_files(name: str) -> list[str]:
+    """A figure's files: a catalog entry's (``Figure.outputs``), or figure (d)'s grid, PNG and PDF."""
+    if name in BY_NAME:
+        return list(BY_NAME[name].outputs().values())
+    return [paths.figure(name, ext) for ext in ("png", "pdf")]
+
+
 def tutorial_outputs(t: Targets) -> list[str]:
     """The tutorial's figures, the animation and the summary table (``snakemake tutorial``)."""
-    figures = [paths.figure(n, ext) for n in tutorial_figures(t) for ext in ("png", "pdf")]
+    figures = [f for n in tutorial_figures(t) for f in _figure_files(n)]
     return [
         paths.summary("tsv"),
         paths.summary("html"),
@@ -347,7 +354,7 @@ def tutorial_outputs(t: Targets) -> list[str]:
 
 def study_outputs(t: Targets) -> list[str]:
     """The order-to-chaos figures and their tables (``snakemake study``)."""
-    return [paths.figure(n, ext) for n in study_figures(t) for ext in ("png", "pdf", "tsv")]
+    return [f for n in study_figures(t) for f in _figure_files(n)]
 
 
 def all_outputs(t: Targets) -> list[str]:
