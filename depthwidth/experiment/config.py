@@ -37,12 +37,14 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from depthwidth.experiment.errors import ConfigError
 from depthwidth.experiment.plan import (
     regime_students,
+    restart_students,
     student_sizes,
     sweep_regimes,
     sweep_teacher_depths,
     teacher_sizes,
 )
-from depthwidth.experiment.sizes import hidden_width, n_parameters, shallow_sizes
+from depthwidth.experiment.plan import regimes as all_regimes
+from depthwidth.experiment.sizes import NATIVE_MAX_LAYERS, hidden_width, n_parameters, shallow_sizes
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -280,16 +282,13 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             "moves no weight; the deep.lr key's bound); lower lr_decay or phases"
         )
     if config.get("engine") == "native":
-        from depthwidth.experiment.plan import regimes as all_regimes
-        from depthwidth.experiment.sizes import NATIVE_MAX_LAYERS as MAX_LAYERS
-
         deepest = max(
             [spec["teacher_depth"] for spec in all_regimes(config).values()]
             + list((config.get("sweep") or {}).get("budget_depths") or [])
         )
-        if deepest > MAX_LAYERS:  # the deep student has depth weight layers
+        if deepest > NATIVE_MAX_LAYERS:  # the deep student has depth weight layers
             raise ConfigError(
-                f"config key 'engine': native trains nets of at most {MAX_LAYERS} weight layers, and the deep "
+                f"config key 'engine': native trains nets of at most {NATIVE_MAX_LAYERS} weight layers, and the deep "
                 f"students of depth-{deepest} teachers have {deepest}; engine: auto (torch for those) or torch"
             )
     if (config.get("polish") or {}).get("enabled") and config["nonlinearity"] == "relu":
@@ -360,9 +359,6 @@ def _too_large(key: str, what: str, count: int, bound: int, because: str) -> Con
 
 def check_sizes(config: Mapping[str, Any]) -> None:
     """Refuse products of sizes that no job could hold (see :data:`MAX_ARRAY` and the others)."""
-    from depthwidth.experiment.plan import regimes as all_regimes
-    from depthwidth.experiment.plan import restart_students
-
     teacher, data = config["teacher"], config["data"]
     n_train, n_test = data["n_train"], data["n_test"]
     inputs = (n_train + n_test) * teacher["n_in"]
@@ -507,8 +503,6 @@ def check_scales(config: Mapping[str, Any]) -> None:
     summed over the training points, finite in it; the random nets of the expressivity pictures
     and length measurement must keep activities whose squares are normal float64 numbers.
     """
-    from depthwidth.experiment.plan import regimes as all_regimes
-
     phi = config["nonlinearity"]
     eps = 2.0**-23 if config["dtype"] == "float32" else 2.0**-52
     largest = 3.4028234663852886e38 if config["dtype"] == "float32" else 1.7976931348623157e308
