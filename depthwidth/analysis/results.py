@@ -178,23 +178,21 @@ SEARCH_FIELDS = {
 }
 
 
-def _record_rows(paths: Sequence[str], fields: Mapping[str, str]) -> pd.DataFrame:
-    """One row per record file: its student's key and ``fields``, renamed."""
-    key = ("regime", "seed", "name")
+def _record_rows(record_paths: Sequence[str], fields: Mapping[str, str]) -> pd.DataFrame:
+    """One row per record file: its run's key (:data:`RUN_KEY`) and ``fields``, renamed."""
     rows = []
-    for path in paths:
-        r = read_json(path, (*key, *fields))
+    for path in record_paths:
+        r = read_json(path, ("regime", "seed", "name", *fields))
         rows.append(
             {"regime": r["regime"], "seed": r["seed"], "student": r["name"], **{v: r[k] for k, v in fields.items()}}
         )
-    return pd.DataFrame(rows, columns=["regime", "seed", "student", *fields.values()])
+    return pd.DataFrame(rows, columns=[*RUN_KEY, *fields.values()])
 
 
 def _polish_columns(students: pd.DataFrame, polish_paths: Sequence[str], search_paths: Sequence[str]) -> pd.DataFrame:
     """``students`` with each one's polish record (and its deep student's search record) merged in."""
-    key = ["regime", "seed", "student"]
-    out = students.merge(_record_rows(polish_paths, POLISH_FIELDS), on=key, how="left")
-    return out.merge(_record_rows(search_paths, SEARCH_FIELDS), on=key, how="left")
+    out = students.merge(_record_rows(polish_paths, POLISH_FIELDS), on=RUN_KEY, how="left")
+    return out.merge(_record_rows(search_paths, SEARCH_FIELDS), on=RUN_KEY, how="left")
 
 
 def _fit_rows(fit_paths: Sequence[str], sigmas: Mapping[str, float]) -> list[dict[str, Any]]:
