@@ -49,12 +49,13 @@ onstart:
             check_device(config)
         except ConfigError as err:
             raise WorkflowError(f"invalid config (see workflow/schemas/config.schema.yaml):\n{err}") from None
+    forced = workflow.dag_settings.forceall or workflow.dag_settings.forcerun
     # A forced rerun (--forcerun, -R, --forceall) trains past the store of finished students and
     # replaces its entries (depthwidth.jobs.store); the jobs, started after this, inherit it.
-    if workflow.dag_settings.forceall or workflow.dag_settings.forcerun:
+    if forced:
         store.refresh_for_jobs()
     # damaged finished files (summary.smk's DAMAGED, named when the workflow was read)
-    if DAMAGED and not (workflow.dag_settings.forceall or workflow.dag_settings.forcerun):
+    if DAMAGED and not forced:
         raise WorkflowError(f"{len(DAMAGED)} damaged finished file(s), named above; nothing was run")
 
 
