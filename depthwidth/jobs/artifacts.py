@@ -16,6 +16,7 @@ import json
 import math
 import os
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -258,6 +259,14 @@ def missing_upstream(output: str | os.PathLike, inputs: Sequence[str | os.PathLi
     if not Path(output).exists():
         return []
     return [str(p) for p in inputs if not Path(p).exists()]
+
+
+def write_marker(path: str | os.PathLike, why: str, files: Sequence[str]) -> None:
+    """Rewrite a marker file naming ``files``, with new content every time: Snakemake 9 ignores an
+    input with a newer mtime whose checksum it recorded."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{time.time_ns()}: {why}\n" + "\n".join(files) + "\n")
 
 
 def write_tsv(path: str | os.PathLike, frame) -> None:

@@ -1,7 +1,5 @@
-import time
-
 from depthwidth.presentation import captions
-from depthwidth.jobs.artifacts import damaged, missing_upstream
+from depthwidth.jobs.artifacts import damaged, missing_upstream, write_marker
 
 # Every file results/summary.tsv is made from, directly or through a job: teachers' data and
 # weights, students' files, scaling fits.
@@ -27,6 +25,8 @@ SUMMARY_UPSTREAM = (
 # everything made from them (students retrain on a remade data.npz). Once rebuilt, the summary
 # is newer than the marker and nothing reruns.
 UPSTREAM_MARKER = paths.marker("summary_upstream_present")  # bookkeeping, beside the logs
+
+
 if workflow.is_main_process:
     _missing = missing_upstream(paths.summary("tsv"), SUMMARY_UPSTREAM)
     if _missing:
@@ -35,9 +35,7 @@ if workflow.is_main_process:
             f"({', '.join(_missing[:3])}{', ...' if len(_missing) > 3 else ''}): they, the summary and what is "
             "made from them will be (re)made"
         )
-        # new content, not just a new mtime: Snakemake 9 ignores a newer input whose checksum it recorded
-        Path(UPSTREAM_MARKER).parent.mkdir(parents=True, exist_ok=True)
-        Path(UPSTREAM_MARKER).write_text(f"{time.time_ns()}: gone\n" + "\n".join(_missing) + "\n")
+        write_marker(UPSTREAM_MARKER, "gone", _missing)
     # A file damaged after it was written (its checksum no longer matches; a table, figure or page
     # cut short) would be used, or kept, by a plain run: named here, and the run refused before any
     # job (common.smk's onstart; the DAG is not known while the workflow is read) unless it forces
@@ -53,8 +51,7 @@ if workflow.is_main_process:
             "or remake them in place: snakemake --cores all --forcerun <file>"
         )
         # so that the run has a job to do, and its onstart is reached to refuse it
-        Path(UPSTREAM_MARKER).parent.mkdir(parents=True, exist_ok=True)
-        Path(UPSTREAM_MARKER).write_text(f"{time.time_ns()}: damaged\n" + "\n".join(DAMAGED) + "\n")
+        write_marker(UPSTREAM_MARKER, "damaged", DAMAGED)
 else:
     DAMAGED = []
 
