@@ -20,8 +20,11 @@ done for a number of files proportional to the seeds. ``--profile`` shows that s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import io
 import json
+import os
 import pstats
 import subprocess
 import sys
@@ -51,11 +54,7 @@ def plan_seconds(configfile: Path) -> float:
 
 def profile(configfile: Path) -> None:
     """Plan in this process under cProfile; print the producer lookup's share and the top entries."""
-    import contextlib
-    import io
-    import os
-
-    from snakemake.cli import main
+    from snakemake.cli import main  # imported only here: timing mode runs Snakemake as a program
 
     os.chdir(ROOT)
     sys.argv = command(configfile)
